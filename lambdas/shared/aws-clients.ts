@@ -1,0 +1,65 @@
+/**
+ * SDK clients, created once per module (per Lambda container) with explicit timeouts and retry budgets.
+ *
+ * Endpoints come only from the SDK's standard configuration (`AWS_REGION`, `AWS_ENDPOINT_URL_SQS`,
+ * `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, …), so the same
+ * code runs against AWS and against the local emulators.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface ClientTimeouts {
+  /** TCP connect timeout. */
+  readonly connectionTimeoutMs: number;
+  /** Time allowed for the whole request once connected. */
+  readonly requestTimeoutMs: number;
+  /** SDK attempts including the first (standard retry mode with backoff). */
+  readonly maxAttempts: number;
+}
+
+/** Ingest answers providers within milliseconds: fail fast so the provider can retry on a 503. */
+export const INGEST_TIMEOUTS: ClientTimeouts = {
+  connectionTimeoutMs: 1000,
+  requestTimeoutMs: 2000,
+  maxAttempts: 3,
+};
+/** The processor has a larger budget, bounded by its Lambda timeout. */
+export const PROCESSOR_TIMEOUTS: ClientTimeouts = {
+  connectionTimeoutMs: 1000,
+  requestTimeoutMs: 5000,
+  maxAttempts: 3,
+};
+
+function handler(t: ClientTimeouts): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: t.connectionTimeoutMs,
+    requestTimeout: t.requestTimeoutMs,
+  });
+}
+
+export function createSqsClient(t: ClientTimeouts = INGEST_TIMEOUTS): SQSClient {
+  // On AWS the queue URL's host is the regional endpoint anyway; resolving the endpoint from configuration
+  // (not from the queue URL) keeps FIPS/dual-stack/AWS_ENDPOINT_URL_SQS settings authoritative.
+  return new SQSClient({
+    maxAttempts: t.maxAttempts,
+    requestHandler: handler(t),
+    useQueueUrlAsEndpoint: false,
+  });
+}
+
+export function createS3Client(t: ClientTimeouts = INGEST_TIMEOUTS): S3Client {
+  return new S3Client({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+}
+
+export function createDynamoDocumentClient(t: ClientTimeouts = PROCESSOR_TIMEOUTS): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export function createSecretsManagerClient(t: ClientTimeouts = INGEST_TIMEOUTS): SecretsManagerClient {
+  return new SecretsManagerClient({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+}

@@ -1,0 +1,68 @@
+/**
+ * Names and settings shared by the code, the CDK constructs and local mode, so the table the code
+ * writes and the table the stack creates can never disagree (e.g. the TTL attribute name).
+ */
+
+/** The single DynamoDB table: dedupe records and per-entity last-applied times. */
+export const STATE_TABLE = {
+  partitionKey: 'pk',
+  /** Epoch seconds; DynamoDB TTL deletes lazily (up to ~48 h late), so every read also checks it. */
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/** Partition key prefixes in the state table. */
+export const KEY_PREFIX = {
+  /** Dedupe record of one event: `evt#<dedupeKey>`. */
+  event: 'evt#',
+  /** Out-of-order guard of one CDP entity: `ent#<sourceId>#<object>#<matchKeyValue>`. */
+  entity: 'ent#',
+} as const;
+
+export type DedupeStatus = 'IN_PROGRESS' | 'COMPLETED';
+
+/** The dedupe record as stored (also read by `webhooks events get`). */
+export interface DedupeRecord {
+  readonly pk: string;
+  readonly status: DedupeStatus;
+  /** Epoch ms until which an IN_PROGRESS claim is held; after it, another delivery may take over. */
+  readonly leaseExpiresAtMs?: number;
+  /** Epoch seconds, TTL attribute. */
+  readonly expiresAt: number;
+  readonly attempts: number;
+  readonly firstSeenAt: string;
+  readonly updatedAt: string;
+  readonly completedAt?: string;
+  /** Idempotency keys of CDP operations already applied, so a half-done event resumes where it stopped. */
+  readonly appliedOperations?: readonly string[];
+  /** Last retryable error, for on-call inspection. */
+  readonly lastError?: string;
+}
+
+/** Queue and event-source-mapping defaults, used by the CDK stack and by local mode's poller. */
+export const QUEUE_DEFAULTS = {
+  processorTimeoutSeconds: 30,
+  /** SQS visibility must be at least 6x the function timeout (AWS guidance for event source mappings). */
+  visibilityTimeoutMultiplier: 6,
+  maxReceiveCount: 5,
+  batchSize: 10,
+  maxBatchingWindowSeconds: 1,
+  maxConcurrency: 5,
+  mainRetentionDays: 4,
+  /** Longer than the main queue: a standard queue's DLQ keeps the original enqueue timestamp. */
+  dlqRetentionDays: 14,
+  /** Inline bodies above this go to S3 (SQS's own limit is 1 MiB for the whole message). */
+  claimCheckThresholdBytes: 256 * 1024,
+} as const;
+
+/** Environment variable names (names and ARNs only, never secret values). */
+export const ENV = {
+  sources: 'PIPELINE_SOURCES',
+  queueUrl: 'QUEUE_URL',
+  dlqUrl: 'DLQ_URL',
+  claimCheckBucket: 'CLAIM_CHECK_BUCKET',
+  stateTable: 'STATE_TABLE',
+  cdpBaseUrl: 'CDP_BASE_URL',
+  cdpApiKeySecretId: 'CDP_API_KEY_SECRET_ID',
+  claimCheckThresholdBytes: 'CLAIM_CHECK_THRESHOLD_BYTES',
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+} as const;
