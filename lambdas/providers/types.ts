@@ -78,6 +78,8 @@ export interface VerifyContext<Options = unknown> {
   readonly secrets: readonly string[];
   /** Current time in epoch milliseconds (injected for tests). */
   readonly nowMs: number;
+  /** Replay window in seconds: the source's override, else the scheme's `defaultToleranceSeconds`. */
+  readonly toleranceSeconds: number;
   /** Scheme-specific options from the source's configuration (tolerance, generic-HMAC layout, …). */
   readonly options: Options;
 }

@@ -1,0 +1,172 @@
+/**
+ * Building blocks shared by the provider schemes. Hand-written on `node:crypto` rather than pulling in the
+ * providers' SDKs: the ingest Lambda's cold start and bundle stay small, and the SDKs are used as test
+ * oracles instead (test/unit/providers/*.differential.test.ts).
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { RawRequest, Rejection, RejectReason, Verdict } from './types';
+
+export const ACCEPTED: Verdict = Object.freeze({ ok: true as const });
+
+export function reject(reason: RejectReason, message: string): Rejection {
+  return { ok: false, reason, message };
+}
+
+export type HeaderResult = { ok: true; value: string } | Rejection;
+
+/**
+ * Exactly one value of a header. A missing header, an empty one, or one sent several times with different
+ * values is a rejection (an attacker must not be able to pick which copy we verify).
+ */
+export function singleHeader(
+  request: RawRequest,
+  name: string,
+  missingReason: RejectReason = 'missing_header',
+): HeaderResult {
+  const values = request.headers[name.toLowerCase()];
+  if (!values || values.length === 0 || values.every((v) => v.trim() === '')) {
+    return reject(missingReason, `Missing ${name} header`);
+  }
+  const distinct = new Set(values.map((v) => v.trim()));
+  if (distinct.size > 1) return reject('duplicate_header', `${name} header sent more than once`);
+  return { ok: true, value: values[0]?.trim() ?? '' };
+}
+
+/** The value of an optional header (first one), or undefined. */
+export function optionalHeader(request: RawRequest, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()]?.[0]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+const HEX = /^[0-9a-fA-F]+$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+
+/** Strict hex decoding: undefined for odd length or non-hex characters (Buffer.from would silently truncate). */
+export function decodeHex(value: string): Buffer | undefined {
+  if (value.length === 0 || value.length % 2 !== 0 || !HEX.test(value)) return undefined;
+  return Buffer.from(value, 'hex');
+}
+
+/** Strict base64 (standard or URL alphabet) decoding: undefined for anything Buffer.from would guess at. */
+export function decodeBase64(value: string): Buffer | undefined {
+  if (value.length === 0) return undefined;
+  const standard = BASE64.test(value);
+  if (!standard && !BASE64URL.test(value)) return undefined;
+  const unpadded = value.replace(/=+$/, '');
+  if (unpadded.length % 4 === 1) return undefined;
+  const decoded = Buffer.from(value, standard ? 'base64' : 'base64url');
+  return decoded.length === 0 ? undefined : decoded;
+}
+
+export type Digest = 'sha1' | 'sha256' | 'sha512';
+
+export function hmac(algorithm: Digest, key: string | Buffer, ...parts: (string | Buffer)[]): Buffer {
+  const mac = createHmac(algorithm, key);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
+}
+
+export function sha256(...parts: (string | Buffer)[]): Buffer {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+}
+
+/** Constant-time comparison of two byte strings; different lengths are simply unequal. */
+export function safeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Tries every candidate signature against every secret's expected MAC (secret rotation on both sides).
+ * `expected` computes the MAC for one secret; candidates are already decoded bytes.
+ */
+export function anySignatureMatches(
+  secrets: readonly string[],
+  candidates: readonly Buffer[],
+  expected: (secret: string) => Buffer | undefined,
+): boolean {
+  let matched = false;
+  for (const secret of secrets) {
+    const mac = expected(secret);
+    if (!mac) continue;
+    for (const candidate of candidates) {
+      // No early exit: the work done does not depend on which secret or candidate matched.
+      if (safeEqual(candidate, mac)) matched = true;
+    }
+  }
+  return matched;
+}
+
+export type TimestampUnit = 's' | 'ms';
+
+export type TimestampResult = { ok: true; epochMs: number } | Rejection;
+
+/**
+ * Parses a numeric timestamp and checks it against the replay window. `allowFuture` is how far ahead a
+ * timestamp may be (clock skew), in seconds; Stripe's SDK, for example, only bounds the age.
+ */
+export function checkTimestamp(
+  raw: string,
+  unit: TimestampUnit,
+  nowMs: number,
+  toleranceSeconds: number,
+  allowFutureSeconds = toleranceSeconds,
+): TimestampResult {
+  if (!/^\d{1,16}$/.test(raw)) return reject('malformed_timestamp', 'Timestamp is not a whole number');
+  const epochMs = unit === 's' ? Number(raw) * 1000 : Number(raw);
+  if (!Number.isSafeInteger(epochMs)) return reject('malformed_timestamp', 'Timestamp is out of range');
+  if (nowMs - epochMs > toleranceSeconds * 1000) {
+    return reject('timestamp_too_old', `Timestamp is older than the ${toleranceSeconds} s replay window`);
+  }
+  if (epochMs - nowMs > allowFutureSeconds * 1000) {
+    return reject('timestamp_in_future', `Timestamp is more than ${allowFutureSeconds} s in the future`);
+  }
+  return { ok: true, epochMs };
+}
+
+export function requireSecrets(secrets: readonly string[]): Rejection | undefined {
+  return secrets.length === 0
+    ? reject('no_active_secret', 'No active secret is configured for this source')
+    : undefined;
+}
+
+export function requireBody(request: RawRequest): Rejection | undefined {
+  return request.body.length === 0 ? reject('empty_body', 'Request body is empty') : undefined;
+}
+
+/** Parses JSON from the raw body *after* verification; undefined when it is not valid UTF-8 JSON. */
+export function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Epoch seconds/milliseconds or ISO string → ISO-8601 UTC, or undefined. */
+export function toIso(value: unknown, unit: TimestampUnit = 's'): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const date = new Date(unit === 's' ? value * 1000 : value);
+    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  }
+  if (typeof value === 'string' && value !== '') {
+    if (/^\d+$/.test(value)) return toIso(Number(value), unit);
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  }
+  return undefined;
+}
+
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+export function asString(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}

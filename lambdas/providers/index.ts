@@ -1,0 +1,71 @@
+/**
+ * The provider registry and the one entry point the ingest Lambda calls: authenticate a raw request for
+ * a source, then split it into events with their dedupe keys.
+ */
+import { sha256 } from './common';
+import type { Extraction, ProviderEvent, ProviderId, ProviderScheme, RawRequest, Verdict } from './types';
+
+/** The common replay window (Stripe, Slack, Standard Webhooks, HubSpot v3 all use five minutes). */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+/** Every scheme, by provider id. A provider module exports one `ProviderScheme` and is registered here. */
+export const SCHEMES: Partial<Record<ProviderId, ProviderScheme<never>>> = {};
+
+export function schemeFor(provider: ProviderId): ProviderScheme<unknown> | undefined {
+  return SCHEMES[provider] as ProviderScheme<unknown> | undefined;
+}
+
+export interface AuthenticateInput {
+  readonly provider: ProviderId;
+  readonly request: RawRequest;
+  readonly secrets: readonly string[];
+  readonly nowMs: number;
+  /** Per-source replay window override, seconds. */
+  readonly toleranceSeconds?: number;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** Verifies, never throws: an unexpected error inside a scheme is a rejection, not a 5xx. */
+export function authenticate(input: AuthenticateInput): Verdict {
+  const scheme = schemeFor(input.provider);
+  if (!scheme)
+    return { ok: false, reason: 'invalid_secret_config', message: `Unknown provider ${input.provider}` };
+  const toleranceSeconds =
+    input.toleranceSeconds ?? scheme.defaultToleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  try {
+    return scheme.verify(input.request, {
+      secrets: input.secrets,
+      nowMs: input.nowMs,
+      toleranceSeconds,
+      options: input.options ?? {},
+    });
+  } catch {
+    return { ok: false, reason: 'malformed_signature', message: 'Signature could not be verified' };
+  }
+}
+
+export function extractEvents(
+  provider: ProviderId,
+  request: RawRequest,
+  options: Readonly<Record<string, unknown>> = {},
+): Extraction {
+  const scheme = schemeFor(provider);
+  if (!scheme) return { ok: false, reason: 'unusable_payload', message: `Unknown provider ${provider}` };
+  try {
+    return scheme.extract(request, options);
+  } catch {
+    return { ok: false, reason: 'unusable_payload', message: 'Events could not be extracted from the body' };
+  }
+}
+
+/**
+ * `<sourceId>:<providerEventId>`; when the provider gives no id, `<sourceId>:sha256:<hex of the event bytes>`.
+ * The fallback cannot tell a genuine resend of identical bytes from a new event with identical content,
+ * and a provider that re-serialises differently on retry defeats it: see README, "Considerations".
+ */
+export function dedupeKeyFor(sourceId: string, event: ProviderEvent): string {
+  if (event.providerEventId !== undefined && event.providerEventId !== '') {
+    return `${sourceId}:${event.providerEventId}`;
+  }
+  return `${sourceId}:sha256:${sha256(event.raw).toString('hex')}`;
+}
