@@ -2,14 +2,18 @@
  * The pipeline's typed configuration: declared once (lib/pipeline-config.ts), validated here, used by
  * the CDK app (bin/app.ts) and by local mode (local/start.ts). Non-secret data only: secret values live
  * in Secrets Manager.
+ *
+ * This module has no AWS CDK import on purpose: local mode and the CLI read it without loading the CDK.
  */
+import { QUEUE_DEFAULTS } from '../lambdas/shared/schema';
 import type { SourceConfig } from '../lambdas/shared/source-config';
 
 /** A webhook source as declared by the operator. */
 export interface SourceDefinition extends Omit<SourceConfig, 'secretId'> {
   /**
    * ARN of an existing Secrets Manager secret with the source's signing secret(s). When unset, the stack
-   * creates an empty secret per source; put the value after the first deploy (see README, Deploy).
+   * creates one per source holding a generated random value (`{"secret":"…"}`); replace it with the
+   * provider's secret after the first deploy (see README, Deploy).
    */
   readonly existingSecretArn?: string;
   /** Raise an alarm when no webhook arrives from this source for this many minutes (missing data breaches). */
@@ -23,7 +27,392 @@ export interface CdpConfig {
   readonly existingApiKeySecretArn?: string;
 }
 
+/**
+ * What providers call. `http-api`: API Gateway HTTP API (cheapest, lowest latency). `rest-api`: API
+ * Gateway REST API behind an AWS WAF web ACL (rate-based rule, optional IP allowlist).
+ */
+export type FrontDoor = 'http-api' | 'rest-api';
+
+/** API Gateway throttling of the webhook route (token bucket per stage/route). */
+export interface ThrottlingConfig {
+  /** Steady-state requests per second. @default 100 */
+  readonly rateLimit?: number;
+  /** Burst capacity in requests. @default 200 */
+  readonly burstLimit?: number;
+}
+
+/** AWS WAF settings; only valid with `frontDoor: 'rest-api'`. */
+export interface WafConfig {
+  /** Requests per client IP per 5 minutes before WAF blocks that IP. @default 10000 */
+  readonly rateLimitPer5Minutes?: number;
+  /**
+   * IPv4/IPv6 CIDRs allowed to call the API at all (e.g. the providers' published ranges); everything
+   * else is blocked by WAF. @default - every address may call (signatures still checked)
+   */
+  readonly allowedCidrs?: readonly string[];
+}
+
+/** Overrides of the queue and event source mapping defaults (`QUEUE_DEFAULTS` in lambdas/shared/schema.ts). */
+export interface QueueOverrides {
+  /** Processor Lambda timeout in seconds. @default 30 */
+  readonly processorTimeoutSeconds?: number;
+  /** Main queue visibility timeout in seconds; at least 6x the processor timeout. @default 6x processor timeout */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Receives before SQS moves a message to the DLQ. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Event source mapping batch size. @default 10 */
+  readonly batchSize?: number;
+  /** Event source mapping batching window in seconds. @default 1 */
+  readonly maxBatchingWindowSeconds?: number;
+  /** Most concurrent processor invocations: protects the CDP's rate limit. @default 5 */
+  readonly maxConcurrency?: number;
+  /** Main queue retention in days. @default 4 */
+  readonly mainRetentionDays?: number;
+  /** DLQ retention in days; longer than the main queue's. @default 14 */
+  readonly dlqRetentionDays?: number;
+  /** Bodies larger than this go to the claim-check bucket. @default 262144 */
+  readonly claimCheckThresholdBytes?: number;
+  /** Days before claim-check objects expire; must outlive the DLQ retention. @default DLQ retention + 1 */
+  readonly claimCheckExpirationDays?: number;
+}
+
+/** Alarm thresholds and notification target. */
+export interface AlarmConfig {
+  /** E-mail address subscribed to the alarm topic (confirm the subscription e-mail). @default - no subscription */
+  readonly email?: string;
+  /** Age in seconds of the oldest main-queue message that raises an alarm. @default 900 */
+  readonly oldestMessageAgeSeconds?: number;
+  /** Signature rejections per 5 minutes that raise an alarm (a spike means a bad secret or an attack). @default 25 */
+  readonly rejectionsPer5Minutes?: number;
+  /** Failed CDP deliveries per 5 minutes that raise an alarm. @default 10 */
+  readonly cdpFailuresPer5Minutes?: number;
+  /** API 5xx responses per 5 minutes that raise an alarm. @default 5 */
+  readonly api5xxPer5Minutes?: number;
+}
+
 export interface PipelineConfig {
   readonly sources: readonly SourceDefinition[];
   readonly cdp: CdpConfig;
+  /** @default 'http-api' */
+  readonly frontDoor?: FrontDoor;
+  /** @default { rateLimit: 100, burstLimit: 200 } */
+  readonly throttling?: ThrottlingConfig;
+  /** Only with `frontDoor: 'rest-api'`. @default { rateLimitPer5Minutes: 10000 } when the REST API is used */
+  readonly waf?: WafConfig;
+  /** @default QUEUE_DEFAULTS */
+  readonly queue?: QueueOverrides;
+  /** @default thresholds listed in {@link AlarmConfig}, no e-mail */
+  readonly alarms?: AlarmConfig;
+  /** CloudWatch Logs retention of every log group, in days (a value CloudWatch accepts). @default 30 */
+  readonly logRetentionDays?: number;
+  /**
+   * Keep the state table, the claim-check bucket and the created secrets when the stack is deleted.
+   * @default true
+   */
+  readonly retainDataOnDelete?: boolean;
+}
+
+/** The configuration with every default applied; what the constructs consume. */
+export interface ResolvedPipelineConfig {
+  readonly sources: readonly SourceDefinition[];
+  readonly cdp: CdpConfig;
+  readonly frontDoor: FrontDoor;
+  readonly throttling: Required<ThrottlingConfig>;
+  /** Undefined with the HTTP API. */
+  readonly waf:
+    | { readonly rateLimitPer5Minutes: number; readonly allowedCidrs: readonly string[] }
+    | undefined;
+  readonly queue: Required<QueueOverrides>;
+  readonly alarms: Required<Omit<AlarmConfig, 'email'>> & { readonly email: string | undefined };
+  readonly logRetentionDays: number;
+  readonly retainDataOnDelete: boolean;
+}
+
+/** The configuration breaks a rule; `problems` lists every broken rule, one sentence each. */
+export class PipelineConfigError extends Error {
+  override readonly name = 'PipelineConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid pipeline configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export const DEFAULT_THROTTLING = { rateLimit: 100, burstLimit: 200 } as const;
+export const DEFAULT_WAF_RATE_LIMIT_PER_5_MINUTES = 10_000;
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+export const DEFAULT_ALARMS = {
+  oldestMessageAgeSeconds: 900,
+  rejectionsPer5Minutes: 25,
+  cdpFailuresPer5Minutes: 10,
+  api5xxPer5Minutes: 5,
+} as const;
+
+/** Retention values CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const SOURCE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Lambda's synchronous payload limit is 6 MB and API Gateway base64-encodes binary bodies (4/3). */
+export const MAX_BODY_BYTES_LIMIT = 4 * 1024 * 1024;
+/** SQS takes 1 MiB per message; inline bodies are base64 (4/3) inside a JSON envelope with headers. */
+export const MAX_CLAIM_CHECK_THRESHOLD_BYTES = 700 * 1024;
+/** Metrics Insights alarms only evaluate the latest 3 hours of data. */
+const MAX_SILENCE_MINUTES = 180;
+const SECONDS_PER_DAY = 86_400;
+
+function isInt(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** True for an IPv4 (`a.b.c.d/n`) or IPv6 (`x:…/n`) CIDR block. */
+export function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  if (address === undefined || prefix === undefined || rest.length > 0 || !/^\d{1,3}$/.test(prefix))
+    return false;
+  const bits = Number(prefix);
+  if (address.includes(':')) {
+    return bits <= 128 && /^[0-9a-fA-F:]+$/.test(address) && address.split('::').length <= 2;
+  }
+  const octets = address.split('.');
+  return bits <= 32 && octets.length === 4 && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
+}
+
+function resolveQueue(overrides: QueueOverrides | undefined): Required<QueueOverrides> {
+  const processorTimeoutSeconds =
+    overrides?.processorTimeoutSeconds ?? QUEUE_DEFAULTS.processorTimeoutSeconds;
+  const dlqRetentionDays = overrides?.dlqRetentionDays ?? QUEUE_DEFAULTS.dlqRetentionDays;
+  return {
+    processorTimeoutSeconds,
+    visibilityTimeoutSeconds:
+      overrides?.visibilityTimeoutSeconds ??
+      processorTimeoutSeconds * QUEUE_DEFAULTS.visibilityTimeoutMultiplier,
+    maxReceiveCount: overrides?.maxReceiveCount ?? QUEUE_DEFAULTS.maxReceiveCount,
+    batchSize: overrides?.batchSize ?? QUEUE_DEFAULTS.batchSize,
+    maxBatchingWindowSeconds: overrides?.maxBatchingWindowSeconds ?? QUEUE_DEFAULTS.maxBatchingWindowSeconds,
+    maxConcurrency: overrides?.maxConcurrency ?? QUEUE_DEFAULTS.maxConcurrency,
+    mainRetentionDays: overrides?.mainRetentionDays ?? QUEUE_DEFAULTS.mainRetentionDays,
+    dlqRetentionDays,
+    claimCheckThresholdBytes: overrides?.claimCheckThresholdBytes ?? QUEUE_DEFAULTS.claimCheckThresholdBytes,
+    claimCheckExpirationDays: overrides?.claimCheckExpirationDays ?? dlqRetentionDays + 1,
+  };
+}
+
+/** Lambda allows 4 KB of environment variables in total; the sources JSON is the big one. */
+const MAX_SOURCES_JSON_BYTES = 3000;
+/** Length of a Secrets Manager ARN as it will appear in `PIPELINE_SOURCES`, for the size estimate. */
+const SECRET_ARN_LENGTH = 100;
+
+function sourceProblems(sources: readonly SourceDefinition[]): string[] {
+  const problems: string[] = [];
+  if (sources.length === 0) problems.push('sources: declare at least one source');
+  const seen = new Set<string>();
+  const outputIds = new Map<string, string>();
+  for (const source of sources) {
+    const at = `source "${source.id}"`;
+    if (!SOURCE_ID.test(source.id)) {
+      problems.push(`${at}: id must be lower-case letters, digits and dashes (1-63 chars, ${SOURCE_ID})`);
+    }
+    if (seen.has(source.id)) problems.push(`${at}: declared more than once`);
+    seen.add(source.id);
+    // Stack outputs are named after the id without dashes; two ids must not collapse to one name.
+    const outputId = source.id.replace(/-/g, '');
+    const clash = outputIds.get(outputId);
+    if (clash !== undefined && clash !== source.id) {
+      problems.push(`${at}: clashes with source "${clash}" once dashes are removed (stack output names)`);
+    }
+    outputIds.set(outputId, source.id);
+    if (source.existingSecretArn !== undefined && !SECRET_ARN.test(source.existingSecretArn)) {
+      problems.push(`${at}: existingSecretArn must be a Secrets Manager secret ARN`);
+    }
+    if (source.dedupeTtlHours !== undefined && !isInt(source.dedupeTtlHours, 1, 24 * 365)) {
+      problems.push(`${at}: dedupeTtlHours must be a whole number of hours between 1 and 8760`);
+    }
+    if (source.maxBodyBytes !== undefined && !isInt(source.maxBodyBytes, 1, MAX_BODY_BYTES_LIMIT)) {
+      problems.push(
+        `${at}: maxBodyBytes must be between 1 and ${MAX_BODY_BYTES_LIMIT} (Lambda's 6 MB payload limit after base64)`,
+      );
+    }
+    if (source.toleranceSeconds !== undefined && !isInt(source.toleranceSeconds, 1, 86_400)) {
+      problems.push(`${at}: toleranceSeconds must be a whole number between 1 and 86400`);
+    }
+    for (const cidr of source.allowedCidrs ?? []) {
+      if (!isCidr(cidr)) problems.push(`${at}: allowedCidrs entry "${cidr}" is not a CIDR block`);
+    }
+    if (source.publicUrl !== undefined && !/^https:\/\/[^\s]+$/.test(source.publicUrl)) {
+      problems.push(`${at}: publicUrl must be an https:// URL`);
+    }
+    const minutes = source.expectEventsWithinMinutes;
+    if (minutes !== undefined && !(isInt(minutes, 5, MAX_SILENCE_MINUTES) && minutes % 5 === 0)) {
+      problems.push(
+        `${at}: expectEventsWithinMinutes must be a multiple of 5 between 5 and ${MAX_SILENCE_MINUTES} (Metrics Insights alarms see 3 hours)`,
+      );
+    }
+  }
+  const estimatedJson = JSON.stringify(
+    sources.map(({ existingSecretArn: _a, expectEventsWithinMinutes: _m, ...rest }) => ({
+      ...rest,
+      secretId: 'x'.repeat(SECRET_ARN_LENGTH),
+    })),
+  );
+  if (estimatedJson.length > MAX_SOURCES_JSON_BYTES) {
+    problems.push(
+      `sources: about ${estimatedJson.length} bytes of PIPELINE_SOURCES exceed the ${MAX_SOURCES_JSON_BYTES}-byte budget within Lambda's 4 KB environment limit; deploy several stacks`,
+    );
+  }
+  return problems;
+}
+
+function queueProblems(queue: Required<QueueOverrides>): string[] {
+  const problems: string[] = [];
+  const minVisibility = queue.processorTimeoutSeconds * QUEUE_DEFAULTS.visibilityTimeoutMultiplier;
+  if (!isInt(queue.processorTimeoutSeconds, 1, 900)) {
+    problems.push('queue.processorTimeoutSeconds must be a whole number between 1 and 900 (Lambda maximum)');
+  }
+  if (!isInt(queue.visibilityTimeoutSeconds, 0, 43_200)) {
+    problems.push('queue.visibilityTimeoutSeconds must be a whole number between 0 and 43200 (SQS maximum)');
+  } else if (queue.visibilityTimeoutSeconds < minVisibility) {
+    problems.push(
+      `queue.visibilityTimeoutSeconds (${queue.visibilityTimeoutSeconds}) must be at least 6x the processor timeout (${minVisibility})`,
+    );
+  }
+  if (!isInt(queue.maxReceiveCount, 1, 1000)) {
+    problems.push('queue.maxReceiveCount must be a whole number between 1 and 1000');
+  }
+  if (!isInt(queue.batchSize, 1, 10_000))
+    problems.push('queue.batchSize must be a whole number between 1 and 10000');
+  if (!isInt(queue.maxBatchingWindowSeconds, 0, 300)) {
+    problems.push('queue.maxBatchingWindowSeconds must be a whole number between 0 and 300');
+  }
+  if (queue.batchSize > 10 && queue.maxBatchingWindowSeconds < 1) {
+    problems.push(
+      'queue.batchSize above 10 requires queue.maxBatchingWindowSeconds of at least 1 (SQS rule)',
+    );
+  }
+  if (!isInt(queue.maxConcurrency, 2, 1000)) {
+    problems.push(
+      'queue.maxConcurrency must be a whole number between 2 and 1000 (event source mapping limits)',
+    );
+  }
+  if (!isInt(queue.mainRetentionDays, 1, 14)) {
+    problems.push('queue.mainRetentionDays must be a whole number of days between 1 and 14');
+  }
+  if (!isInt(queue.dlqRetentionDays, 1, 14)) {
+    problems.push('queue.dlqRetentionDays must be a whole number of days between 1 and 14');
+  } else if (queue.dlqRetentionDays <= queue.mainRetentionDays) {
+    problems.push(
+      'queue.dlqRetentionDays must be longer than queue.mainRetentionDays: a standard queue DLQ keeps the original enqueue time',
+    );
+  }
+  if (queue.mainRetentionDays * SECONDS_PER_DAY < queue.visibilityTimeoutSeconds * queue.maxReceiveCount) {
+    problems.push(
+      'queue.mainRetentionDays is too short for maxReceiveCount receives at the visibility timeout',
+    );
+  }
+  if (!isInt(queue.claimCheckThresholdBytes, 1, MAX_CLAIM_CHECK_THRESHOLD_BYTES)) {
+    problems.push(
+      `queue.claimCheckThresholdBytes must be between 1 and ${MAX_CLAIM_CHECK_THRESHOLD_BYTES} (base64 body must fit a 1 MiB SQS message)`,
+    );
+  }
+  if (!isInt(queue.claimCheckExpirationDays, 1, 3650)) {
+    problems.push('queue.claimCheckExpirationDays must be a whole number of days between 1 and 3650');
+  } else if (queue.claimCheckExpirationDays <= queue.dlqRetentionDays) {
+    problems.push(
+      'queue.claimCheckExpirationDays must be longer than queue.dlqRetentionDays, or redriven DLQ messages lose their bodies',
+    );
+  }
+  return problems;
+}
+
+/**
+ * Every rule the configuration breaks, one clear sentence each; empty when valid. Pure: used by the CDK
+ * app, the stack constructor and local mode alike.
+ */
+export function validatePipelineConfig(config: PipelineConfig): string[] {
+  const problems = sourceProblems(config.sources);
+  const frontDoor = config.frontDoor ?? 'http-api';
+  if (frontDoor !== 'http-api' && frontDoor !== 'rest-api') {
+    problems.push(`frontDoor must be 'http-api' or 'rest-api', got "${String(frontDoor)}"`);
+  }
+  if (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(config.cdp.baseUrl))
+    problems.push('cdp.baseUrl must be an https:// URL');
+  if (
+    config.cdp.existingApiKeySecretArn !== undefined &&
+    !SECRET_ARN.test(config.cdp.existingApiKeySecretArn)
+  ) {
+    problems.push('cdp.existingApiKeySecretArn must be a Secrets Manager secret ARN');
+  }
+  const rateLimit = config.throttling?.rateLimit ?? DEFAULT_THROTTLING.rateLimit;
+  const burstLimit = config.throttling?.burstLimit ?? DEFAULT_THROTTLING.burstLimit;
+  if (!(Number.isFinite(rateLimit) && rateLimit > 0))
+    problems.push('throttling.rateLimit must be a positive number');
+  if (!isInt(burstLimit, 1, 5000))
+    problems.push('throttling.burstLimit must be a whole number between 1 and 5000');
+  if (config.waf !== undefined && frontDoor !== 'rest-api') {
+    problems.push(
+      "waf applies only to frontDoor 'rest-api' (AWS WAF cannot protect an HTTP API); remove it or switch",
+    );
+  }
+  const wafLimit = config.waf?.rateLimitPer5Minutes;
+  if (wafLimit !== undefined && !isInt(wafLimit, 10, 2_000_000_000)) {
+    problems.push('waf.rateLimitPer5Minutes must be a whole number between 10 and 2000000000');
+  }
+  for (const cidr of config.waf?.allowedCidrs ?? []) {
+    if (!isCidr(cidr)) problems.push(`waf.allowedCidrs entry "${cidr}" is not a CIDR block`);
+  }
+  problems.push(...queueProblems(resolveQueue(config.queue)));
+  const alarms = config.alarms;
+  if (alarms?.email !== undefined && !EMAIL.test(alarms.email))
+    problems.push('alarms.email is not an e-mail address');
+  for (const key of [
+    'oldestMessageAgeSeconds',
+    'rejectionsPer5Minutes',
+    'cdpFailuresPer5Minutes',
+    'api5xxPer5Minutes',
+  ] as const) {
+    const value = alarms?.[key];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+      problems.push(`alarms.${key} must be a positive number`);
+    }
+  }
+  const retention = config.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
+    problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  return problems;
+}
+
+/** Validates (throwing {@link PipelineConfigError} with every problem) and applies every default. */
+export function resolvePipelineConfig(config: PipelineConfig): ResolvedPipelineConfig {
+  const problems = validatePipelineConfig(config);
+  if (problems.length > 0) throw new PipelineConfigError(problems);
+  const frontDoor = config.frontDoor ?? 'http-api';
+  return {
+    sources: config.sources,
+    cdp: config.cdp,
+    frontDoor,
+    throttling: {
+      rateLimit: config.throttling?.rateLimit ?? DEFAULT_THROTTLING.rateLimit,
+      burstLimit: config.throttling?.burstLimit ?? DEFAULT_THROTTLING.burstLimit,
+    },
+    waf:
+      frontDoor === 'rest-api'
+        ? {
+            rateLimitPer5Minutes: config.waf?.rateLimitPer5Minutes ?? DEFAULT_WAF_RATE_LIMIT_PER_5_MINUTES,
+            allowedCidrs: config.waf?.allowedCidrs ?? [],
+          }
+        : undefined,
+    queue: resolveQueue(config.queue),
+    alarms: {
+      email: config.alarms?.email,
+      oldestMessageAgeSeconds:
+        config.alarms?.oldestMessageAgeSeconds ?? DEFAULT_ALARMS.oldestMessageAgeSeconds,
+      rejectionsPer5Minutes: config.alarms?.rejectionsPer5Minutes ?? DEFAULT_ALARMS.rejectionsPer5Minutes,
+      cdpFailuresPer5Minutes: config.alarms?.cdpFailuresPer5Minutes ?? DEFAULT_ALARMS.cdpFailuresPer5Minutes,
+      api5xxPer5Minutes: config.alarms?.api5xxPer5Minutes ?? DEFAULT_ALARMS.api5xxPer5Minutes,
+    },
+    logRetentionDays: config.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+    retainDataOnDelete: config.retainDataOnDelete ?? true,
+  };
 }

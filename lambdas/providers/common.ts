@@ -59,6 +59,17 @@ export function decodeBase64(value: string): Buffer | undefined {
   return decoded.length === 0 ? undefined : decoded;
 }
 
+/**
+ * Standard-alphabet base64 that must be exactly how Node would encode the decoded bytes (padding included,
+ * unused trailing bits zero). For schemes whose reference verifiers compare the base64 text itself, so a
+ * non-canonical spelling of a valid MAC is rejected just as they reject it.
+ */
+export function decodeCanonicalBase64(value: string): Buffer | undefined {
+  if (!BASE64.test(value)) return undefined;
+  const decoded = Buffer.from(value, 'base64');
+  return decoded.length > 0 && decoded.toString('base64') === value ? decoded : undefined;
+}
+
 export type Digest = 'sha1' | 'sha256' | 'sha512';
 
 export function hmac(algorithm: Digest, key: string | Buffer, ...parts: (string | Buffer)[]): Buffer {

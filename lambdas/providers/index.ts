@@ -2,14 +2,64 @@
  * The provider registry and the one entry point the ingest Lambda calls: authenticate a raw request for
  * a source, then split it into events with their dedupe keys.
  */
+
+import { adyen } from './adyen';
+import { basicAuth } from './basic-auth';
+import { calendly } from './calendly';
 import { sha256 } from './common';
+import { discord } from './discord';
+import { genericHmac } from './generic-hmac';
+import { github } from './github';
+import { hubspot } from './hubspot';
+import { intercom } from './intercom';
+import { klaviyo } from './klaviyo';
+import { linear } from './linear';
+import { mailchimpTransactional } from './mailchimp-transactional';
+import { mailgun } from './mailgun';
+import { paddle } from './paddle';
+import { segment } from './segment';
+import { sendgrid } from './sendgrid';
+import { shopify } from './shopify';
+import { slack } from './slack';
+import { square } from './square';
+import { standardWebhooks } from './standard-webhooks';
+import { stripe } from './stripe';
+import { twilio } from './twilio';
+import { typeform } from './typeform';
 import type { Extraction, ProviderEvent, ProviderId, ProviderScheme, RawRequest, Verdict } from './types';
+import { urlToken } from './url-token';
+import { zendesk } from './zendesk';
 
 /** The common replay window (Stripe, Slack, Standard Webhooks, HubSpot v3 all use five minutes). */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 /** Every scheme, by provider id. A provider module exports one `ProviderScheme` and is registered here. */
-export const SCHEMES: Partial<Record<ProviderId, ProviderScheme<never>>> = {};
+export const SCHEMES: Partial<Record<ProviderId, ProviderScheme<never>>> = {
+  adyen: adyen,
+  'basic-auth': basicAuth,
+  calendly: calendly,
+  discord: discord,
+  'generic-hmac': genericHmac,
+  github: github,
+  hubspot: hubspot,
+  intercom: intercom,
+  klaviyo: klaviyo,
+  linear: linear,
+  'mailchimp-transactional': mailchimpTransactional,
+  mailgun: mailgun,
+  paddle: paddle,
+  segment: segment,
+  sendgrid: sendgrid,
+  shopify: shopify,
+  slack: slack,
+  square: square,
+  'standard-webhooks': standardWebhooks,
+  stripe: stripe,
+  twilio: twilio,
+  typeform: typeform,
+  'url-token': urlToken,
+  zendesk: zendesk,
+};
 
 export function schemeFor(provider: ProviderId): ProviderScheme<unknown> | undefined {
   return SCHEMES[provider] as ProviderScheme<unknown> | undefined;

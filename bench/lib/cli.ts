@@ -1,0 +1,39 @@
+/**
+ * Shared plumbing of the bench commands: option parsing and the emulators (started here unless the
+ * environment already points at running ones, as under the test runner).
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { InvalidArgumentError } from 'commander';
+import { emulatorEnv, startEmulators } from '../../local/emulators';
+
+/** commander parser for a positive integer option. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** commander parser for a rate between 0 and 1. */
+export function rate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be between 0 and 1');
+  return n;
+}
+
+/** Starts the emulators unless AWS_ENDPOINT_URL_SQS/DYNAMODB are set; returns how to stop them. */
+export async function ensureEmulators(): Promise<() => Promise<void>> {
+  if (process.env.AWS_ENDPOINT_URL_SQS && process.env.AWS_ENDPOINT_URL_DYNAMODB) return async () => {};
+  const emulators = await startEmulators();
+  Object.assign(process.env, emulatorEnv(emulators));
+  return () => emulators.stop();
+}
+
+/** The machine a result was measured on (figures depend on it). */
+export function machine(): Record<string, string | number> {
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+  };
+}

@@ -1,0 +1,324 @@
+/**
+ * Signature verification cost: for 2 KB and 256 KB bodies, our scheme's `verify` vs the provider's official
+ * SDK verifier vs a bare `node:crypto` HMAC over the same bytes (the floor: what any verifier must spend).
+ * All three are measured in the same run, interleaved round-robin so machine noise hits them alike; each
+ * sample times a batch of calls, and the per-call median over the samples is reported with the ratios
+ * ours/bare and ours/SDK. Targets (issue #2): no slower than the SDK, within 2x of the bare HMAC.
+ *
+ * Run: `npx tsx bench/verify.ts [--samples 60] [--batch-ms 5]`, or via `npm run bench`.
+ * Writes bench/results/verify.json and bench/results/verify.md.
+ */
+import { createHmac } from 'node:crypto';
+import { cpus } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { verify as octokitVerify } from '@octokit/webhooks-methods';
+import { verifySlackRequest } from '@slack/bolt';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import Stripe from 'stripe';
+import { github } from '../lambdas/providers/github';
+import { slack } from '../lambdas/providers/slack';
+import { standardWebhooks } from '../lambdas/providers/standard-webhooks';
+import { stripe } from '../lambdas/providers/stripe';
+import type { ProviderScheme, RawRequest } from '../lambdas/providers/types';
+import { consoleTable, markdownTable, writeResults } from './lib/results';
+import { median, round } from './lib/stats';
+
+/** One verifier under test; `run` must return true (a false means the bench itself is wrong). */
+type Verifier = () => boolean | Promise<boolean>;
+
+interface Contender {
+  readonly provider: string;
+  readonly sdk: string;
+  readonly bodyBytes: number;
+  readonly ours: Verifier;
+  readonly sdkVerify: Verifier;
+  readonly bare: Verifier;
+}
+
+/** One row of the results. */
+export interface VerifyBenchRow {
+  readonly provider: string;
+  readonly sdk: string;
+  readonly bodyBytes: number;
+  /** Median nanoseconds per verification. */
+  readonly oursNs: number;
+  readonly sdkNs: number;
+  readonly bareHmacNs: number;
+  /** ours / bare HMAC (target ≤ 2). */
+  readonly oursVsBare: number;
+  /** ours / SDK (target ≤ 1). */
+  readonly oursVsSdk: number;
+  readonly meetsTargets: boolean;
+}
+
+export interface VerifyBenchOptions {
+  /** Samples per verifier and body size. @default 60 */
+  readonly samples?: number;
+  /** Target duration of one sample's batch, milliseconds. @default 5 */
+  readonly batchMs?: number;
+  /** Write bench/results/verify.{json,md}. @default true */
+  readonly write?: boolean;
+  /** Print the table. @default true */
+  readonly print?: boolean;
+}
+
+export interface VerifyBenchResult {
+  readonly generatedAt: string;
+  readonly machine: Record<string, string | number>;
+  readonly samples: number;
+  readonly batchMs: number;
+  readonly rows: readonly VerifyBenchRow[];
+}
+
+const SIZES = [2 * 1024, 256 * 1024] as const;
+
+/** Figures depend on the machine: recorded with the results. */
+function machineFacts(): Record<string, string | number> {
+  return { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length };
+}
+const TOLERANCE = 300;
+
+/** A JSON body of exactly `bytes` bytes (an event with a padding string), as a provider would send. */
+function bodyOf(bytes: number): Buffer {
+  const head = '{"id":"evt_bench","type":"invoice.paid","created":1700000000,"data":{"pad":"';
+  const tail = '"}}';
+  return Buffer.from(head + 'x'.repeat(bytes - head.length - tail.length) + tail, 'utf8');
+}
+
+function raw(headers: Record<string, string>, body: Buffer): RawRequest {
+  const lower: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = [value];
+  return { method: 'POST', url: 'https://hooks.example.com/webhooks/bench', headers: lower, body };
+}
+
+function oursVerifier(scheme: ProviderScheme<unknown>, request: RawRequest, secret: string): Verifier {
+  return () =>
+    scheme.verify(request, { secrets: [secret], nowMs: Date.now(), toleranceSeconds: TOLERANCE, options: {} })
+      .ok;
+}
+
+function contenders(): Contender[] {
+  const out: Contender[] = [];
+  const stripeSdk = new Stripe('sk_test_bench').webhooks;
+  for (const bodyBytes of SIZES) {
+    const body = bodyOf(bodyBytes);
+    const text = body.toString('utf8');
+    const now = Math.floor(Date.now() / 1000);
+
+    const stripeSecret = 'whsec_bench0123456789abcdef0123456789';
+    const stripeHeader = stripeSdk.generateTestHeaderString({
+      payload: text,
+      secret: stripeSecret,
+      timestamp: now,
+    });
+    out.push({
+      provider: 'stripe',
+      sdk: 'stripe webhooks.signature.verifyHeader',
+      bodyBytes,
+      ours: oursVerifier(stripe, raw({ 'Stripe-Signature': stripeHeader }, body), stripeSecret),
+      sdkVerify: () =>
+        stripeSdk.signature?.verifyHeader(body, stripeHeader, stripeSecret, TOLERANCE) === true,
+      bare: () => createHmac('sha256', stripeSecret).update(`${now}.`).update(body).digest().length === 32,
+    });
+
+    const swSecret = `whsec_${Buffer.from('bench-key-0123456789abcdef012345').toString('base64')}`;
+    const swKey = Buffer.from(swSecret.slice(6), 'base64');
+    const sw = new StandardWebhook(swSecret);
+    const swHeaders = {
+      'webhook-id': 'msg_bench',
+      'webhook-timestamp': String(now),
+      'webhook-signature': sw.sign('msg_bench', new Date(now * 1000), text),
+    };
+    out.push({
+      provider: 'standard-webhooks',
+      sdk: 'standardwebhooks Webhook.verify',
+      bodyBytes,
+      ours: oursVerifier(standardWebhooks, raw(swHeaders, body), swSecret),
+      sdkVerify: () => {
+        sw.verify(body, swHeaders, { jsonParse: false });
+        return true;
+      },
+      bare: () => createHmac('sha256', swKey).update(`msg_bench.${now}.`).update(body).digest().length === 32,
+    });
+
+    const ghSecret = 'gh-bench-secret';
+    const ghSignature = `sha256=${createHmac('sha256', ghSecret).update(body).digest('hex')}`;
+    out.push({
+      provider: 'github',
+      sdk: '@octokit/webhooks-methods verify',
+      bodyBytes,
+      ours: oursVerifier(github, raw({ 'X-Hub-Signature-256': ghSignature }, body), ghSecret),
+      sdkVerify: () => octokitVerify(ghSecret, text, ghSignature),
+      bare: () => createHmac('sha256', ghSecret).update(body).digest().length === 32,
+    });
+
+    const slackSecret = 'slack-bench-secret';
+    const slackSignature = `v0=${createHmac('sha256', slackSecret).update(`v0:${now}:`).update(body).digest('hex')}`;
+    out.push({
+      provider: 'slack',
+      sdk: '@slack/bolt verifySlackRequest',
+      bodyBytes,
+      ours: oursVerifier(
+        slack,
+        raw({ 'X-Slack-Signature': slackSignature, 'X-Slack-Request-Timestamp': String(now) }, body),
+        slackSecret,
+      ),
+      sdkVerify: () => {
+        verifySlackRequest({
+          signingSecret: slackSecret,
+          body: text,
+          headers: { 'x-slack-signature': slackSignature, 'x-slack-request-timestamp': now },
+        });
+        return true;
+      },
+      bare: () => createHmac('sha256', slackSecret).update(`v0:${now}:`).update(body).digest().length === 32,
+    });
+  }
+  return out;
+}
+
+// A full collection before every timed batch: each batch then pays for its own garbage, instead of
+// whichever verifier happens to run when the previous one's garbage gets collected.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+async function callOnce(verifier: Verifier, label: string): Promise<void> {
+  if ((await verifier()) !== true) throw new Error(`${label} did not accept its own valid request`);
+}
+
+/** How many calls make one batch of about `batchMs`. */
+async function calibrate(verifier: Verifier, batchMs: number): Promise<number> {
+  let calls = 1;
+  for (;;) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) await verifier();
+    const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+    if (elapsedMs >= batchMs / 4 || calls >= 1 << 20) {
+      return Math.max(1, Math.round((calls * batchMs) / Math.max(elapsedMs, 1e-3)));
+    }
+    calls *= 4;
+  }
+}
+
+async function timeBatch(verifier: Verifier, calls: number, isAsync: boolean): Promise<number> {
+  gc();
+  const start = process.hrtime.bigint();
+  if (isAsync) {
+    for (let i = 0; i < calls; i++) await verifier();
+  } else {
+    // Sync verifiers run in a plain loop: no microtask per call inflating their figures.
+    for (let i = 0; i < calls; i++) verifier();
+  }
+  return Number(process.hrtime.bigint() - start) / calls;
+}
+
+/** Runs the benchmark; prints and records the results unless told not to. */
+export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<VerifyBenchResult> {
+  const samples = options.samples ?? 60;
+  const batchMs = options.batchMs ?? 5;
+  const rows: VerifyBenchRow[] = [];
+  for (const c of contenders()) {
+    const label = `${c.provider} ${c.bodyBytes} B`;
+    const verifiers = [c.ours, c.sdkVerify, c.bare];
+    for (const [i, v] of verifiers.entries()) await callOnce(v, `${label} #${i}`);
+    const isAsync = verifiers.map((v) => v() instanceof Promise);
+    // Warm-up, then calibrate each verifier's batch so every sample lasts about batchMs.
+    for (const v of verifiers) await calibrate(v, batchMs);
+    const calls = await Promise.all(verifiers.map((v) => calibrate(v, batchMs)));
+    const timings: number[][] = [[], [], []];
+    for (let s = 0; s < samples; s++) {
+      // Round-robin, rotating who goes first, so drift and noise spread evenly.
+      for (let k = 0; k < verifiers.length; k++) {
+        const i = (s + k) % verifiers.length;
+        const verifier = verifiers[i];
+        const n = calls[i];
+        if (verifier && n) timings[i]?.push(await timeBatch(verifier, n, isAsync[i] === true));
+      }
+    }
+    const [oursNs, sdkNs, bareHmacNs] = timings.map((t) => median(t) ?? Number.NaN) as [
+      number,
+      number,
+      number,
+    ];
+    const oursVsBare = oursNs / bareHmacNs;
+    const oursVsSdk = oursNs / sdkNs;
+    rows.push({
+      provider: c.provider,
+      sdk: c.sdk,
+      bodyBytes: c.bodyBytes,
+      oursNs: round(oursNs, 0),
+      sdkNs: round(sdkNs, 0),
+      bareHmacNs: round(bareHmacNs, 0),
+      oursVsBare: round(oursVsBare, 2),
+      oursVsSdk: round(oursVsSdk, 2),
+      meetsTargets: oursVsBare <= 2 && oursVsSdk <= 1,
+    });
+  }
+  const result: VerifyBenchResult = {
+    generatedAt: new Date().toISOString(),
+    machine: machineFacts(),
+    samples,
+    batchMs,
+    rows,
+  };
+  const headers = [
+    'provider',
+    'body',
+    'ours µs',
+    'SDK µs',
+    'bare HMAC µs',
+    'ours/bare',
+    'ours/SDK',
+    'targets',
+  ];
+  const tableRows = rows.map((r) => [
+    r.provider,
+    r.bodyBytes >= 1024 ? `${r.bodyBytes / 1024} KB` : `${r.bodyBytes} B`,
+    round(r.oursNs / 1000, 2),
+    round(r.sdkNs / 1000, 2),
+    round(r.bareHmacNs / 1000, 2),
+    r.oursVsBare,
+    r.oursVsSdk,
+    r.meetsTargets ? 'met' : 'missed',
+  ]);
+  if (options.print ?? true) {
+    console.log(`\nSignature verification (median per call, ${samples} samples of ~${batchMs} ms each)\n`);
+    console.log(consoleTable(headers, tableRows));
+  }
+  if (options.write ?? true) {
+    const markdown = [
+      '# Signature verification benchmark',
+      '',
+      `Generated ${result.generatedAt} by \`bench/verify.ts\` on ${Object.entries(result.machine)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+      '',
+      'Median cost of one verification, measured in one run with the three verifiers interleaved. "bare HMAC" is',
+      'a single `node:crypto` HMAC over the same signed bytes (the floor); "SDK" is the official verifier named',
+      'below. Targets: ours/SDK ≤ 1 and ours/bare ≤ 2.',
+      '',
+      markdownTable(headers, tableRows),
+      '',
+      `SDK verifiers: ${[...new Set(rows.map((r) => `${r.provider}: \`${r.sdk}\``))].join('; ')}.`,
+      '',
+      'The SDKs are handed the body in the form they expect (string or Buffer); Stripe, Slack and GitHub decode or',
+      're-encode it, Standard Webhooks hashes it with a pure-JS SHA-256. Figures depend on the machine and its load;',
+      'compare ratios, not absolute numbers.',
+    ].join('\n');
+    writeResults('verify', result, markdown);
+  }
+  return result;
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  const arg = (name: string) => {
+    const at = process.argv.indexOf(`--${name}`);
+    const value = at >= 0 ? Number(process.argv[at + 1]) : Number.NaN;
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  await runVerifyBench({ samples: arg('samples'), batchMs: arg('batch-ms') });
+}

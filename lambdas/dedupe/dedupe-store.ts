@@ -1,0 +1,271 @@
+/**
+ * Exactly-once-in-effect bookkeeping per event, on DynamoDB conditional writes (the same semantics as
+ * Powertools idempotency: claim with an in-progress lease, then completed with an expiry), plus the list
+ * of CDP operations already applied so a half-done event resumes where it stopped.
+ *
+ * Every condition treats an item whose `expiresAt` has passed as absent: DynamoDB's TTL deletes lazily
+ * (up to ~48 h late), so an expired-but-undeleted record must never suppress a legitimate new delivery.
+ *
+ * Fencing: the claim's `leaseExpiresAtMs` doubles as the claim token. A takeover only happens after the
+ * old lease passed, and sets a later one, so two claims can never hold the same value; every later write
+ * is conditional on it, so a delivery that lost its lease cannot complete or release someone else's claim.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DedupeRecord, KEY_PREFIX, STATE_TABLE } from '../shared/schema';
+
+/** A claim held by this delivery. */
+export interface Claim {
+  readonly dedupeKey: string;
+  /** The fencing token (see module doc). */
+  readonly leaseExpiresAtMs: number;
+  /** Operations (by idempotency key) applied by earlier attempts. */
+  readonly appliedOperations: readonly string[];
+  /** Attempts including this one. */
+  readonly attempts: number;
+  /** True when this claim took over an expired lease of an earlier attempt. */
+  readonly tookOver: boolean;
+}
+
+export type ClaimResult =
+  | { readonly outcome: 'claimed'; readonly claim: Claim }
+  /** Completed earlier and not expired: acknowledge without doing anything. */
+  | { readonly outcome: 'completed'; readonly completedAt: string | undefined }
+  /** Another delivery holds a live lease: retry after it ends. */
+  | { readonly outcome: 'in_progress'; readonly leaseExpiresAtMs: number };
+
+export interface ClaimInput {
+  readonly dedupeKey: string;
+  readonly nowMs: number;
+  /** Lease length; bounded by the invocation's remaining time so a timed-out attempt frees it. */
+  readonly leaseMs: number;
+  /** Retention of the record (and of the completed marker), seconds. */
+  readonly ttlSeconds: number;
+}
+
+/** The dedupe store the processor needs; an interface so a test can wrap it (e.g. to inject a crash). */
+export interface DedupeStore {
+  claim(input: ClaimInput): Promise<ClaimResult>;
+  /** Records one applied operation. Throws `LeaseLostError` when the claim is no longer ours. */
+  recordApplied(claim: Claim, operationKey: string, nowMs: number): Promise<void>;
+  /** Marks the event completed with its retention. Throws `LeaseLostError` when the claim is no longer ours. */
+  markCompleted(claim: Claim, nowMs: number, ttlSeconds: number): Promise<void>;
+  /**
+   * Gives the claim up after a failure so the next delivery can proceed at once (its visibility delay
+   * already spaces it out), keeping `appliedOperations` and noting `lastError`. Never throws on a lost lease.
+   */
+  release(claim: Claim, nowMs: number, lastError: string): Promise<void>;
+  /** The stored record, for inspection (CLI, tests). */
+  get(dedupeKey: string): Promise<DedupeRecord | undefined>;
+}
+
+/** The claim is no longer ours (it expired and another delivery took over): retry later. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+/** The state table key of an event's dedupe record. */
+export function dedupeItemKey(dedupeKey: string): string {
+  return `${KEY_PREFIX.event}${dedupeKey}`;
+}
+
+const TTL = STATE_TABLE.ttlAttribute;
+const PK = STATE_TABLE.partitionKey;
+
+/** True for DynamoDB's "condition not met" (also when the error crossed a module boundary by name only). */
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+/** {@link DedupeStore} on the single state table (see `lambdas/shared/schema.ts`). */
+export class DynamoDedupeStore implements DedupeStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async claim(input: ClaimInput, retried = false): Promise<ClaimResult> {
+    const pk = dedupeItemKey(input.dedupeKey);
+    const nowIso = new Date(input.nowMs).toISOString();
+    const leaseExpiresAtMs = input.nowMs + Math.max(1, Math.floor(input.leaseMs));
+    const fresh: DedupeRecord = {
+      pk,
+      status: 'IN_PROGRESS',
+      leaseExpiresAtMs,
+      expiresAt: Math.floor(input.nowMs / 1000) + input.ttlSeconds,
+      attempts: 1,
+      firstSeenAt: nowIso,
+      updatedAt: nowIso,
+      appliedOperations: [],
+    };
+    try {
+      // First sight of the event, or the old record is past its retention: start from scratch.
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...fresh, [PK]: pk },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #ttl <= :nowSec',
+          ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
+          ExpressionAttributeValues: { ':nowSec': Math.floor(input.nowMs / 1000) },
+        }),
+      );
+      return {
+        outcome: 'claimed',
+        claim: {
+          dedupeKey: input.dedupeKey,
+          leaseExpiresAtMs,
+          appliedOperations: [],
+          attempts: 1,
+          tookOver: false,
+        },
+      };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+
+    const existing = await this.get(input.dedupeKey);
+    if (!existing) {
+      // Deleted between the two calls (TTL sweep): start again from the top. A second miss in a row would
+      // need another delete in between; report it as in progress so the message is simply retried.
+      if (retried) return { outcome: 'in_progress', leaseExpiresAtMs: input.nowMs };
+      return this.claim(input, true);
+    }
+    if (existing.status === 'COMPLETED') return { outcome: 'completed', completedAt: existing.completedAt };
+    const oldLease = existing.leaseExpiresAtMs ?? 0;
+    if (oldLease > input.nowMs) return { outcome: 'in_progress', leaseExpiresAtMs: oldLease };
+
+    // An earlier attempt crashed, timed out or released its claim: take over, keeping its progress.
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: pk },
+          UpdateExpression:
+            'SET leaseExpiresAtMs = :lease, updatedAt = :now, attempts = if_not_exists(attempts, :zero) + :one',
+          ConditionExpression:
+            '#status = :inProgress AND (attribute_not_exists(leaseExpiresAtMs) OR leaseExpiresAtMs = :oldLease) AND #ttl > :nowSec',
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL },
+          ExpressionAttributeValues: {
+            ':lease': leaseExpiresAtMs,
+            ':now': nowIso,
+            ':zero': 0,
+            ':one': 1,
+            ':inProgress': 'IN_PROGRESS',
+            ':oldLease': oldLease,
+            ':nowSec': Math.floor(input.nowMs / 1000),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const record = result.Attributes as DedupeRecord | undefined;
+      return {
+        outcome: 'claimed',
+        claim: {
+          dedupeKey: input.dedupeKey,
+          leaseExpiresAtMs,
+          appliedOperations: record?.appliedOperations ?? [],
+          attempts: record?.attempts ?? 1,
+          tookOver: true,
+        },
+      };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // Someone else took over or completed it in between: look again and report what they did.
+      const now = await this.get(input.dedupeKey);
+      if (now?.status === 'COMPLETED') return { outcome: 'completed', completedAt: now.completedAt };
+      return { outcome: 'in_progress', leaseExpiresAtMs: now?.leaseExpiresAtMs ?? input.nowMs };
+    }
+  }
+
+  async recordApplied(claim: Claim, operationKey: string, nowMs: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: dedupeItemKey(claim.dedupeKey) },
+          UpdateExpression:
+            'SET appliedOperations = list_append(if_not_exists(appliedOperations, :empty), :op), updatedAt = :now',
+          ConditionExpression: '#status = :inProgress AND leaseExpiresAtMs = :lease',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':op': [operationKey],
+            ':now': new Date(nowMs).toISOString(),
+            ':inProgress': 'IN_PROGRESS',
+            ':lease': claim.leaseExpiresAtMs,
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new LeaseLostError(`Lost the claim on ${claim.dedupeKey}`);
+      throw error;
+    }
+  }
+
+  async markCompleted(claim: Claim, nowMs: number, ttlSeconds: number): Promise<void> {
+    const nowIso = new Date(nowMs).toISOString();
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: dedupeItemKey(claim.dedupeKey) },
+          UpdateExpression:
+            'SET #status = :completed, completedAt = :now, updatedAt = :now, #ttl = :expiresAt REMOVE leaseExpiresAtMs, lastError',
+          ConditionExpression: '#status = :inProgress AND leaseExpiresAtMs = :lease',
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL },
+          ExpressionAttributeValues: {
+            ':completed': 'COMPLETED',
+            ':now': nowIso,
+            ':expiresAt': Math.floor(nowMs / 1000) + ttlSeconds,
+            ':inProgress': 'IN_PROGRESS',
+            ':lease': claim.leaseExpiresAtMs,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.get(claim.dedupeKey);
+      // A delivery that took over our expired lease finished the job: the outcome is what we wanted.
+      if (current?.status === 'COMPLETED') return;
+      throw new LeaseLostError(`Lost the claim on ${claim.dedupeKey}`);
+    }
+  }
+
+  async release(claim: Claim, nowMs: number, lastError: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: dedupeItemKey(claim.dedupeKey) },
+          // A lease in the past (not a removed one) keeps the fencing rule simple: takeover compares values.
+          UpdateExpression: 'SET leaseExpiresAtMs = :released, lastError = :error, updatedAt = :now',
+          ConditionExpression: '#status = :inProgress AND leaseExpiresAtMs = :lease',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':released': nowMs,
+            ':error': lastError.slice(0, 512),
+            ':now': new Date(nowMs).toISOString(),
+            ':inProgress': 'IN_PROGRESS',
+            ':lease': claim.leaseExpiresAtMs,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async get(dedupeKey: string): Promise<DedupeRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: dedupeItemKey(dedupeKey) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item as DedupeRecord | undefined;
+  }
+}

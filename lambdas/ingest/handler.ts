@@ -1,0 +1,89 @@
+/**
+ * Lambda adapter of the ingest function: API Gateway REST (v1), HTTP API (v2) or Function URL event in,
+ * HTTP answer out. Normalises the event, hands it to the ingest domain (ingest.ts) and flushes metrics once
+ * per invocation; all decisions live in the domain.
+ *
+ * Environment: PIPELINE_SOURCES, QUEUE_URL, DLQ_URL, CLAIM_CHECK_BUCKET, optional CLAIM_CHECK_THRESHOLD_BYTES.
+ * AWS endpoints come only from the SDK's standard configuration (`AWS_ENDPOINT_URL_SQS`, …).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import {
+  createS3Client,
+  createSecretsManagerClient,
+  createSqsClient,
+  INGEST_TIMEOUTS,
+} from '../shared/aws-clients';
+import { optionalIntEnv, requireEnv } from '../shared/env';
+import { createObservability } from '../shared/observability';
+import { type HttpTriggerEvent, normaliseHttpEvent } from '../shared/request';
+import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
+import { CachedSecretsManagerSource } from '../shared/secrets';
+import { parseSources } from '../shared/source-config';
+import { PowertoolsIngestMetrics, powertoolsIngestLogger, S3ClaimCheckStore, SqsQueue } from './aws-ports';
+import { createIngest, type IngestDeps } from './ingest';
+import type { IngestMetrics } from './ports';
+import { errorResponse, type HttpResponse } from './responses';
+
+export type IngestHandler = (event: HttpTriggerEvent, context?: Context) => Promise<HttpResponse>;
+
+export interface IngestHandlerDeps extends IngestDeps {
+  /** Adds the Lambda context (request id, cold start) to log lines; Powertools Logger in production. */
+  readonly contextLogger?: Pick<Logger, 'addContext'>;
+}
+
+/**
+ * Wraps the ingest domain as a Lambda handler. Always answers (a malformed event is a 400, an unexpected
+ * error a 500) and always flushes the invocation's metrics.
+ */
+export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
+  const ingest = createIngest(deps);
+  const metrics: IngestMetrics = deps.metrics;
+  return async (event, context) => {
+    if (context) deps.contextLogger?.addContext(context);
+    try {
+      if (typeof event !== 'object' || event === null) {
+        return errorResponse(400, 'malformed_request', 'The request could not be read');
+      }
+      return await ingest.handle(normaliseHttpEvent(event));
+    } catch (error) {
+      deps.logger.error('Ingest adapter failed', { error: (error as Error).message });
+      return errorResponse(500, 'internal_error', 'Unexpected error; please retry');
+    } finally {
+      metrics.flush();
+    }
+  };
+}
+
+/** The production dependencies, read from the environment (fails fast on missing configuration). */
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): IngestHandlerDeps {
+  const { logger, metrics } = createObservability('ingest', env);
+  // Clients are created once per container (and reused across invocations) with the ingest's short timeouts.
+  const sqs = createSqsClient(INGEST_TIMEOUTS);
+  return {
+    sources: parseSources(requireEnv(ENV.sources, env)),
+    secrets: new CachedSecretsManagerSource(createSecretsManagerClient(INGEST_TIMEOUTS)),
+    queue: new SqsQueue(sqs, requireEnv(ENV.queueUrl, env)),
+    deadLetterQueue: new SqsQueue(sqs, requireEnv(ENV.dlqUrl, env)),
+    claimCheck: new S3ClaimCheckStore(createS3Client(INGEST_TIMEOUTS), requireEnv(ENV.claimCheckBucket, env)),
+    logger: powertoolsIngestLogger(logger),
+    contextLogger: logger,
+    metrics: new PowertoolsIngestMetrics(metrics),
+    claimCheckThresholdBytes: optionalIntEnv(
+      ENV.claimCheckThresholdBytes,
+      QUEUE_DEFAULTS.claimCheckThresholdBytes,
+      env,
+    ),
+  };
+}
+
+let production: IngestHandler | undefined;
+
+/**
+ * The Lambda entry point. Dependencies are built on the first invocation of a container (then reused), so
+ * importing this module for its factory needs no environment.
+ */
+export const handler: IngestHandler = (event, context) => {
+  production ??= createIngestHandler(depsFromEnv());
+  return production(event, context);
+};

@@ -1,0 +1,58 @@
+/**
+ * The processor's outside world, as small interfaces: the queue (visibility and DLQ), the claim-check
+ * store, logs and metrics. The Lambda adapter wires AWS implementations; tests wire fakes or wrappers.
+ */
+import type { EnvelopeBody } from '../shared/envelope';
+
+/** A message attribute as SQS takes it on SendMessage. */
+export interface OutgoingAttribute {
+  readonly DataType: string;
+  readonly StringValue?: string;
+  readonly BinaryValue?: Uint8Array;
+}
+
+export interface QueuePort {
+  /** Keeps a failed message invisible for `seconds` from now (its next attempt's delay). */
+  changeVisibility(eventSourceArn: string, receiptHandle: string, seconds: number): Promise<void>;
+  /** Sends a message to the dead-letter queue. */
+  sendToDlq(body: string, attributes: Readonly<Record<string, OutgoingAttribute>>): Promise<void>;
+}
+
+export interface BodyStore {
+  /** The event bytes of an envelope (inline or claim check). Throws `ClaimCheckMissingError` when gone. */
+  load(body: EnvelopeBody): Promise<Buffer>;
+}
+
+/** The claim-check object no longer exists (expired or deleted): retrying cannot bring it back. */
+export class ClaimCheckMissingError extends Error {
+  override readonly name = 'ClaimCheckMissingError';
+}
+
+export type ProcessorMetricName =
+  | 'Processed'
+  | 'DuplicateSkipped'
+  | 'StaleSkipped'
+  | 'UnmappedEventType'
+  | 'Failed'
+  | 'DeadLettered'
+  | 'CdpLatency';
+
+export interface MetricDimensions {
+  readonly source: string;
+  readonly eventType: string;
+  /** Failure class, on `Failed` and `DeadLettered` only. */
+  readonly class?: string;
+}
+
+export interface ProcessorMetrics {
+  /** Counts (or, for `CdpLatency`, milliseconds). */
+  record(name: ProcessorMetricName, dimensions: MetricDimensions, value?: number): void;
+}
+
+/** The subset of Powertools' Logger the domain uses. */
+export interface ProcessorLogger {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}

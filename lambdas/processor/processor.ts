@@ -1,0 +1,470 @@
+/**
+ * The processor's domain: one SQS record in, one outcome out. Every event either reaches the CDP exactly
+ * once in effect, is retried later with a growing delay, or lands in the DLQ with its reason.
+ *
+ * Per record: parse the envelope → claim the dedupe key (duplicates are acknowledged, a live claim of a
+ * concurrent delivery is retried later) → load the body (inline or claim check) → map to CDP operations →
+ * apply each operation not applied by an earlier attempt (upserts through the out-of-order guard), with an
+ * Idempotency-Key derived from the dedupe key and the operation name → mark completed with the retention.
+ *
+ * Failure policy:
+ * - Retryable (CDP 429/5xx/timeouts/network, AWS errors, a concurrent delivery or entity update): release
+ *   the claim at once (its progress stays recorded; the visibility delay spaces out the retry, so holding the
+ *   lease would only block a legitimate redelivery), stretch the message's visibility with backoff and
+ *   jitter, report the item failed. SQS moves it to the DLQ after `maxReceiveCount`.
+ * - Permanent (CDP 4xx, unmappable payload, malformed envelope, vanished claim check): send the original
+ *   message to the DLQ with the reason attributes, release the claim (so a redrive after a fix runs again,
+ *   resuming after the operations already applied), acknowledge.
+ */
+
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { CdpRecord, CdpWriter } from '../cdp/client';
+import { CdpError, CdpPermanentError, CdpRetryableError } from '../cdp/errors';
+import type { Claim, DedupeStore } from '../dedupe/dedupe-store';
+import { LeaseLostError } from '../dedupe/dedupe-store';
+import type { EntityGuard, EntityLock } from '../dedupe/entity-guard';
+import { EntityLockLostError } from '../dedupe/entity-guard';
+import {
+  type CdpOperation,
+  MappingError,
+  type MappingResult,
+  mapEvent,
+  operationIdempotencyKey,
+  parseJsonBody,
+} from '../mapping/index';
+import { FAILURE_ATTRIBUTES, isQueueEnvelope, type QueueEnvelope } from '../shared/envelope';
+import { QUEUE_DEFAULTS } from '../shared/schema';
+import { SecretUnavailableError } from '../shared/secrets';
+import { DEFAULT_DEDUPE_TTL_HOURS, type SourceConfig } from '../shared/source-config';
+import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelaySeconds } from './backoff';
+import {
+  type BodyStore,
+  ClaimCheckMissingError,
+  type MetricDimensions,
+  type OutgoingAttribute,
+  type ProcessorLogger,
+  type ProcessorMetrics,
+  type QueuePort,
+} from './ports';
+
+export interface ProcessorDeps {
+  readonly dedupe: DedupeStore;
+  readonly guard: EntityGuard;
+  readonly cdp: CdpWriter;
+  readonly queue: QueuePort;
+  readonly bodies: BodyStore;
+  readonly sources: ReadonlyMap<string, SourceConfig>;
+  readonly logger: ProcessorLogger;
+  readonly metrics: ProcessorMetrics;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default Math.random */
+  readonly random?: () => number;
+  /** @default DEFAULT_BACKOFF */
+  readonly backoff?: BackoffPolicy;
+  /** SQS redrive's `maxReceiveCount`, for logs (`final attempt`). @default QUEUE_DEFAULTS.maxReceiveCount */
+  readonly maxReceiveCount?: number;
+  /**
+   * Time kept back from every CDP call's deadline for the bookkeeping writes after it, ms. @default 2000
+   */
+  readonly safetyMarginMs?: number;
+  /** How often to wait in-process for a busy entity before retrying the message later. @default 3 */
+  readonly entityBusyWaits?: number;
+  /** @default (ms) => new Promise(r => setTimeout(r, ms)) */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export type RecordOutcome =
+  | 'processed'
+  | 'duplicate'
+  | 'unmapped'
+  | 'dead_lettered'
+  /** Failed retryably; the message stays on the queue with a visibility delay. */
+  | 'retry';
+
+/** Thrown by the batch record handler so Powertools reports the item in `batchItemFailures`. */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  constructor(
+    message: string,
+    readonly failureClass: string,
+    /** Earliest sensible retry, ms from now. */
+    readonly floorMs = 0,
+  ) {
+    super(message);
+  }
+}
+
+/** An envelope the processor cannot read: permanent. */
+class MalformedEnvelopeError extends Error {
+  override readonly name = 'MalformedEnvelopeError';
+}
+
+interface Classified {
+  readonly retryable: boolean;
+  readonly failureClass: string;
+  readonly status?: number;
+  readonly floorMs?: number;
+  readonly message: string;
+}
+
+/** Maps any error to retryable-or-permanent with a stable class (also the `Failed` metric's dimension). */
+export function classifyError(error: unknown): Classified {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof CdpPermanentError) {
+    return { retryable: false, failureClass: 'cdp_rejected', status: error.status, message };
+  }
+  if (error instanceof CdpRetryableError) {
+    const failureClass =
+      error.kind === 'timeout'
+        ? 'cdp_timeout'
+        : error.kind === 'network'
+          ? 'cdp_network'
+          : error.status === 429
+            ? 'cdp_throttled'
+            : 'cdp_unavailable';
+    return { retryable: true, failureClass, status: error.status, floorMs: error.retryAfterMs, message };
+  }
+  if (error instanceof CdpError) return { retryable: true, failureClass: 'cdp_unavailable', message };
+  if (error instanceof MappingError) return { retryable: false, failureClass: 'mapping_failed', message };
+  if (error instanceof MalformedEnvelopeError) {
+    return { retryable: false, failureClass: 'malformed_envelope', message };
+  }
+  if (error instanceof ClaimCheckMissingError) {
+    return { retryable: false, failureClass: 'claim_check_missing', message };
+  }
+  if (error instanceof RetryLaterError) {
+    return { retryable: true, failureClass: error.failureClass, floorMs: error.floorMs, message };
+  }
+  if (error instanceof SecretUnavailableError) {
+    return { retryable: true, failureClass: 'secret_unavailable', message };
+  }
+  if (error instanceof LeaseLostError || error instanceof EntityLockLostError) {
+    return { retryable: true, failureClass: 'lease_lost', message };
+  }
+  return {
+    retryable: true,
+    failureClass: 'internal',
+    message: `${(error as Error)?.name ?? 'Error'}: ${message}`,
+  };
+}
+
+/** SQS allows at most 10 message attributes. */
+const MAX_MESSAGE_ATTRIBUTES = 10;
+
+/** The Lambda event's attribute shape converted to SendMessage's. */
+function outgoingAttributes(record: SQSRecord): Record<string, OutgoingAttribute> {
+  const out: Record<string, OutgoingAttribute> = {};
+  for (const [name, attribute] of Object.entries(record.messageAttributes ?? {})) {
+    if (attribute.stringValue !== undefined) {
+      out[name] = { DataType: attribute.dataType, StringValue: attribute.stringValue };
+    } else if (attribute.binaryValue !== undefined) {
+      out[name] = { DataType: attribute.dataType, BinaryValue: Buffer.from(attribute.binaryValue, 'base64') };
+    }
+  }
+  return out;
+}
+
+/** Remaining invocation time, ms. */
+export type RemainingTime = () => number;
+
+/** The processor: per-record domain call plus the SQS batch adapter around it. */
+export interface Processor {
+  processRecord(record: SQSRecord, remainingMs: RemainingTime): Promise<RecordOutcome>;
+  /** Processes a batch with partial batch responses (`ReportBatchItemFailures`). */
+  handleBatch(event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse>;
+}
+
+/** Builds the processor from its dependencies (the Lambda handler wires AWS ones from the environment). */
+export function createProcessor(deps: ProcessorDeps): Processor {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  const maxReceiveCount = deps.maxReceiveCount ?? QUEUE_DEFAULTS.maxReceiveCount;
+  const safetyMarginMs = deps.safetyMarginMs ?? 2000;
+  const entityBusyWaits = deps.entityBusyWaits ?? 3;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { logger, metrics } = deps;
+
+  function parseEnvelope(body: string): QueueEnvelope {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new MalformedEnvelopeError('Message body is not JSON');
+    }
+    if (!isQueueEnvelope(parsed)) throw new MalformedEnvelopeError('Message body is not a queue envelope');
+    return parsed;
+  }
+
+  /** Applies one operation; returns false when the out-of-order guard skipped it as stale. */
+  async function applyOperation(
+    envelope: QueueEnvelope,
+    op: CdpOperation,
+    idempotencyKey: string,
+    dims: MetricDimensions,
+    remainingMs: RemainingTime,
+  ): Promise<boolean> {
+    let lock: EntityLock | undefined;
+    if (op.kind === 'upsert' && op.eventTimeMs !== undefined) {
+      const matchValue = op.record[op.matchKey];
+      if (typeof matchValue === 'string' || typeof matchValue === 'number') {
+        const entity = {
+          sourceId: envelope.sourceId,
+          object: op.object,
+          matchKeyValue: String(matchValue),
+          ...(op.guardScope ? { scope: op.guardScope } : {}),
+        };
+        for (let wait = 0; ; wait++) {
+          const nowMs = now();
+          const result = await deps.guard.acquire({
+            entity,
+            owner: idempotencyKey,
+            eventTimeMs: op.eventTimeMs,
+            nowMs,
+            lockMs: Math.max(1000, remainingMs()),
+          });
+          if (result.outcome === 'acquired') {
+            lock = result.lock;
+            break;
+          }
+          if (result.outcome === 'stale') {
+            metrics.record('StaleSkipped', dims);
+            logger.info('Stale update skipped: a newer one for the entity was applied', {
+              dedupeKey: envelope.dedupeKey,
+              operation: op.name,
+              object: op.object,
+              eventTime: new Date(op.eventTimeMs).toISOString(),
+              lastAppliedAt: new Date(result.lastAppliedAtMs).toISOString(),
+            });
+            return false;
+          }
+          const lockLeftMs = Math.max(0, result.lockExpiresAtMs - nowMs);
+          if (wait >= entityBusyWaits) {
+            throw new RetryLaterError(
+              `Entity ${op.object} is being updated by another event`,
+              'entity_busy',
+              lockLeftMs,
+            );
+          }
+          await sleep(Math.min(250, lockLeftMs) + Math.floor(random() * 50));
+        }
+      }
+    }
+
+    const timeoutMs = remainingMs() - safetyMarginMs;
+    if (timeoutMs < 500) {
+      if (lock) await deps.guard.release(lock);
+      throw new RetryLaterError('Not enough invocation time left for a CDP call', 'invocation_deadline');
+    }
+    const started = now();
+    try {
+      const result =
+        op.kind === 'upsert'
+          ? await deps.cdp.upsert(op.object, op.record as CdpRecord, op.matchKey, {
+              idempotencyKey,
+              timeoutMs,
+            })
+          : await deps.cdp.append(op.object, op.record as CdpRecord, { idempotencyKey, timeoutMs });
+      metrics.record('CdpLatency', dims, now() - started);
+      if (result.replayed) {
+        logger.info('CDP replayed an operation applied by an earlier attempt', {
+          dedupeKey: envelope.dedupeKey,
+          operation: op.name,
+        });
+      }
+    } catch (error) {
+      metrics.record('CdpLatency', dims, now() - started);
+      if (lock) await deps.guard.release(lock).catch(() => undefined);
+      throw error;
+    }
+    if (lock) await deps.guard.commit(lock, envelope.dedupeKey, now());
+    return true;
+  }
+
+  async function processClaimed(
+    envelope: QueueEnvelope,
+    claim: Claim,
+    ttlSeconds: number,
+    dims: MetricDimensions,
+    remainingMs: RemainingTime,
+  ): Promise<RecordOutcome> {
+    const body = await deps.bodies.load(envelope.body);
+    const mapping: MappingResult = mapEvent({
+      sourceId: envelope.sourceId,
+      provider: envelope.provider,
+      eventType: envelope.eventType,
+      providerEventId: envelope.providerEventId,
+      dedupeKey: envelope.dedupeKey,
+      occurredAt: envelope.occurredAt,
+      receivedAt: envelope.receivedAt,
+      headers: envelope.headers ?? {},
+      body,
+      json: parseJsonBody(body),
+    });
+    if (mapping.kind === 'unmapped') {
+      metrics.record('UnmappedEventType', dims);
+      logger.info('Event type not mapped; acknowledged', {
+        dedupeKey: envelope.dedupeKey,
+        reason: mapping.reason,
+      });
+      await deps.dedupe.markCompleted(claim, now(), ttlSeconds);
+      return 'unmapped';
+    }
+    const applied = new Set(claim.appliedOperations);
+    for (const op of mapping.operations) {
+      const idempotencyKey = operationIdempotencyKey(envelope.dedupeKey, op.name);
+      if (applied.has(idempotencyKey)) continue;
+      await applyOperation(envelope, op, idempotencyKey, dims, remainingMs);
+      await deps.dedupe.recordApplied(claim, idempotencyKey, now());
+      applied.add(idempotencyKey);
+    }
+    await deps.dedupe.markCompleted(claim, now(), ttlSeconds);
+    metrics.record('Processed', dims);
+    return 'processed';
+  }
+
+  async function deadLetter(record: SQSRecord, failure: Classified, attempts: number): Promise<void> {
+    const failureAttributes: Record<string, OutgoingAttribute> = {
+      [FAILURE_ATTRIBUTES.failureClass]: { DataType: 'String', StringValue: failure.failureClass },
+      [FAILURE_ATTRIBUTES.failureMessage]: {
+        DataType: 'String',
+        StringValue: failure.message.slice(0, 256) || failure.failureClass,
+      },
+      [FAILURE_ATTRIBUTES.attempts]: { DataType: 'Number', StringValue: String(attempts) },
+      [FAILURE_ATTRIBUTES.failedAt]: { DataType: 'String', StringValue: new Date(now()).toISOString() },
+      [FAILURE_ATTRIBUTES.failedBy]: { DataType: 'String', StringValue: 'processor' },
+      ...(failure.status !== undefined
+        ? { [FAILURE_ATTRIBUTES.failureStatus]: { DataType: 'Number', StringValue: String(failure.status) } }
+        : {}),
+    };
+    // The reason must survive SQS's 10-attribute limit; original attributes fill the remaining slots.
+    const attributes: Record<string, OutgoingAttribute> = { ...failureAttributes };
+    for (const [name, value] of Object.entries(outgoingAttributes(record))) {
+      if (Object.keys(attributes).length >= MAX_MESSAGE_ATTRIBUTES) break;
+      if (!(name in attributes)) attributes[name] = value;
+    }
+    await deps.queue.sendToDlq(record.body, attributes);
+  }
+
+  async function processRecord(record: SQSRecord, remainingMs: RemainingTime): Promise<RecordOutcome> {
+    const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount) || 1);
+    let dims: MetricDimensions = { source: 'unknown', eventType: 'unknown' };
+    let claim: Claim | undefined;
+    let envelope: QueueEnvelope | undefined;
+    try {
+      envelope = parseEnvelope(record.body);
+      dims = { source: envelope.sourceId, eventType: envelope.eventType };
+      const source = deps.sources.get(envelope.sourceId);
+      if (!source) {
+        // Verified at ingest; a source removed from the configuration since still gets its events applied.
+        logger.warn('Event from a source not in PIPELINE_SOURCES; using defaults', {
+          sourceId: envelope.sourceId,
+        });
+      }
+      const ttlSeconds = Math.round((source?.dedupeTtlHours ?? DEFAULT_DEDUPE_TTL_HOURS) * 3600);
+      const nowMs = now();
+      const claimed = await deps.dedupe.claim({
+        dedupeKey: envelope.dedupeKey,
+        nowMs,
+        leaseMs: Math.max(1000, remainingMs()),
+        ttlSeconds,
+      });
+      if (claimed.outcome === 'completed') {
+        metrics.record('DuplicateSkipped', dims);
+        logger.info('Duplicate event acknowledged', {
+          dedupeKey: envelope.dedupeKey,
+          messageId: record.messageId,
+        });
+        return 'duplicate';
+      }
+      if (claimed.outcome === 'in_progress') {
+        throw new RetryLaterError(
+          'Another delivery of this event is in progress',
+          'in_progress',
+          claimed.leaseExpiresAtMs - nowMs,
+        );
+      }
+      claim = claimed.claim;
+      if (claim.tookOver) {
+        logger.info('Took over an expired claim; resuming', {
+          dedupeKey: envelope.dedupeKey,
+          appliedOperations: claim.appliedOperations.length,
+          attempts: claim.attempts,
+        });
+      }
+      return await processClaimed(envelope, claim, ttlSeconds, dims, remainingMs);
+    } catch (error) {
+      const failure = classifyError(error);
+      const logContext = {
+        dedupeKey: envelope?.dedupeKey,
+        messageId: record.messageId,
+        failureClass: failure.failureClass,
+        status: failure.status,
+        attempt: receiveCount,
+        error: failure.message,
+      };
+      if (claim) {
+        await deps.dedupe
+          .release(claim, now(), `${failure.failureClass}: ${failure.message}`)
+          .catch((releaseError: unknown) =>
+            logger.warn('Could not release the claim; it will expire', { error: String(releaseError) }),
+          );
+      }
+      metrics.record('Failed', { ...dims, class: failure.failureClass });
+      if (!failure.retryable) {
+        try {
+          await deadLetter(record, failure, receiveCount);
+        } catch (dlqError) {
+          logger.error('Could not dead-letter a permanently failed event; retrying it', {
+            ...logContext,
+            dlqError: String(dlqError),
+          });
+          throw new RetryLaterError(failure.message, 'dlq_unavailable');
+        }
+        metrics.record('DeadLettered', { ...dims, class: failure.failureClass });
+        logger.error('Event dead-lettered', logContext);
+        return 'dead_lettered';
+      }
+      const delaySeconds = retryDelaySeconds({
+        receiveCount,
+        random: random(),
+        policy: backoff,
+        ...(failure.floorMs !== undefined ? { floorMs: failure.floorMs } : {}),
+      });
+      try {
+        await deps.queue.changeVisibility(record.eventSourceARN, record.receiptHandle, delaySeconds);
+      } catch (visibilityError) {
+        logger.warn('Could not change the message visibility; default visibility applies', {
+          error: String(visibilityError),
+        });
+      }
+      const level = receiveCount >= maxReceiveCount ? 'error' : 'warn';
+      logger[level](
+        receiveCount >= maxReceiveCount
+          ? 'Event failed on its final attempt; SQS moves it to the DLQ'
+          : 'Event failed; retrying later',
+        { ...logContext, retryInSeconds: delaySeconds },
+      );
+      throw error instanceof RetryLaterError
+        ? error
+        : new RetryLaterError(failure.message, failure.failureClass);
+    }
+  }
+
+  return {
+    processRecord,
+    async handleBatch(event, context) {
+      const batch = new BatchProcessor(EventType.SQS);
+      return processPartialResponse(
+        event,
+        (record: SQSRecord) => processRecord(record, () => context.getRemainingTimeInMillis()),
+        batch,
+        // A batch where every record failed is still a normal answer: the per-message visibility delays
+        // are already set, and an invocation error would only add noise (and retry the whole batch).
+        { throwOnFullBatchFailure: false },
+      );
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Discord (`X-Signature-Ed25519`, `X-Signature-Timestamp`): Ed25519 over `timestamp + body`. The signature
+ * is hex (64 bytes); the secret is the application's **public key** as hex (32 bytes, from the developer
+ * portal). Parsed keys are cached per secret string.
+ *
+ * Discord documents no replay window and `discord-interactions`' `verifyKey` checks none; the source's
+ * tolerance applies to the signed timestamp (default 300 s, both directions) so a captured request cannot
+ * be replayed later.
+ *
+ * Events: interactions carry `id` and a numeric `type` (`interaction.<type>`); webhook events
+ * (`{ version, type, event: { type, timestamp, data } }`) have no id, so dedupe falls back to the body hash,
+ * type = `event.type` (or `webhook.ping` for the type-0 ping), occurredAt = `event.timestamp`.
+ * Interactions expect a synchronous answer (PONG to a PING) that an asynchronous pipeline does not give;
+ * this scheme suits Discord's webhook events.
+ */
+import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
+import {
+  ACCEPTED,
+  asRecord,
+  asString,
+  checkTimestamp,
+  decodeHex,
+  parseJson,
+  reject,
+  requireBody,
+  requireSecrets,
+  singleHeader,
+  toIso,
+} from './common';
+import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
+
+const SIGNATURE_HEADER = 'X-Signature-Ed25519';
+const TIMESTAMP_HEADER = 'X-Signature-Timestamp';
+const KEY_CACHE_LIMIT = 64;
+const keyCache = new Map<string, KeyObject | null>();
+
+/** The Ed25519 public key for a hex secret, or null when it is not 32 hex-encoded bytes. Cached. */
+export function discordPublicKey(secret: string): KeyObject | null {
+  const cached = keyCache.get(secret);
+  if (cached !== undefined) return cached;
+  let key: KeyObject | null = null;
+  const raw = decodeHex(secret.trim());
+  if (raw?.length === 32) {
+    try {
+      key = createPublicKey({
+        key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
+        format: 'jwk',
+      });
+    } catch {
+      key = null;
+    }
+  }
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+  keyCache.set(secret, key);
+  return key;
+}
+
+function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
+  const noSecret = requireSecrets(context.secrets);
+  if (noSecret) return noSecret;
+  const emptyBody = requireBody(request);
+  if (emptyBody) return emptyBody;
+  const signature = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
+  if (!signature.ok) return signature;
+  const timestamp = singleHeader(request, TIMESTAMP_HEADER, 'missing_timestamp');
+  if (!timestamp.ok) return timestamp;
+  const candidate = decodeHex(signature.value);
+  if (candidate?.length !== 64)
+    return reject('malformed_signature', `${SIGNATURE_HEADER} is not a hex Ed25519 signature`);
+  const checked = checkTimestamp(timestamp.value, 's', context.nowMs, context.toleranceSeconds);
+  if (!checked.ok) return checked;
+  const keys = context.secrets.map(discordPublicKey).filter((key): key is KeyObject => key !== null);
+  if (keys.length === 0)
+    return reject('invalid_secret_config', 'No configured public key is 32 hex-encoded bytes');
+  const signed = Buffer.concat([Buffer.from(timestamp.value, 'utf8'), request.body]);
+  let matched = false;
+  for (const key of keys) {
+    if (verifySignature(null, signed, key, candidate)) matched = true;
+  }
+  return matched ? ACCEPTED : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+}
+
+function extract(request: RawRequest): Extraction {
+  const body = asRecord(parseJson(request.body));
+  if (!body) return { ok: false, reason: 'unusable_payload', message: 'Discord body is not a JSON object' };
+  const event = asRecord(body.event);
+  if (event || (body.type === 0 && body.id === undefined)) {
+    return {
+      ok: true,
+      events: [
+        {
+          providerEventId: undefined,
+          eventType: asString(event?.type) ?? 'webhook.ping',
+          occurredAt: toIso(event?.timestamp),
+          raw: request.body,
+        },
+      ],
+    };
+  }
+  const type = asString(body.type);
+  return {
+    ok: true,
+    events: [
+      {
+        providerEventId: asString(body.id),
+        eventType: type === undefined ? 'unknown' : `interaction.${type}`,
+        occurredAt: undefined,
+        raw: request.body,
+      },
+    ],
+  };
+}
+
+/** Discord Ed25519 request signature. */
+export const discord: ProviderScheme<unknown> = {
+  id: 'discord',
+  defaultToleranceSeconds: 300,
+  verify,
+  extract,
+};

@@ -1,0 +1,131 @@
+/**
+ * GitHub webhooks: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, keyed with the webhook
+ * secret as UTF-8. The legacy `X-Hub-Signature: sha1=<hex HMAC-SHA1>` is accepted only when the source
+ * sets `options.allowSha1: true` (SHA-1 HMACs are still unforgeable, but GitHub sends the SHA-256 header on
+ * every delivery, so falling back to SHA-1 silently would only widen what an attacker may try).
+ *
+ * GitHub signs no timestamp, so there is no replay window; replays are absorbed by dedupe on
+ * `X-GitHub-Delivery`, which GitHub keeps when a delivery is redelivered.
+ *
+ * Hex is compared as bytes, so upper-case hex of the right MAC is accepted (@octokit/webhooks-methods
+ * compares the text and would refuse it).
+ *
+ * Events: one per request; id = `X-GitHub-Delivery`, type = `X-GitHub-Event` plus `.action` from the body
+ * when it has one (`issues.opened`), occurredAt unknown (GitHub sends no event time for every event kind).
+ * Form-encoded deliveries (`payload=<json>`) are understood as well.
+ */
+import {
+  ACCEPTED,
+  anySignatureMatches,
+  asRecord,
+  asString,
+  type Digest,
+  decodeHex,
+  hmac,
+  optionalHeader,
+  parseJson,
+  reject,
+  requireBody,
+  requireSecrets,
+  singleHeader,
+} from './common';
+import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
+
+/** Options of a GitHub source. */
+export interface GithubOptions {
+  /** Accept the legacy `X-Hub-Signature: sha1=…` when `X-Hub-Signature-256` is absent. @default false */
+  readonly allowSha1?: boolean;
+}
+
+const SHA256_HEADER = 'X-Hub-Signature-256';
+const SHA1_HEADER = 'X-Hub-Signature';
+
+function checkSignature(
+  request: RawRequest,
+  secrets: readonly string[],
+  header: string,
+  value: string,
+  algorithm: Digest,
+): Verdict {
+  const eq = value.indexOf('=');
+  const scheme = eq > 0 ? value.slice(0, eq) : '';
+  if (scheme !== algorithm) {
+    return reject('unsupported_signature_version', `${header} must start with ${algorithm}=`);
+  }
+  const decoded = decodeHex(value.slice(eq + 1));
+  if (decoded?.length !== (algorithm === 'sha1' ? 20 : 32)) {
+    return reject('malformed_signature', `${header} is not a hex HMAC-${algorithm.toUpperCase()}`);
+  }
+  const matched = anySignatureMatches(secrets, [decoded], (secret) => hmac(algorithm, secret, request.body));
+  return matched ? ACCEPTED : reject('signature_mismatch', `${header} does not match`);
+}
+
+function verify(request: RawRequest, context: VerifyContext<GithubOptions>): Verdict {
+  const noSecret = requireSecrets(context.secrets);
+  if (noSecret) return noSecret;
+  const emptyBody = requireBody(request);
+  if (emptyBody) return emptyBody;
+  if (request.headers[SHA256_HEADER.toLowerCase()] !== undefined) {
+    const header = singleHeader(request, SHA256_HEADER, 'missing_signature');
+    if (!header.ok) return header;
+    return checkSignature(request, context.secrets, SHA256_HEADER, header.value, 'sha256');
+  }
+  if (request.headers[SHA1_HEADER.toLowerCase()] !== undefined) {
+    if (asRecord(context.options)?.allowSha1 !== true) {
+      return reject(
+        'unsupported_signature_version',
+        `Only ${SHA1_HEADER} (sha1) was sent and this source does not allow SHA-1`,
+      );
+    }
+    const header = singleHeader(request, SHA1_HEADER, 'missing_signature');
+    if (!header.ok) return header;
+    return checkSignature(request, context.secrets, SHA1_HEADER, header.value, 'sha1');
+  }
+  return reject('missing_signature', `Missing ${SHA256_HEADER} header`);
+}
+
+/** The payload object of a JSON or `application/x-www-form-urlencoded` (`payload=`) delivery. */
+function payloadOf(request: RawRequest): Record<string, unknown> | undefined {
+  const json = asRecord(parseJson(request.body));
+  if (json) return json;
+  const form = new URLSearchParams(request.body.toString('utf8')).get('payload');
+  return form === null ? undefined : asRecord(parseJson(Buffer.from(form, 'utf8')));
+}
+
+function extract(request: RawRequest): Extraction {
+  const event = optionalHeader(request, 'X-GitHub-Event');
+  const payload = payloadOf(request);
+  if (!event && !payload) {
+    return { ok: false, reason: 'unusable_payload', message: 'GitHub delivery has no event name or payload' };
+  }
+  const action = asString(payload?.action);
+  const base = event ?? 'unknown';
+  return {
+    ok: true,
+    events: [
+      {
+        providerEventId: optionalHeader(request, 'X-GitHub-Delivery'),
+        eventType: action ? `${base}.${action}` : base,
+        occurredAt: undefined,
+        raw: request.body,
+      },
+    ],
+  };
+}
+
+function validateOptions(options: unknown): string[] {
+  const record = asRecord(options);
+  if (options !== undefined && !record) return ['github options must be an object'];
+  const allowSha1 = record?.allowSha1;
+  return allowSha1 === undefined || typeof allowSha1 === 'boolean'
+    ? []
+    : ['github allowSha1 must be a boolean'];
+}
+
+/** GitHub `X-Hub-Signature-256` (HMAC-SHA256 hex of the body), optional legacy SHA-1. */
+export const github: ProviderScheme<GithubOptions> = {
+  id: 'github',
+  validateOptions,
+  verify,
+  extract,
+};

@@ -1,0 +1,87 @@
+/**
+ * Linear (`Linear-Signature`): HMAC-SHA256, hex, keyed with the webhook's signing secret (UTF-8) over the
+ * body. The replay check uses the signed body's `webhookTimestamp` (epoch **milliseconds**), which Linear
+ * asks receivers to hold within one minute of now: default tolerance 60 s, both directions. The body is
+ * parsed for that field only after the signature has matched.
+ *
+ * Events: one per request, id = `Linear-Delivery` header (falling back to the body's `webhookId` +
+ * `webhookTimestamp`, which is unique per delivery attempt), type = `<type>.<action>` from the body
+ * (e.g. `Issue.create`), occurredAt = `createdAt`.
+ */
+import {
+  ACCEPTED,
+  anySignatureMatches,
+  asRecord,
+  asString,
+  checkTimestamp,
+  decodeHex,
+  hmac,
+  optionalHeader,
+  parseJson,
+  reject,
+  requireBody,
+  requireSecrets,
+  singleHeader,
+  toIso,
+} from './common';
+import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
+
+const SIGNATURE_HEADER = 'Linear-Signature';
+
+/** Linear's documented window: one minute. */
+export const LINEAR_TOLERANCE_SECONDS = 60;
+
+function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
+  const noSecret = requireSecrets(context.secrets);
+  if (noSecret) return noSecret;
+  const emptyBody = requireBody(request);
+  if (emptyBody) return emptyBody;
+  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
+  if (!header.ok) return header;
+  const candidate = decodeHex(header.value);
+  if (candidate?.length !== 32)
+    return reject('malformed_signature', `${SIGNATURE_HEADER} is not a hex HMAC-SHA256`);
+  const matched = anySignatureMatches(context.secrets, [candidate], (secret) =>
+    hmac('sha256', secret, request.body),
+  );
+  if (!matched) return reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+  const body = asRecord(parseJson(request.body));
+  const timestamp = body?.webhookTimestamp;
+  if (timestamp === undefined) return reject('missing_timestamp', 'Body has no webhookTimestamp');
+  const checked = checkTimestamp(
+    typeof timestamp === 'number' || typeof timestamp === 'string' ? String(timestamp) : '',
+    'ms',
+    context.nowMs,
+    context.toleranceSeconds,
+  );
+  return checked.ok ? ACCEPTED : checked;
+}
+
+function extract(request: RawRequest): Extraction {
+  const body = asRecord(parseJson(request.body));
+  if (!body) return { ok: false, reason: 'unusable_payload', message: 'Linear body is not a JSON object' };
+  const type = asString(body.type);
+  const action = asString(body.action);
+  const webhookId = asString(body.webhookId);
+  const timestamp = asString(body.webhookTimestamp);
+  const fallbackId = webhookId && timestamp ? `${webhookId}:${timestamp}` : undefined;
+  return {
+    ok: true,
+    events: [
+      {
+        providerEventId: optionalHeader(request, 'Linear-Delivery') ?? fallbackId,
+        eventType: type ? (action ? `${type}.${action}` : type) : 'unknown',
+        occurredAt: toIso(body.createdAt) ?? toIso(body.webhookTimestamp, 'ms'),
+        raw: request.body,
+      },
+    ],
+  };
+}
+
+/** Linear webhook signature with the body-timestamp replay check. */
+export const linear: ProviderScheme<unknown> = {
+  id: 'linear',
+  defaultToleranceSeconds: LINEAR_TOLERANCE_SECONDS,
+  verify,
+  extract,
+};

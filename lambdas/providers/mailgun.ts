@@ -1,0 +1,125 @@
+/**
+ * Mailgun: the signature travels in the body, `signature.{timestamp, token, signature}` (JSON webhooks) or
+ * the top-level `timestamp`, `token`, `signature` fields (legacy form-encoded webhooks). It is HMAC-SHA256,
+ * hex, keyed with the account's webhook signing key (UTF-8) over `timestamp + token`.
+ *
+ * The signature does **not** cover the event data: anyone holding one genuine request could swap the
+ * event data and replay it. The replay window on the signed timestamp (source tolerance, default 300 s,
+ * both directions) bounds that; Mailgun recommends also refusing a token seen before, which the dedupe
+ * table cannot do here because the event id, not the token, is the dedupe key (it must stay stable across
+ * Mailgun's retries). Keep the window short for Mailgun sources.
+ *
+ * Events: one per request, id = `event-data.id`, type = `event-data.event`, occurredAt =
+ * `event-data.timestamp` (epoch seconds with a fraction). Legacy form bodies: type = `event`, no id.
+ */
+import {
+  ACCEPTED,
+  anySignatureMatches,
+  asRecord,
+  asString,
+  checkTimestamp,
+  decodeHex,
+  hmac,
+  parseJson,
+  reject,
+  requireBody,
+  requireSecrets,
+  toIso,
+} from './common';
+import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
+
+interface SignedFields {
+  readonly timestamp: string;
+  readonly token: string;
+  readonly signature: string;
+}
+
+function decodeUtf8(body: Buffer): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function field(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : undefined;
+}
+
+function signedFields(body: Buffer): SignedFields | undefined {
+  const json = asRecord(parseJson(body));
+  if (json) {
+    const signature = asRecord(json.signature);
+    const timestamp = field(signature?.timestamp);
+    const token = field(signature?.token);
+    const mac = field(signature?.signature);
+    return timestamp !== undefined && token !== undefined && mac !== undefined
+      ? { timestamp, token, signature: mac }
+      : undefined;
+  }
+  const text = decodeUtf8(body);
+  if (text === undefined) return undefined;
+  const form = new URLSearchParams(text);
+  const values = ['timestamp', 'token', 'signature'].map((name) => form.getAll(name));
+  if (values.some((v) => v.length !== 1)) return undefined;
+  const [[timestamp = ''] = [], [token = ''] = [], [signature = ''] = []] = values;
+  return { timestamp, token, signature };
+}
+
+function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
+  const noSecret = requireSecrets(context.secrets);
+  if (noSecret) return noSecret;
+  const emptyBody = requireBody(request);
+  if (emptyBody) return emptyBody;
+  const fields = signedFields(request.body);
+  if (!fields) return reject('missing_signature', 'Body has no single signature.{timestamp,token,signature}');
+  if (fields.token === '') return reject('malformed_signature', 'Signature token is empty');
+  const candidate = decodeHex(fields.signature);
+  if (candidate?.length !== 32) return reject('malformed_signature', 'Signature is not a hex HMAC-SHA256');
+  const checked = checkTimestamp(fields.timestamp, 's', context.nowMs, context.toleranceSeconds);
+  if (!checked.ok) return checked;
+  const matched = anySignatureMatches(context.secrets, [candidate], (secret) =>
+    hmac('sha256', secret, fields.timestamp, fields.token),
+  );
+  return matched ? ACCEPTED : reject('signature_mismatch', 'Mailgun signature does not match');
+}
+
+function extract(request: RawRequest): Extraction {
+  const json = asRecord(parseJson(request.body));
+  if (json) {
+    const data = asRecord(json['event-data']);
+    if (!data) return { ok: false, reason: 'unusable_payload', message: 'Mailgun body has no event-data' };
+    return {
+      ok: true,
+      events: [
+        {
+          providerEventId: asString(data.id),
+          eventType: asString(data.event) ?? 'unknown',
+          occurredAt: toIso(data.timestamp),
+          raw: request.body,
+        },
+      ],
+    };
+  }
+  const form = new URLSearchParams(decodeUtf8(request.body) ?? '');
+  return {
+    ok: true,
+    events: [
+      {
+        providerEventId: undefined,
+        eventType: form.get('event') || 'unknown',
+        occurredAt: toIso(form.get('timestamp') ?? undefined),
+        raw: request.body,
+      },
+    ],
+  };
+}
+
+/** Mailgun webhook signature (HMAC over timestamp + token, carried in the body). */
+export const mailgun: ProviderScheme<unknown> = {
+  id: 'mailgun',
+  defaultToleranceSeconds: 300,
+  verify,
+  extract,
+};

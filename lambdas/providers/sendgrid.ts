@@ -1,0 +1,124 @@
+/**
+ * SendGrid (Twilio SendGrid) signed Event Webhook: ECDSA P-256 with SHA-256 over
+ * `X-Twilio-Email-Event-Webhook-Timestamp + body`; the signature header is base64 of a DER-encoded
+ * `(r, s)` pair.
+ *
+ * Secret format: the "Verification Key" from Mail Settings, i.e. base64 of the DER SubjectPublicKeyInfo
+ * (`MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE…`), optionally PEM-wrapped (`-----BEGIN PUBLIC KEY-----`). Keys
+ * that are not P-256 public keys are ignored; a source whose keys are all unusable is rejected as
+ * `invalid_secret_config`. Parsed keys are cached per secret string, so a warm Lambda parses each once.
+ *
+ * Replay window: `@sendgrid/eventwebhook` checks none; we apply the source's tolerance (default 300 s, both
+ * directions) to the signed timestamp, so a captured request cannot be replayed later. A source whose
+ * deliveries arrive with older timestamps (e.g. retries, if SendGrid were to keep the original timestamp)
+ * widens `toleranceSeconds` in its configuration.
+ *
+ * Events: the body is a JSON array; each element is one event with `sg_event_id` as its id, `event` as its
+ * type and `timestamp` (epoch seconds) as its time.
+ */
+import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
+import {
+  ACCEPTED,
+  asRecord,
+  asString,
+  checkTimestamp,
+  decodeBase64,
+  parseJson,
+  reject,
+  requireBody,
+  requireSecrets,
+  singleHeader,
+  toIso,
+} from './common';
+import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
+
+const SIGNATURE_HEADER = 'X-Twilio-Email-Event-Webhook-Signature';
+const TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
+
+/** Bounded so a source that keeps rotating keys cannot grow the cache without limit. */
+const KEY_CACHE_LIMIT = 64;
+const keyCache = new Map<string, KeyObject | null>();
+
+function parseKey(secret: string): KeyObject | null {
+  try {
+    const trimmed = secret.trim();
+    const key = trimmed.startsWith('-----BEGIN')
+      ? createPublicKey({ key: trimmed, format: 'pem' })
+      : (() => {
+          const der = decodeBase64(trimmed.replace(/\s+/g, ''));
+          return der ? createPublicKey({ key: der, format: 'der', type: 'spki' }) : null;
+        })();
+    if (key?.asymmetricKeyType !== 'ec') return null;
+    return key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The P-256 public key for a verification-key secret, or null when the secret is not one. Cached. */
+export function sendgridPublicKey(secret: string): KeyObject | null {
+  const cached = keyCache.get(secret);
+  if (cached !== undefined) return cached;
+  const key = parseKey(secret);
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+  keyCache.set(secret, key);
+  return key;
+}
+
+function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
+  const noSecret = requireSecrets(context.secrets);
+  if (noSecret) return noSecret;
+  const emptyBody = requireBody(request);
+  if (emptyBody) return emptyBody;
+  const signature = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
+  if (!signature.ok) return signature;
+  const timestamp = singleHeader(request, TIMESTAMP_HEADER, 'missing_timestamp');
+  if (!timestamp.ok) return timestamp;
+  const der = decodeBase64(signature.value);
+  // A DER P-256 signature is a SEQUENCE (0x30) of two INTEGERs: 8 to 72 bytes.
+  if (!der || der.length < 8 || der.length > 72 || der[0] !== 0x30) {
+    return reject('malformed_signature', `${SIGNATURE_HEADER} is not a base64 DER ECDSA signature`);
+  }
+  const checked = checkTimestamp(timestamp.value, 's', context.nowMs, context.toleranceSeconds);
+  if (!checked.ok) return checked;
+  const keys = context.secrets.map(sendgridPublicKey).filter((key): key is KeyObject => key !== null);
+  if (keys.length === 0) {
+    return reject('invalid_secret_config', 'No configured verification key is a P-256 public key');
+  }
+  const signed = Buffer.concat([Buffer.from(timestamp.value, 'utf8'), request.body]);
+  let matched = false;
+  for (const key of keys) {
+    try {
+      if (verifySignature('sha256', signed, { key, dsaEncoding: 'der' }, der)) matched = true;
+    } catch {
+      // OpenSSL rejects some malformed DER by throwing rather than returning false: same verdict.
+    }
+  }
+  return matched ? ACCEPTED : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+}
+
+function toEvent(element: unknown): ProviderEvent {
+  const record = asRecord(element);
+  return {
+    providerEventId: asString(record?.sg_event_id),
+    eventType: asString(record?.event) ?? 'unknown',
+    occurredAt: toIso(record?.timestamp, 's'),
+    raw: Buffer.from(JSON.stringify(element), 'utf8'),
+  };
+}
+
+function extract(request: RawRequest): Extraction {
+  const parsed = parseJson(request.body);
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    return { ok: false, reason: 'unusable_payload', message: 'SendGrid body is not a non-empty JSON array' };
+  }
+  return { ok: true, events: parsed.map(toEvent) };
+}
+
+/** SendGrid Event Webhook ECDSA verification. */
+export const sendgrid: ProviderScheme<unknown> = {
+  id: 'sendgrid',
+  defaultToleranceSeconds: 300,
+  verify,
+  extract,
+};

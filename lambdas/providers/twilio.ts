@@ -1,0 +1,263 @@
+/**
+ * Twilio webhooks (`X-Twilio-Signature`): HMAC-SHA1, base64, keyed with the account's Auth Token (UTF-8).
+ *
+ * - Form-encoded requests: signed = URL + every POST parameter as `name + value`, names sorted; a repeated
+ *   name contributes each distinct value once, values sorted (twilio-node's `getExpectedTwilioSignature`).
+ *   GET requests carry their parameters in the URL only, so they sign the URL alone.
+ * - JSON requests: Twilio appends `bodySHA256=<sha256 hex of the body>` to the URL and signs the URL alone;
+ *   the body must then hash to that value (twilio-node's `validateRequestWithBody`).
+ * - URL: the exact public URL (the source's `publicUrl`); like Twilio's validators, the URL is also tried
+ *   with the default port added and removed, then in its WHATWG-normalised form and with the query string
+ *   re-encoded the way Node's legacy `querystring` does, because Twilio signs the URL as configured.
+ * - No timestamp, so no replay window: dedupe by `I-Twilio-Idempotency-Token` is the replay defence.
+ *
+ * Events (one per request unless a JSON body is an array of CloudEvents, as Event Streams sends):
+ * - id: `I-Twilio-Idempotency-Token` header; without it, for forms `<MessageSid|SmsSid|CallSid>:<status>`
+ *   (plus `:<SequenceNumber>` when present), for JSON the body's `id`; otherwise none (hash fallback).
+ * - type: `message.<MessageStatus|SmsStatus>` for messaging callbacks, `call.<CallStatus>` for voice
+ *   callbacks, the CloudEvent `type` for JSON, else `twilio.form` / `unknown`.
+ * - occurredAt: the `Timestamp` parameter (voice status callbacks) or the CloudEvent `time`.
+ */
+import { createHmac } from 'node:crypto';
+import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'node:querystring';
+import {
+  ACCEPTED,
+  asRecord,
+  asString,
+  decodeCanonicalBase64,
+  optionalHeader,
+  parseJson,
+  reject,
+  requireSecrets,
+  safeEqual,
+  sha256,
+  singleHeader,
+  toIso,
+} from './common';
+import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
+
+const SIGNATURE_HEADER = 'X-Twilio-Signature';
+const IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
+
+interface UrlParts {
+  readonly scheme: string;
+  readonly userInfo: string;
+  readonly host: string;
+  readonly port: string;
+  readonly rest: string;
+}
+
+/** Splits a URL without normalising it, so the path and query keep the exact characters Twilio signed. */
+function splitUrl(url: string): UrlParts | undefined {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i.exec(url);
+  if (!match) return undefined;
+  const [prefix, scheme = '', authority = ''] = match;
+  const userInfoEnd = authority.lastIndexOf('@');
+  const hostAndPort = authority.slice(userInfoEnd + 1);
+  const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  return {
+    scheme,
+    userInfo: authority.slice(0, userInfoEnd + 1),
+    host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
+    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    rest: url.slice(prefix.length),
+  };
+}
+
+function withDefaultPort(url: string): string {
+  const parts = splitUrl(url);
+  if (!parts || parts.port) return url;
+  const port = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
+  return parts.scheme + parts.userInfo + parts.host + port + parts.rest;
+}
+
+function withoutPort(url: string): string {
+  const parts = splitUrl(url);
+  return parts ? parts.scheme + parts.userInfo + parts.host + parts.rest : url;
+}
+
+function withLegacyQuery(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1 || queryStart === url.length - 1) return url;
+  return `${url.slice(0, queryStart)}?${stringifyLegacyQuery(parseLegacyQuery(url.slice(queryStart + 1)))}`;
+}
+
+/**
+ * The URLs Twilio may have signed, most likely first: as received (without/with the default port), then
+ * normalised. Same candidates and order as twilio-node's `validateRequest`.
+ */
+export function twilioUrlCandidates(url: string): string[] {
+  const candidates = [withoutPort(url), withDefaultPort(url)];
+  let normalised: string | undefined;
+  try {
+    normalised = new URL(url).toString();
+  } catch {
+    normalised = undefined;
+  }
+  if (normalised !== undefined) {
+    const bare = withoutPort(normalised);
+    const ported = withDefaultPort(normalised);
+    candidates.push(bare, ported, withLegacyQuery(bare), withLegacyQuery(ported));
+  }
+  return [...new Set(candidates)];
+}
+
+/** Form parameters as Twilio signs them: `name + value` pairs, names sorted, repeated values de-duplicated and sorted. */
+export function twilioParamString(params: ReadonlyMap<string, readonly string[]>): string {
+  let out = '';
+  for (const name of [...params.keys()].sort()) {
+    const values = params.get(name) ?? [];
+    const distinct = values.length > 1 ? [...new Set(values)].sort() : values;
+    for (const value of distinct) out += name + value;
+  }
+  return out;
+}
+
+function decodeUtf8(body: Buffer): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function formParams(text: string): Map<string, string[]> {
+  const params = new Map<string, string[]>();
+  for (const [name, value] of new URLSearchParams(text)) {
+    const values = params.get(name);
+    if (values) values.push(value);
+    else params.set(name, [value]);
+  }
+  return params;
+}
+
+function bodySha256Param(url: string): string | undefined {
+  try {
+    return new URL(url).searchParams.get('bodySHA256') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isJsonBodyRequest(url: string): boolean {
+  return bodySha256Param(url) !== undefined;
+}
+
+function signatureMatches(
+  secrets: readonly string[],
+  candidate: Buffer,
+  urls: string[],
+  params: string,
+): boolean {
+  let matched = false;
+  for (const url of urls) {
+    for (const secret of secrets) {
+      const expected = createHmac('sha1', secret).update(url).update(params).digest();
+      if (safeEqual(candidate, expected)) matched = true;
+    }
+    if (matched) return true;
+  }
+  return false;
+}
+
+function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
+  const noSecret = requireSecrets(context.secrets);
+  if (noSecret) return noSecret;
+  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
+  if (!header.ok) return header;
+  const candidate = decodeCanonicalBase64(header.value);
+  if (candidate?.length !== 20) {
+    return reject('malformed_signature', `${SIGNATURE_HEADER} is not a base64 HMAC-SHA1`);
+  }
+  const urls = twilioUrlCandidates(request.url);
+
+  const bodyHash = bodySha256Param(request.url);
+  if (bodyHash !== undefined) {
+    if (!signatureMatches(context.secrets, candidate, urls, '')) {
+      return reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+    }
+    const actual = Buffer.from(sha256(request.body).toString('hex'), 'utf8');
+    return safeEqual(Buffer.from(bodyHash, 'utf8'), actual)
+      ? ACCEPTED
+      : reject('signature_mismatch', 'Body does not match the bodySHA256 URL parameter');
+  }
+
+  if (request.body.length === 0 && request.method !== 'GET') {
+    return reject('empty_body', 'Request body is empty');
+  }
+  const text = decodeUtf8(request.body);
+  if (text === undefined) return reject('malformed_body', 'Form body is not valid UTF-8');
+  const params = twilioParamString(formParams(text));
+  return signatureMatches(context.secrets, candidate, urls, params)
+    ? ACCEPTED
+    : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+}
+
+function first(params: Map<string, string[]>, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = params.get(name)?.[0];
+    if (value !== undefined && value !== '') return value;
+  }
+  return undefined;
+}
+
+function formEvent(request: RawRequest, token: string | undefined): ProviderEvent {
+  const params = formParams(decodeUtf8(request.body) ?? '');
+  const messageSid = first(params, 'MessageSid', 'SmsSid');
+  const callSid = first(params, 'CallSid');
+  let eventType = 'twilio.form';
+  let fallbackId: string | undefined;
+  const sequence = first(params, 'SequenceNumber');
+  if (messageSid !== undefined) {
+    const status = first(params, 'MessageStatus', 'SmsStatus') ?? 'unknown';
+    eventType = `message.${status}`;
+    fallbackId = `${messageSid}:${status}`;
+  } else if (callSid !== undefined) {
+    const status = first(params, 'CallStatus') ?? 'unknown';
+    eventType = `call.${status}`;
+    fallbackId = `${callSid}:${status}`;
+  }
+  if (fallbackId !== undefined && sequence !== undefined) fallbackId += `:${sequence}`;
+  return {
+    providerEventId: token ?? fallbackId,
+    eventType,
+    occurredAt: toIso(first(params, 'Timestamp')),
+    raw: request.body,
+  };
+}
+
+function jsonEvent(element: unknown, raw: Buffer, token: string | undefined): ProviderEvent {
+  const record = asRecord(element);
+  return {
+    providerEventId: token ?? asString(record?.id),
+    eventType: asString(record?.type) ?? 'unknown',
+    occurredAt: toIso(record?.time ?? record?.timestamp),
+    raw,
+  };
+}
+
+function extract(request: RawRequest): Extraction {
+  const token = optionalHeader(request, IDEMPOTENCY_HEADER);
+  if (!isJsonBodyRequest(request.url)) return { ok: true, events: [formEvent(request, token)] };
+  const parsed = parseJson(request.body);
+  if (Array.isArray(parsed)) {
+    if (parsed.length === 0) return { ok: false, reason: 'unusable_payload', message: 'Empty event array' };
+    // Batched CloudEvents share one request token, so each element keeps its own id instead.
+    return {
+      ok: true,
+      events: parsed.map((element) =>
+        jsonEvent(element, Buffer.from(JSON.stringify(element), 'utf8'), undefined),
+      ),
+    };
+  }
+  if (parsed === undefined)
+    return { ok: false, reason: 'unusable_payload', message: 'Body is not valid JSON' };
+  return { ok: true, events: [jsonEvent(parsed, request.body, token)] };
+}
+
+/** Twilio request validation (form-encoded and JSON `bodySHA256`). */
+export const twilio: ProviderScheme<unknown> = {
+  id: 'twilio',
+  verify,
+  extract,
+};

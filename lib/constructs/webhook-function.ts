@@ -1,0 +1,218 @@
+/**
+ * The house Lambda function: every function of the pipeline is a `WebhookFunction`, so runtime,
+ * architecture, bundling, logging and grants follow one set of decisions. {@link HouseFunctionChecker}
+ * reports any raw `NodejsFunction` that slips past it.
+ */
+import {
+  Annotations,
+  CfnElement,
+  Duration,
+  type IAspect,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IConstruct } from 'constructs';
+
+/** The Node.js LTS runtime every function uses (Active LTS at the time of writing). */
+export const HOUSE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** esbuild target matching {@link HOUSE_RUNTIME}. */
+export const HOUSE_ESBUILD_TARGET = 'node24';
+/**
+ * ESM bundles have no `require`; a few CommonJS dependencies still call it, so the bundle defines one.
+ * The alias avoids clashing with a bundled module's own `createRequire` import.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __houseCreateRequire } from 'node:module'; const require = __houseCreateRequire(import.meta.url);";
+
+export interface WebhookFunctionProps {
+  /** Absolute path of the TypeScript entry file; it must export `handler`. */
+  readonly entry: string;
+  /** Absolute path of the repository root (holds package-lock.json and node_modules). */
+  readonly projectRoot: string;
+  /** Function timeout. @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** Memory in MB. @default 512 */
+  readonly memorySize?: number;
+  /** Days the function's log group keeps logs (a value CloudWatch accepts). @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** What happens to the log group when the stack is deleted. @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /** Non-secret environment variables (names and ARNs only). @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Powertools service name (logs and metrics). */
+  readonly serviceName: string;
+  /** Powertools metrics namespace. */
+  readonly metricsNamespace: string;
+  /** Reserved concurrency. @default - unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** Short description shown in the console. @default - none */
+  readonly description?: string;
+}
+
+/** How a function uses a queue. */
+export type QueueAccess = 'send';
+/** How a function uses the table. */
+export type TableAccess = 'read' | 'readWrite';
+/** How a function uses a bucket: write new objects or read them. */
+export type BucketAccess = 'put' | 'get';
+
+const ITEM_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:DescribeTable'];
+const ITEM_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+/**
+ * A `NodejsFunction` with the house defaults: arm64, the current Node LTS runtime, ESM output with a
+ * `require` shim, minified with source maps (enabled at runtime), bundled by the local esbuild (never
+ * Docker), an explicit log group with retention, and an execution role that can write only to that log
+ * group. Access to other resources goes through the `bind*` methods, which set the environment variable
+ * and the grant together so neither can be forgotten.
+ */
+export class WebhookFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: WebhookFunctionProps) {
+    const memorySize = props.memorySize ?? 512;
+    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
+      throw new Error(
+        `${id}: memorySize must be a whole number of MB between 128 and 10240, got ${memorySize}`,
+      );
+    }
+    const timeout = props.timeout ?? Duration.seconds(10);
+    if (timeout.toSeconds() < 1 || timeout.toSeconds() > 900) {
+      throw new Error(`${id}: timeout must be between 1 and 900 seconds, got ${timeout.toSeconds()}`);
+    }
+    for (const name of Object.keys(props.environment ?? {})) {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(name))
+        throw new Error(`${id}: environment variable ${name} is not SCREAMING_SNAKE_CASE`);
+    }
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    // Own role instead of AWSLambdaBasicExecutionRole: it could write to every log group in the account.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    super(scope, id, {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      runtime: HOUSE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout,
+      role,
+      logGroup,
+      description: props.description,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: HOUSE_ESBUILD_TARGET,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        // Bundled rather than taken from the runtime: the versions we test are the versions we run.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+  }
+
+  /** Puts a queue's URL in `envName` and grants sending to it. */
+  bindQueue(envName: string, queue: sqs.IQueue, access: QueueAccess): this {
+    this.addEnvironment(envName, queue.queueUrl);
+    if (access === 'send') queue.grantSendMessages(this);
+    return this;
+  }
+
+  /** Puts the table name in `envName` and grants item-level access (no scans, no batch operations). */
+  bindTable(envName: string, table: dynamodb.ITable, access: TableAccess): this {
+    this.addEnvironment(envName, table.tableName);
+    const actions =
+      access === 'readWrite' ? [...ITEM_READ_ACTIONS, ...ITEM_WRITE_ACTIONS] : ITEM_READ_ACTIONS;
+    table.grant(this, ...actions);
+    return this;
+  }
+
+  /** Puts the bucket name in `envName` and grants object-level put or get on it (nothing else). */
+  bindBucket(envName: string, bucket: s3.IBucket, access: BucketAccess): this {
+    this.addEnvironment(envName, bucket.bucketName);
+    return this.grantBucket(bucket, access);
+  }
+
+  /** Grants object-level put or get on a bucket whose name reaches the function another way (message bodies). */
+  grantBucket(bucket: s3.IBucket, access: BucketAccess): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [access === 'put' ? 's3:PutObject' : 's3:GetObject'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    const cfnBucket = bucket.node.defaultChild;
+    if (this.role !== undefined && cfnBucket instanceof CfnElement) {
+      const stack = Stack.of(this);
+      const logicalId: unknown = stack.resolve(stack.getLogicalId(cfnBucket));
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${String(logicalId)}.Arn>/*]`,
+        reason:
+          'Object-level access (one action) to the claim-check bucket; object keys are generated per event, so no narrower ARN exists.',
+      });
+    }
+    return this;
+  }
+
+  /** Puts a secret's ARN in `envName` and grants reading its value. */
+  bindSecret(envName: string, secret: secretsmanager.ISecret): this {
+    this.addEnvironment(envName, secret.secretArn);
+    secret.grantRead(this);
+    return this;
+  }
+
+  /** Grants reading secrets whose ARNs reach the function another way (inside `PIPELINE_SOURCES`). */
+  grantSecretsRead(secrets: readonly secretsmanager.ISecret[]): this {
+    for (const secret of secrets) secret.grantRead(this);
+    return this;
+  }
+}
+
+/**
+ * Reports, as an error annotation, every `NodejsFunction` that is not a {@link WebhookFunction}: those
+ * would miss the house runtime, bundling and logging decisions. Add it to the app next to cdk-nag.
+ */
+export class HouseFunctionChecker implements IAspect {
+  visit(node: IConstruct): void {
+    if (node instanceof NodejsFunction && !(node instanceof WebhookFunction)) {
+      Annotations.of(node).addError(
+        `${node.node.path} is a raw NodejsFunction: use WebhookFunction (lib/constructs/webhook-function.ts)`,
+      );
+    }
+  }
+}

@@ -1,0 +1,288 @@
+import { type Acknowledgment, Duration, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/schema';
+import { type FrontDoor, isCidr } from '../config';
+import { WebhookFunction } from './webhook-function';
+
+const NO_AUTHORIZER: Acknowledgment = {
+  id: 'AwsSolutions-APIG4',
+  reason:
+    'Webhook providers cannot use IAM, Cognito or JWT authorizers; every request is authenticated by its provider signature in the ingest function.',
+};
+
+/** The webhook route, relative to the API's base URL. */
+export const WEBHOOK_ROUTE = { prefix: 'webhooks', parameter: 'sourceId' } as const;
+
+export interface WebhookIngestProps {
+  /** Absolute path of the ingest handler entry file. */
+  readonly entry: string;
+  /** Absolute path of the repository root. */
+  readonly projectRoot: string;
+  /** Queue the function enqueues accepted events to. */
+  readonly queue: sqs.IQueue;
+  /** DLQ the function sends authentic but unusable payloads to. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Bucket for bodies above `claimCheckThresholdBytes`. */
+  readonly claimCheckBucket: s3.IBucket;
+  /** Bodies above this size travel through the bucket. */
+  readonly claimCheckThresholdBytes: number;
+  /** The `PIPELINE_SOURCES` value (JSON; may contain tokens for secret ARNs). */
+  readonly sourcesJson: string;
+  /** Signing secrets of every source; the function may read these and nothing else. */
+  readonly sourceSecrets: readonly secretsmanager.ISecret[];
+  /** Ids of the sources, for their webhook URLs. */
+  readonly sourceIds: readonly string[];
+  /** @default 'http-api' */
+  readonly frontDoor?: FrontDoor;
+  /** Steady-state requests per second of the webhook route. @default 100 */
+  readonly throttleRateLimit?: number;
+  /** Burst capacity of the webhook route. @default 200 */
+  readonly throttleBurstLimit?: number;
+  /** WAF rate-based rule: requests per IP per 5 minutes. Only with `'rest-api'`. @default 10000 */
+  readonly wafRateLimitPer5Minutes?: number;
+  /** CIDRs allowed by WAF; others are blocked. Only with `'rest-api'`. @default - no allowlist */
+  readonly wafAllowedCidrs?: readonly string[];
+  /** Function timeout. @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** Function memory in MB. @default 512 */
+  readonly memorySize?: number;
+  /** Retention of the function's and the API's log groups. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  readonly metricsNamespace: string;
+  readonly serviceName: string;
+}
+
+/**
+ * The front door: the ingest function and the public `POST /webhooks/{sourceId}` route. By default an HTTP
+ * API with stage throttling and JSON access logs; with `frontDoor: 'rest-api'`, a regional REST API that
+ * passes every body through as binary (the signature is checked on the raw bytes) behind an AWS WAF web
+ * ACL with a per-IP rate-based rule and an optional IP allowlist. No CORS: providers call server to server.
+ */
+export class WebhookIngest extends Construct {
+  public readonly function: WebhookFunction;
+  /** Base URL ending in `/`; a source's webhook URL is `${webhookBaseUrl}webhooks/${sourceId}`. */
+  public readonly webhookBaseUrl: string;
+  public readonly httpApi: apigwv2.HttpApi | undefined;
+  public readonly restApi: apigw.RestApi | undefined;
+  public readonly webAcl: wafv2.CfnWebACL | undefined;
+  public readonly accessLogs: logs.LogGroup;
+  /** API Gateway 5xx responses (Sum per period). */
+  public readonly metricServerErrors: (props?: cloudwatch.MetricOptions) => cloudwatch.Metric;
+  /** API Gateway requests (Sum per period). */
+  public readonly metricRequests: (props?: cloudwatch.MetricOptions) => cloudwatch.Metric;
+
+  constructor(scope: Construct, id: string, props: WebhookIngestProps) {
+    super(scope, id);
+    const frontDoor = props.frontDoor ?? 'http-api';
+    const wafRequested = props.wafRateLimitPer5Minutes !== undefined || props.wafAllowedCidrs !== undefined;
+    if (frontDoor === 'http-api' && wafRequested) {
+      throw new Error(
+        `${id}: WAF settings need frontDoor 'rest-api'; AWS WAF cannot be attached to an HTTP API`,
+      );
+    }
+    const rateLimit = props.throttleRateLimit ?? 100;
+    const burstLimit = props.throttleBurstLimit ?? 200;
+    if (!(rateLimit > 0) || !Number.isInteger(burstLimit) || burstLimit < 1) {
+      throw new Error(`${id}: throttle rate must be positive and burst a positive whole number`);
+    }
+    for (const cidr of props.wafAllowedCidrs ?? []) {
+      if (!isCidr(cidr)) throw new Error(`${id}: wafAllowedCidrs entry "${cidr}" is not a CIDR block`);
+    }
+    if (!Number.isInteger(props.claimCheckThresholdBytes) || props.claimCheckThresholdBytes < 1) {
+      throw new Error(`${id}: claimCheckThresholdBytes must be a positive whole number`);
+    }
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.function = new WebhookFunction(this, 'Function', {
+      entry: props.entry,
+      projectRoot: props.projectRoot,
+      description: 'Verifies webhook signatures on the raw body and enqueues accepted events',
+      timeout: props.timeout ?? Duration.seconds(10),
+      memorySize: props.memorySize,
+      logRetention,
+      serviceName: props.serviceName,
+      metricsNamespace: props.metricsNamespace,
+      environment: {
+        [ENV.sources]: props.sourcesJson,
+        [ENV.claimCheckThresholdBytes]: String(props.claimCheckThresholdBytes),
+      },
+    })
+      .bindQueue(ENV.queueUrl, props.queue, 'send')
+      .bindQueue(ENV.dlqUrl, props.deadLetterQueue, 'send')
+      .bindBucket(ENV.claimCheckBucket, props.claimCheckBucket, 'put')
+      .grantSecretsRead(props.sourceSecrets);
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    if (frontDoor === 'http-api') {
+      const api = new apigwv2.HttpApi(this, 'HttpApi', {
+        description: 'Webhook ingestion (signature verified by the ingest function)',
+        createDefaultStage: false,
+      });
+      const stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+        httpApi: api,
+        stageName: '$default',
+        autoDeploy: true,
+        throttle: { rateLimit, burstLimit },
+        accessLogSettings: {
+          destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+          format: apigw.AccessLogFormat.custom(
+            JSON.stringify({
+              requestId: '$context.requestId',
+              ip: '$context.identity.sourceIp',
+              requestTime: '$context.requestTime',
+              routeKey: '$context.routeKey',
+              path: '$context.path',
+              status: '$context.status',
+              responseLength: '$context.responseLength',
+              responseLatency: '$context.responseLatency',
+              integrationStatus: '$context.integrationStatus',
+              integrationError: '$context.integrationErrorMessage',
+            }),
+          ),
+        },
+      });
+      api.addRoutes({
+        path: `/${WEBHOOK_ROUTE.prefix}/{${WEBHOOK_ROUTE.parameter}}`,
+        methods: [apigwv2.HttpMethod.POST],
+        integration: new HttpLambdaIntegration('Ingest', this.function, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        }),
+      });
+      Validations.of(api).acknowledge(NO_AUTHORIZER);
+      this.httpApi = api;
+      this.restApi = undefined;
+      this.webAcl = undefined;
+      this.webhookBaseUrl = stage.url;
+      this.metricServerErrors = (options) => api.metricServerError({ statistic: 'Sum', ...options });
+      this.metricRequests = (options) => api.metricCount({ statistic: 'Sum', ...options });
+      return;
+    }
+
+    const api = new apigw.RestApi(this, 'RestApi', {
+      description: 'Webhook ingestion (signature verified by the ingest function)',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Every body reaches the function base64-encoded and untouched: signatures cover the raw bytes.
+      binaryMediaTypes: ['*/*'],
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: 'prod',
+        throttlingRateLimit: rateLimit,
+        throttlingBurstLimit: burstLimit,
+        metricsEnabled: true,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    api.root
+      .addResource(WEBHOOK_ROUTE.prefix)
+      .addResource(`{${WEBHOOK_ROUTE.parameter}}`)
+      .addMethod('POST', new apigw.LambdaIntegration(this.function, { proxy: true }), {
+        requestParameters: { [`method.request.path.${WEBHOOK_ROUTE.parameter}`]: true },
+        requestValidatorOptions: { validateRequestParameters: true, validateRequestBody: false },
+      });
+    Validations.of(api).acknowledge(
+      NO_AUTHORIZER,
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'Providers cannot obtain Cognito tokens; requests are authenticated by provider signatures.',
+      },
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'The path parameter is validated; the body must reach the function byte for byte for signature verification, and is validated there after authentication.',
+      },
+      {
+        id: 'AwsSolutions-APIG6',
+        reason:
+          'Execution logging needs the account-wide API Gateway CloudWatch role, which this stack deliberately does not own; JSON access logs are enabled on the stage.',
+      },
+    );
+
+    const visibilityConfig = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: true,
+    });
+    const rules: wafv2.CfnWebACL.RuleProperty[] = [
+      {
+        name: 'rate-limit-per-ip',
+        priority: 0,
+        action: { block: {} },
+        statement: {
+          rateBasedStatement: {
+            limit: props.wafRateLimitPer5Minutes ?? 10_000,
+            aggregateKeyType: 'IP',
+            evaluationWindowSec: 300,
+          },
+        },
+        visibilityConfig: visibilityConfig('WebhookRateLimitPerIp'),
+      },
+    ];
+    const allowlist = props.wafAllowedCidrs ?? [];
+    if (allowlist.length > 0) {
+      const ipSetStatements: wafv2.CfnWebACL.StatementProperty[] = [];
+      const v4 = allowlist.filter((c) => !c.includes(':'));
+      const v6 = allowlist.filter((c) => c.includes(':'));
+      for (const [version, addresses] of [
+        ['IPV4', v4],
+        ['IPV6', v6],
+      ] as const) {
+        if (addresses.length === 0) continue;
+        const set = new wafv2.CfnIPSet(this, `AllowedIps${version}`, {
+          scope: 'REGIONAL',
+          ipAddressVersion: version,
+          addresses: [...addresses],
+          description: 'Callers allowed to reach the webhook API',
+        });
+        ipSetStatements.push({ ipSetReferenceStatement: { arn: set.attrArn } });
+      }
+      const [only] = ipSetStatements;
+      rules.push({
+        name: 'allow-listed-ips',
+        priority: 1,
+        action: { allow: {} },
+        statement:
+          ipSetStatements.length === 1 && only !== undefined
+            ? only
+            : { orStatement: { statements: ipSetStatements } },
+        visibilityConfig: visibilityConfig('WebhookAllowListedIps'),
+      });
+    }
+    this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      description: 'Rate limit per IP and optional IP allowlist in front of the webhook API',
+      // With an allowlist only listed addresses get through; without, everyone may try (signatures decide).
+      defaultAction: allowlist.length > 0 ? { block: {} } : { allow: {} },
+      visibilityConfig: visibilityConfig('WebhookWebAcl'),
+      rules,
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: api.deploymentStage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
+
+    this.httpApi = undefined;
+    this.restApi = api;
+    this.webhookBaseUrl = api.url;
+    this.metricServerErrors = (options) => api.metricServerError({ statistic: 'Sum', ...options });
+    this.metricRequests = (options) => api.metricCount({ statistic: 'Sum', ...options });
+  }
+
+  /** The public URL of one source's webhook endpoint (what you register with the provider). */
+  webhookUrl(sourceId: string): string {
+    return Fn.join('', [this.webhookBaseUrl, `${WEBHOOK_ROUTE.prefix}/${sourceId}`]);
+  }
+}

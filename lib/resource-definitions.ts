@@ -1,0 +1,138 @@
+/**
+ * The settings of every stateful resource and of the event source mapping, derived once from the
+ * pipeline configuration. The CDK constructs and local mode both read them, so the queues, table and
+ * bucket created locally behave like the deployed ones (visibility, redrive, TTL attribute, batching).
+ *
+ * No AWS CDK import here on purpose: local mode loads this module without the CDK.
+ */
+import { QUEUE_DEFAULTS, STATE_TABLE } from '../lambdas/shared/schema';
+import type { SourceConfig } from '../lambdas/shared/source-config';
+import {
+  type PipelineConfig,
+  type ResolvedPipelineConfig,
+  resolvePipelineConfig,
+  type SourceDefinition,
+} from './config';
+
+/** CloudWatch namespace and service names of the functions' Powertools metrics. */
+export const METRICS = {
+  namespace: 'WebhookPipeline',
+  ingestService: 'webhook-ingest',
+  processorService: 'webhook-processor',
+  /** Ingest: one per accepted event, dimension `source`. */
+  received: 'Received',
+  /** Ingest: one per request refused by signature/authentication checks. */
+  rejected: 'Rejected',
+  /** Processor: one per failed processing attempt (dimension `class` says why). */
+  failed: 'Failed',
+  /** Processor: one per event written to the CDP. */
+  processed: 'Processed',
+  /** Processor: one per event sent to the DLQ by the code. */
+  deadLettered: 'DeadLettered',
+} as const;
+
+/** Settings of the resources the pipeline needs; `localName` is only used by local mode (AWS names are generated). */
+export interface ResourceDefinitions {
+  readonly queue: {
+    readonly localName: string;
+    readonly visibilityTimeoutSeconds: number;
+    readonly retentionSeconds: number;
+  };
+  readonly deadLetterQueue: {
+    readonly localName: string;
+    readonly retentionSeconds: number;
+    /** Receives of a message on the main queue before SQS moves it here (redrive policy). */
+    readonly maxReceiveCount: number;
+  };
+  readonly stateTable: {
+    readonly localName: string;
+    readonly partitionKey: typeof STATE_TABLE.partitionKey;
+    readonly ttlAttribute: typeof STATE_TABLE.ttlAttribute;
+  };
+  readonly claimCheckBucket: {
+    readonly localName: string;
+    readonly expirationDays: number;
+    readonly thresholdBytes: number;
+  };
+  readonly eventSourceMapping: {
+    readonly batchSize: number;
+    readonly maxBatchingWindowSeconds: number;
+    readonly maxConcurrency: number;
+    readonly reportBatchItemFailures: true;
+  };
+  readonly ingestFunction: { readonly timeoutSeconds: number; readonly memorySizeMb: number };
+  readonly processorFunction: { readonly timeoutSeconds: number; readonly memorySizeMb: number };
+}
+
+/** Ingest answers providers synchronously; most expect a reply within 5-30 s, so fail well before that. */
+const INGEST_TIMEOUT_SECONDS = 10;
+const FUNCTION_MEMORY_MB = 512;
+const SECONDS_PER_DAY = 86_400;
+
+/** Derives the resource settings from a resolved configuration (the form the constructs consume). */
+export function resourceDefinitions(
+  config: ResolvedPipelineConfig,
+  namePrefix = 'webhook-pipeline',
+): ResourceDefinitions {
+  const q = config.queue;
+  return {
+    queue: {
+      localName: `${namePrefix}-queue`,
+      visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
+      retentionSeconds: q.mainRetentionDays * SECONDS_PER_DAY,
+    },
+    deadLetterQueue: {
+      localName: `${namePrefix}-dlq`,
+      retentionSeconds: q.dlqRetentionDays * SECONDS_PER_DAY,
+      maxReceiveCount: q.maxReceiveCount,
+    },
+    stateTable: {
+      localName: `${namePrefix}-state`,
+      partitionKey: STATE_TABLE.partitionKey,
+      ttlAttribute: STATE_TABLE.ttlAttribute,
+    },
+    claimCheckBucket: {
+      localName: `${namePrefix}-claim-checks`,
+      expirationDays: q.claimCheckExpirationDays,
+      thresholdBytes: q.claimCheckThresholdBytes,
+    },
+    eventSourceMapping: {
+      batchSize: q.batchSize,
+      maxBatchingWindowSeconds: q.maxBatchingWindowSeconds,
+      maxConcurrency: q.maxConcurrency,
+      reportBatchItemFailures: true,
+    },
+    ingestFunction: { timeoutSeconds: INGEST_TIMEOUT_SECONDS, memorySizeMb: FUNCTION_MEMORY_MB },
+    processorFunction: { timeoutSeconds: q.processorTimeoutSeconds, memorySizeMb: FUNCTION_MEMORY_MB },
+  };
+}
+
+/**
+ * Resource settings for local mode, from the operator's raw configuration (validated; throws
+ * `PipelineConfigError` listing every problem).
+ */
+export function localResourceDefinitions(
+  config: PipelineConfig,
+  namePrefix = 'webhook-pipeline',
+): ResourceDefinitions {
+  return resourceDefinitions(resolvePipelineConfig(config), namePrefix);
+}
+
+/**
+ * The runtime view of the sources (the `PIPELINE_SOURCES` value): deployment-only fields dropped, each
+ * source's secret id filled in by `secretIdOf` (a secret ARN in AWS, a local secret name locally).
+ */
+export function runtimeSources(
+  sources: readonly SourceDefinition[],
+  secretIdOf: (source: SourceDefinition) => string,
+): SourceConfig[] {
+  return sources.map((source) => {
+    const { existingSecretArn: _arn, expectEventsWithinMinutes: _minutes, ...runtime } = source;
+    return { ...runtime, secretId: secretIdOf(source) };
+  });
+}
+
+/** The visibility timeout SQS needs for an event source mapping: 6x the function timeout (AWS guidance). */
+export function minimumVisibilityTimeoutSeconds(processorTimeoutSeconds: number): number {
+  return processorTimeoutSeconds * QUEUE_DEFAULTS.visibilityTimeoutMultiplier;
+}

@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { ClaimCheckBucket } from '../../lib/constructs/claim-check-bucket';
+import { PipelineMonitoring } from '../../lib/constructs/pipeline-monitoring';
+import { PipelineQueues } from '../../lib/constructs/pipeline-queues';
+import { PipelineSecrets } from '../../lib/constructs/pipeline-secrets';
+import { HouseFunctionChecker, WebhookFunction } from '../../lib/constructs/webhook-function';
+import { WebhookIngest, type WebhookIngestProps } from '../../lib/constructs/webhook-ingest';
+import { WebhookProcessor, type WebhookProcessorProps } from '../../lib/constructs/webhook-processor';
+import { PROJECT_ROOT } from '../../lib/webhook-pipeline-stack';
+
+const ENTRY = `${PROJECT_ROOT}/lambdas/processor/handler.ts`;
+
+function newStack(): Stack {
+  return new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+}
+
+function functionProps() {
+  return { entry: ENTRY, projectRoot: PROJECT_ROOT, serviceName: 'svc', metricsNamespace: 'Ns' };
+}
+
+interface Fixture {
+  readonly stack: Stack;
+  readonly queues: PipelineQueues;
+  readonly bucket: s3.Bucket;
+}
+
+function fixture(): Fixture {
+  const stack = newStack();
+  const queues = new PipelineQueues(stack, 'Queues', { consumerTimeout: Duration.seconds(30) });
+  return { stack, queues, bucket: new s3.Bucket(stack, 'Bucket') };
+}
+
+function ingestProps(f: Fixture, extra: Partial<WebhookIngestProps> = {}): WebhookIngestProps {
+  return {
+    ...functionProps(),
+    queue: f.queues.queue,
+    deadLetterQueue: f.queues.deadLetterQueue,
+    claimCheckBucket: f.bucket,
+    claimCheckThresholdBytes: 1024,
+    sourcesJson: '[]',
+    sourceSecrets: [],
+    sourceIds: ['a'],
+    ...extra,
+  };
+}
+
+function processorProps(f: Fixture, extra: Partial<WebhookProcessorProps> = {}): WebhookProcessorProps {
+  return {
+    ...functionProps(),
+    queues: f.queues,
+    table: new dynamodb.Table(f.stack, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    }),
+    claimCheckBucket: f.bucket,
+    cdpApiKey: new secretsmanager.Secret(f.stack, 'Key'),
+    cdpBaseUrl: 'https://cdp.example.com',
+    sourcesJson: '[]',
+    ...extra,
+  };
+}
+
+describe('WebhookFunction', () => {
+  let template: Template;
+  before(() => {
+    const stack = newStack();
+    new WebhookFunction(stack, 'Fn', { ...functionProps(), timeout: Duration.seconds(20) }).bindQueue(
+      'QUEUE_URL',
+      new PipelineQueues(stack, 'Q', { consumerTimeout: Duration.seconds(5) }).queue,
+      'send',
+    );
+    template = Template.fromStack(stack);
+  });
+
+  it('applies the house runtime, architecture, source maps and Powertools settings', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 20,
+      MemorySize: 512,
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'svc',
+          POWERTOOLS_METRICS_NAMESPACE: 'Ns',
+          QUEUE_URL: Match.anyValue(),
+        },
+      },
+    });
+  });
+
+  it('binds a queue by setting the variable and granting send together', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']) })]),
+      },
+    });
+  });
+
+  it('rejects memory outside Lambda limits, bad timeouts and non-SCREAMING_SNAKE_CASE variables', () => {
+    const stack = newStack();
+    assert.throws(
+      () => new WebhookFunction(stack, 'A', { ...functionProps(), memorySize: 64 }),
+      /memorySize/,
+    );
+    assert.throws(
+      () => new WebhookFunction(stack, 'B', { ...functionProps(), timeout: Duration.minutes(16) }),
+      /timeout/,
+    );
+    assert.throws(
+      () => new WebhookFunction(stack, 'C', { ...functionProps(), environment: { queueUrl: 'x' } }),
+      /SCREAMING_SNAKE_CASE/,
+    );
+  });
+});
+
+describe('HouseFunctionChecker', () => {
+  it('reports a raw NodejsFunction as an error and accepts WebhookFunction', () => {
+    const stack = newStack();
+    new NodejsFunction(stack, 'Raw', { entry: ENTRY });
+    new WebhookFunction(stack, 'House', functionProps());
+    Aspects.of(stack).add(new HouseFunctionChecker());
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('raw NodejsFunction'));
+    assert.deepEqual(
+      errors.map((e) => e.id),
+      ['/Test/Raw'],
+    );
+  });
+});
+
+describe('PipelineQueues', () => {
+  it('rejects a visibility timeout under 6x the consumer timeout', () => {
+    assert.throws(
+      () =>
+        new PipelineQueues(newStack(), 'Q', {
+          consumerTimeout: Duration.seconds(30),
+          visibilityTimeout: Duration.seconds(179),
+        }),
+      /at least 6x the consumer timeout \(180 s\)/,
+    );
+  });
+
+  it('rejects a DLQ retention not longer than the main queue retention', () => {
+    assert.throws(
+      () =>
+        new PipelineQueues(newStack(), 'Q', {
+          consumerTimeout: Duration.seconds(30),
+          retentionPeriod: Duration.days(14),
+          deadLetterRetentionPeriod: Duration.days(14),
+        }),
+      /deadLetterRetentionPeriod must be longer/,
+    );
+  });
+
+  it('rejects a maxReceiveCount outside 1-1000', () => {
+    assert.throws(
+      () =>
+        new PipelineQueues(newStack(), 'Q', { consumerTimeout: Duration.seconds(30), maxReceiveCount: 0 }),
+      /maxReceiveCount/,
+    );
+  });
+});
+
+describe('ClaimCheckBucket', () => {
+  it('rejects an expiration that is not a whole number of days', () => {
+    assert.throws(
+      () => new ClaimCheckBucket(newStack(), 'B', { expiration: Duration.hours(36) }),
+      /whole number of days/,
+    );
+  });
+});
+
+describe('PipelineSecrets', () => {
+  it('references complete and partial ARNs and rejects duplicate sources', () => {
+    const stack = newStack();
+    const secrets = new PipelineSecrets(stack, 'S', {
+      sources: [
+        { sourceId: 'a', existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf' },
+        { sourceId: 'b' },
+      ],
+    });
+    assert.equal(
+      secrets.sourceSecrets.get('a')?.secretArn,
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf',
+    );
+    Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::Secret', 2);
+    assert.throws(
+      () => new PipelineSecrets(newStack(), 'S', { sources: [{ sourceId: 'a' }, { sourceId: 'a' }] }),
+      /declared twice/,
+    );
+  });
+});
+
+describe('WebhookIngest', () => {
+  it('rejects WAF settings on the HTTP API', () => {
+    const f = fixture();
+    assert.throws(
+      () => new WebhookIngest(f.stack, 'I', ingestProps(f, { wafRateLimitPer5Minutes: 1000 })),
+      /WAF settings need frontDoor 'rest-api'/,
+    );
+  });
+
+  it('rejects malformed allowlist entries and bad throttling', () => {
+    const f = fixture();
+    assert.throws(
+      () =>
+        new WebhookIngest(f.stack, 'I', ingestProps(f, { frontDoor: 'rest-api', wafAllowedCidrs: ['nope'] })),
+      /not a CIDR/,
+    );
+    assert.throws(
+      () => new WebhookIngest(f.stack, 'J', ingestProps(f, { throttleBurstLimit: 0 })),
+      /throttle/,
+    );
+  });
+});
+
+describe('WebhookProcessor', () => {
+  it('rejects a processor timeout the queue visibility does not cover 6 times', () => {
+    const f = fixture();
+    assert.throws(
+      () => new WebhookProcessor(f.stack, 'P', processorProps(f, { timeout: Duration.seconds(31) })),
+      /at least 6x the processor timeout/,
+    );
+  });
+
+  it('rejects batch sizes above 10 without a batching window, and out-of-range concurrency', () => {
+    const f = fixture();
+    assert.throws(
+      () =>
+        new WebhookProcessor(
+          f.stack,
+          'P',
+          processorProps(f, { batchSize: 20, maxBatchingWindow: Duration.seconds(0) }),
+        ),
+      /maxBatchingWindow/,
+    );
+    const g = fixture();
+    assert.throws(
+      () => new WebhookProcessor(g.stack, 'P', processorProps(g, { maxConcurrency: 1 })),
+      /maxConcurrency/,
+    );
+  });
+});
+
+describe('PipelineMonitoring', () => {
+  it('rejects silence windows the alarm cannot evaluate and non-positive thresholds', () => {
+    const f = fixture();
+    const fn = new WebhookFunction(f.stack, 'Fn', functionProps());
+    const base = {
+      queue: f.queues.queue,
+      deadLetterQueue: f.queues.deadLetterQueue,
+      ingestFunction: fn,
+      processorFunction: fn,
+      apiServerErrors: fn.metricErrors(),
+      apiRequests: fn.metricInvocations(),
+    };
+    assert.throws(
+      () =>
+        new PipelineMonitoring(f.stack, 'M1', {
+          ...base,
+          watchedSources: [{ sourceId: 'a', expectEventsWithinMinutes: 181 }],
+        }),
+      /multiple of 5 from 5 to 180/,
+    );
+    assert.throws(
+      () => new PipelineMonitoring(f.stack, 'M2', { ...base, api5xxPer5Minutes: 0 }),
+      /must be positive/,
+    );
+  });
+});

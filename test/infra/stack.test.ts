@@ -1,0 +1,543 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { STATE_TABLE } from '../../lambdas/shared/schema';
+import type { FrontDoor, PipelineConfig } from '../../lib/config';
+import {
+  actionsOf,
+  EXISTING_SECRET_ARN,
+  logicalIdOf,
+  statementsFor,
+  statementsOfRole,
+  synthesize,
+  TEST_CONFIG,
+} from './support';
+
+const TLS_ONLY_STATEMENT = Match.objectLike({
+  Effect: 'Deny',
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+});
+
+function configFor(frontDoor: FrontDoor): PipelineConfig {
+  return frontDoor === 'rest-api'
+    ? {
+        ...TEST_CONFIG,
+        frontDoor,
+        waf: { rateLimitPer5Minutes: 3000, allowedCidrs: ['192.0.2.0/24', '2001:db8::/32'] },
+      }
+    : TEST_CONFIG;
+}
+
+function functionOf(template: Template, prefix: string): Record<string, unknown> {
+  const id = logicalIdOf(template, 'AWS::Lambda::Function', prefix);
+  return template.toJSON().Resources[id].Properties as Record<string, unknown>;
+}
+
+for (const frontDoor of ['http-api', 'rest-api'] as const) {
+  describe(`WebhookPipelineStack (${frontDoor})`, () => {
+    let template: Template;
+    let queueId: string;
+    let dlqId: string;
+    before(() => {
+      template = synthesize(configFor(frontDoor)).template;
+      queueId = logicalIdOf(template, 'AWS::SQS::Queue', 'QueuesQueue');
+      dlqId = logicalIdOf(template, 'AWS::SQS::Queue', 'QueuesDeadLetterQueue');
+    });
+
+    describe('queues', () => {
+      it('encrypts both queues with SSE and gives neither a physical name', () => {
+        template.resourcePropertiesCountIs(
+          'AWS::SQS::Queue',
+          { SqsManagedSseEnabled: true, QueueName: Match.absent() },
+          2,
+        );
+      });
+
+      it('denies non-TLS access to both queues', () => {
+        template.resourcePropertiesCountIs(
+          'AWS::SQS::QueuePolicy',
+          { PolicyDocument: { Statement: Match.arrayWith([TLS_ONLY_STATEMENT]) } },
+          2,
+        );
+      });
+
+      it('redrives to the DLQ after maxReceiveCount receives', () => {
+        template.hasResourceProperties('AWS::SQS::Queue', {
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+          MessageRetentionPeriod: 4 * 86_400,
+        });
+      });
+
+      it('keeps DLQ messages 14 days, longer than the main queue', () => {
+        template.hasResourceProperties('AWS::SQS::Queue', {
+          MessageRetentionPeriod: 14 * 86_400,
+          RedrivePolicy: Match.absent(),
+        });
+      });
+
+      it('sets the visibility timeout to at least 6x the processor timeout', () => {
+        const processor = functionOf(template, 'ProcessorFunction');
+        const queue = template.toJSON().Resources[queueId].Properties as { VisibilityTimeout: number };
+        assert.equal(processor.Timeout, 30);
+        assert.ok(queue.VisibilityTimeout >= 6 * (processor.Timeout as number));
+      });
+    });
+
+    describe('processor event source mapping', () => {
+      it('reports batch item failures with the configured batching and concurrency', () => {
+        template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          BatchSize: 10,
+          MaximumBatchingWindowInSeconds: 1,
+          ScalingConfig: { MaximumConcurrency: 5 },
+        });
+      });
+
+      it('sets no retry attempts (they only apply to asynchronous invokes)', () => {
+        template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          MaximumRetryAttempts: Match.absent(),
+        });
+        template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+      });
+    });
+
+    describe('functions', () => {
+      it('run on arm64 with the current Node LTS runtime and source maps', () => {
+        template.resourcePropertiesCountIs(
+          'AWS::Lambda::Function',
+          {
+            Architectures: ['arm64'],
+            Runtime: 'nodejs24.x',
+            Handler: 'index.handler',
+            Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+          },
+          2,
+        );
+      });
+
+      it('log to explicit log groups with retention', () => {
+        for (const prefix of ['IngestFunction', 'ProcessorFunction']) {
+          const logGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', `${prefix}LogGroup`);
+          assert.deepEqual(functionOf(template, prefix).LoggingConfig, { LogGroup: { Ref: logGroup } });
+        }
+        template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+      });
+
+      it('give the ingest function the queues, bucket, threshold and sources', () => {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          Timeout: 10,
+          Environment: {
+            Variables: Match.objectLike({
+              QUEUE_URL: { Ref: queueId },
+              DLQ_URL: { Ref: dlqId },
+              CLAIM_CHECK_BUCKET: { Ref: logicalIdOf(template, 'AWS::S3::Bucket', 'ClaimCheck') },
+              CLAIM_CHECK_THRESHOLD_BYTES: String(256 * 1024),
+              PIPELINE_SOURCES: Match.anyValue(),
+              POWERTOOLS_METRICS_NAMESPACE: 'WebhookPipeline',
+            }),
+          },
+        });
+      });
+
+      it('give the processor the table, DLQ, queue, CDP settings and maxReceiveCount', () => {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          Timeout: 30,
+          Environment: {
+            Variables: Match.objectLike({
+              STATE_TABLE: { Ref: logicalIdOf(template, 'AWS::DynamoDB::Table', 'State') },
+              DLQ_URL: { Ref: dlqId },
+              QUEUE_URL: { Ref: queueId },
+              CDP_BASE_URL: 'https://api.example-cdp.com/public/v1',
+              CDP_API_KEY_SECRET_ID: {
+                Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'SecretsCdpApiKey'),
+              },
+              MAX_RECEIVE_COUNT: '5',
+              PIPELINE_SOURCES: Match.anyValue(),
+            }),
+          },
+        });
+      });
+
+      it('hand each source secret ARN to the functions inside PIPELINE_SOURCES', () => {
+        const sources = JSON.stringify(
+          (functionOf(template, 'IngestFunction').Environment as { Variables: { PIPELINE_SOURCES: unknown } })
+            .Variables.PIPELINE_SOURCES,
+        );
+        assert.match(sources, /SecretsSourcestripe/);
+        assert.ok(sources.includes(EXISTING_SECRET_ARN));
+        assert.doesNotMatch(sources, /expectEventsWithinMinutes|existingSecretArn/);
+      });
+    });
+
+    describe('least-privilege grants', () => {
+      it('lets ingest send to both queues, put objects and read only the source secrets', () => {
+        const statements = statementsOfRole(template, 'IngestFunctionRole');
+        const send = statementsFor(statements, 'sqs:SendMessage');
+        assert.deepEqual(
+          send.map((s) => s.Resource),
+          [{ 'Fn::GetAtt': [queueId, 'Arn'] }, { 'Fn::GetAtt': [dlqId, 'Arn'] }],
+        );
+        assert.equal(statementsFor(statements, 's3:PutObject').length, 1);
+        const secrets = JSON.stringify(statementsFor(statements, 'secretsmanager:GetSecretValue'));
+        assert.match(secrets, /SecretsSourcestripe/);
+        assert.ok(secrets.includes(EXISTING_SECRET_ARN));
+        assert.doesNotMatch(secrets, /CdpApiKey/);
+        const actions = actionsOf(statements);
+        assert.ok(!actions.some((a) => a.startsWith('dynamodb:')), 'ingest must not touch the table');
+        assert.ok(!actions.includes('s3:GetObject') && !actions.includes('sqs:ReceiveMessage'));
+      });
+
+      it('lets the processor use the table item by item, read objects, send to the DLQ and read the CDP key', () => {
+        const statements = statementsOfRole(template, 'ProcessorFunctionRole');
+        const actions = actionsOf(statements);
+        for (const action of [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          's3:GetObject',
+        ]) {
+          assert.ok(actions.includes(action), `processor lacks ${action}`);
+        }
+        assert.ok(!actions.includes('dynamodb:Scan') && !actions.includes('s3:PutObject'));
+        assert.deepEqual(
+          statementsFor(statements, 'sqs:SendMessage').map((s) => s.Resource),
+          [{ 'Fn::GetAtt': [dlqId, 'Arn'] }],
+        );
+        assert.deepEqual(
+          statementsFor(statements, 'sqs:ChangeMessageVisibility').map((s) => s.Resource),
+          [{ 'Fn::GetAtt': [queueId, 'Arn'] }],
+        );
+        const secrets = JSON.stringify(statementsFor(statements, 'secretsmanager:GetSecretValue'));
+        assert.match(secrets, /SecretsCdpApiKey/);
+        assert.doesNotMatch(secrets, /SecretsSource/);
+      });
+
+      it('lets each function write only to its own log group (no AWSLambdaBasicExecutionRole)', () => {
+        template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+      });
+    });
+
+    describe('state table', () => {
+      it('is on-demand, keyed on pk, with TTL on the attribute the code writes, PITR and encryption', () => {
+        template.hasResource('AWS::DynamoDB::Table', {
+          DeletionPolicy: 'Retain',
+          Properties: {
+            BillingMode: 'PAY_PER_REQUEST',
+            KeySchema: [{ AttributeName: STATE_TABLE.partitionKey, KeyType: 'HASH' }],
+            TimeToLiveSpecification: { AttributeName: STATE_TABLE.ttlAttribute, Enabled: true },
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            SSESpecification: { SSEEnabled: true },
+            TableName: Match.absent(),
+          },
+        });
+      });
+    });
+
+    describe('claim-check bucket', () => {
+      it('is encrypted, blocks public access and expires objects after the DLQ retention', () => {
+        template.hasResource('AWS::S3::Bucket', {
+          DeletionPolicy: 'Retain',
+          Properties: {
+            BucketEncryption: {
+              ServerSideEncryptionConfiguration: [
+                { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+              ],
+            },
+            PublicAccessBlockConfiguration: {
+              BlockPublicAcls: true,
+              BlockPublicPolicy: true,
+              IgnorePublicAcls: true,
+              RestrictPublicBuckets: true,
+            },
+            LifecycleConfiguration: {
+              Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 15, Status: 'Enabled' })]),
+            },
+            BucketName: Match.absent(),
+          },
+        });
+      });
+
+      it('denies non-TLS access', () => {
+        template.hasResourceProperties('AWS::S3::BucketPolicy', {
+          PolicyDocument: { Statement: Match.arrayWith([TLS_ONLY_STATEMENT]) },
+        });
+      });
+    });
+
+    describe('secrets', () => {
+      it('creates one secret per source without an existing ARN, plus the CDP API key', () => {
+        template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+        template.hasResourceProperties('AWS::SecretsManager::Secret', {
+          GenerateSecretString: Match.objectLike({ GenerateStringKey: 'secret', SecretStringTemplate: '{}' }),
+        });
+      });
+    });
+
+    describe('alarms', () => {
+      const topicAction = () =>
+        Match.arrayWith([{ Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'MonitoringAlarmTopic') }]);
+
+      it('publish to a KMS-encrypted, TLS-only topic with the e-mail subscription', () => {
+        template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+        template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+          PolicyDocument: { Statement: Match.arrayWith([TLS_ONLY_STATEMENT]) },
+        });
+        template.hasResourceProperties('AWS::SNS::Subscription', {
+          Protocol: 'email',
+          Endpoint: 'oncall@example.com',
+        });
+        template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+        template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: topicAction() });
+      });
+
+      it('fire when the DLQ holds any message (Maximum > 0)', () => {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+          Statistic: 'Maximum',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
+      });
+
+      it('fire on the age of the oldest main-queue message', () => {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'ApproximateAgeOfOldestMessage',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+          Threshold: 900,
+        });
+      });
+
+      it('fire on processor errors and throttles and on ingest errors', () => {
+        const processor = logicalIdOf(template, 'AWS::Lambda::Function', 'ProcessorFunction');
+        const ingest = logicalIdOf(template, 'AWS::Lambda::Function', 'IngestFunction');
+        for (const [metric, fn] of [
+          ['Errors', processor],
+          ['Throttles', processor],
+          ['Errors', ingest],
+        ] as const) {
+          template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'AWS/Lambda',
+            MetricName: metric,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            Threshold: 1,
+          });
+        }
+      });
+
+      it('fire on API Gateway 5xx responses', () => {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/ApiGateway',
+          MetricName: frontDoor === 'http-api' ? '5xx' : '5XXError',
+          Statistic: 'Sum',
+          Threshold: 5,
+        });
+      });
+
+      it('fire on a spike of signature rejections and on CDP failures (custom metrics)', () => {
+        for (const [metric, threshold] of [
+          ['Rejected', 25],
+          ['Failed', 10],
+        ] as const) {
+          template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Metrics: [
+              Match.objectLike({
+                Expression: `SELECT SUM(${metric}) FROM "WebhookPipeline"`,
+                ReturnData: true,
+              }),
+            ],
+            Threshold: threshold,
+            TreatMissingData: 'notBreaching',
+          });
+        }
+      });
+
+      it('fire when a watched source goes silent, treating missing data as breaching', () => {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Metrics: [
+            Match.objectLike({
+              Expression: `SELECT SUM(Received) FROM "WebhookPipeline" WHERE source = 'stripe'`,
+              Period: 300,
+            }),
+          ],
+          ComparisonOperator: 'LessThanThreshold',
+          Threshold: 1,
+          EvaluationPeriods: 12,
+          TreatMissingData: 'breaching',
+        });
+        template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+      });
+
+      it('come with a dashboard following the flow end to end', () => {
+        const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+        for (const fragment of [
+          'API requests',
+          'Queue depth',
+          'Processor function',
+          'CDP outcomes',
+          'Dead-letter',
+        ]) {
+          assert.ok(body.includes(fragment), `dashboard lacks "${fragment}"`);
+        }
+      });
+    });
+
+    describe('outputs', () => {
+      it('give the webhook URL of every source and the resources the on-call CLI reads', () => {
+        for (const name of [
+          'WebhookBaseUrl',
+          'QueueUrl',
+          'DeadLetterQueueUrl',
+          'StateTableName',
+          'ClaimCheckBucketName',
+          'AlarmTopicArn',
+          'CdpApiKeySecretArn',
+          'SecretArnstripe',
+        ]) {
+          template.hasOutput(name, { Value: Match.anyValue() });
+        }
+        const urls = JSON.stringify([
+          template.findOutputs('WebhookUrlstripe'),
+          template.findOutputs('WebhookUrlgithubmain'),
+        ]);
+        assert.match(urls, /\/webhooks\/stripe"/);
+        assert.match(urls, /\/webhooks\/github-main"/);
+        template.hasOutput('QueueUrl', { Value: { Ref: queueId } });
+        template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: dlqId } });
+      });
+    });
+
+    if (frontDoor === 'http-api') {
+      describe('HTTP API front door', () => {
+        it('routes POST /webhooks/{sourceId} to the ingest function with payload v2', () => {
+          template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+            RouteKey: 'POST /webhooks/{sourceId}',
+          });
+          template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+            IntegrationType: 'AWS_PROXY',
+            PayloadFormatVersion: '2.0',
+          });
+        });
+
+        it('throttles the stage and writes access logs, without CORS', () => {
+          template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+            StageName: '$default',
+            AutoDeploy: true,
+            DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+            AccessLogSettings: {
+              DestinationArn: Match.anyValue(),
+              Format: Match.stringLikeRegexp('requestId'),
+            },
+          });
+          template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+        });
+
+        it('has no WAF (it cannot attach to an HTTP API)', () => {
+          template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+        });
+      });
+    } else {
+      describe('REST API front door', () => {
+        it('passes every body through as binary to a regional POST /webhooks/{sourceId}', () => {
+          template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+            BinaryMediaTypes: ['*/*'],
+            EndpointConfiguration: { Types: ['REGIONAL'] },
+          });
+          template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{sourceId}' });
+          template.hasResourceProperties('AWS::ApiGateway::Method', {
+            HttpMethod: 'POST',
+            Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
+            RequestParameters: { 'method.request.path.sourceId': true },
+          });
+        });
+
+        it('throttles the stage and writes access logs', () => {
+          template.hasResourceProperties('AWS::ApiGateway::Stage', {
+            StageName: 'prod',
+            MethodSettings: Match.arrayWith([
+              Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 }),
+            ]),
+            AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+          });
+        });
+
+        it('sits behind a WAF web ACL with a per-IP rate-based rule and the IP allowlist', () => {
+          template.hasResourceProperties('AWS::WAFv2::WebACL', {
+            Scope: 'REGIONAL',
+            DefaultAction: { Block: {} },
+            Rules: Match.arrayWith([
+              Match.objectLike({
+                Action: { Block: {} },
+                Statement: {
+                  RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 },
+                },
+              }),
+              Match.objectLike({
+                Action: { Allow: {} },
+                Statement: {
+                  OrStatement: {
+                    Statements: [
+                      { IPSetReferenceStatement: { Arn: Match.anyValue() } },
+                      { IPSetReferenceStatement: { Arn: Match.anyValue() } },
+                    ],
+                  },
+                },
+              }),
+            ]),
+          });
+          template.hasResourceProperties('AWS::WAFv2::IPSet', {
+            IPAddressVersion: 'IPV4',
+            Addresses: ['192.0.2.0/24'],
+          });
+          template.hasResourceProperties('AWS::WAFv2::IPSet', {
+            IPAddressVersion: 'IPV6',
+            Addresses: ['2001:db8::/32'],
+          });
+          template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+        });
+      });
+    }
+  });
+}
+
+describe('WebhookPipelineStack options', () => {
+  it('lets the WAF allow everyone (signatures still checked) when no allowlist is given', () => {
+    const { template } = synthesize({ ...TEST_CONFIG, frontDoor: 'rest-api' });
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      DefaultAction: { Allow: {} },
+      Rules: [Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 10_000 }) } })],
+    });
+    template.resourceCountIs('AWS::WAFv2::IPSet', 0);
+  });
+
+  it('applies overrides, drops the e-mail subscription and lets data be destroyed with the stack', () => {
+    const { template } = synthesize({
+      ...TEST_CONFIG,
+      alarms: {},
+      queue: { processorTimeoutSeconds: 60, maxReceiveCount: 8, batchSize: 50, maxConcurrency: 20 },
+      logRetentionDays: 90,
+      retainDataOnDelete: false,
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 360,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 8 }),
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 50,
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+
+  it('rejects an invalid configuration in the constructor', () => {
+    assert.throws(
+      () => synthesize({ ...TEST_CONFIG, waf: { rateLimitPer5Minutes: 100 } }),
+      /waf applies only/,
+    );
+  });
+});

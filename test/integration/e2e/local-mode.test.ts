@@ -1,0 +1,176 @@
+/**
+ * Drives local mode from outside, as a user would: start it (random ports), POST signed deliveries over
+ * plain HTTP, and look at the CDP stand-in's admin API and the DLQ.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../../lambdas/shared/aws-clients';
+import { pipelineConfig } from '../../../lib/pipeline-config';
+import { loadFixture, renderFixture } from '../../../local/fixtures';
+import { readLocalSecrets, signingKeyOf } from '../../../local/local-secrets';
+import { type LocalPipeline, startLocalPipeline } from '../../../local/pipeline';
+import { resolveSource, type SignedDelivery, signDelivery } from '../../../local/send-webhooks';
+
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function post(delivery: SignedDelivery): Promise<{ status: number; body: string }> {
+  const response = await fetch(delivery.url, {
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+  });
+  return { status: response.status, body: await response.text() };
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  assert.equal(response.status, 200, url);
+  return (await response.json()) as T;
+}
+
+describe('local mode, end to end', () => {
+  let pipeline: LocalPipeline;
+  let secretsPath: string;
+  const stripe = resolveSource('stripe', pipelineConfig.sources);
+
+  function signedStripe(event: string): SignedDelivery {
+    const entry = readLocalSecrets(secretsPath).sources[stripe.id];
+    assert.ok(entry);
+    return signDelivery(
+      stripe,
+      renderFixture(loadFixture('stripe', event)),
+      signingKeyOf(entry),
+      pipeline.url,
+    );
+  }
+
+  before(async () => {
+    // A fresh secrets file, created from the committed example, as on a first run.
+    secretsPath = join(tmpdir(), `local-mode-secrets-${randomUUID()}.json`);
+    pipeline = await startLocalPipeline({
+      port: 0,
+      cdpPort: 0,
+      secretsPath,
+      // One receive before the DLQ, so the outage case finishes within the processor's first backoff.
+      queue: { maxReceiveCount: 1, maxBatchingWindowSeconds: 0 },
+      pollWaitSeconds: 1,
+      quiet: true,
+      log: () => {},
+    });
+  });
+
+  after(async () => {
+    await pipeline?.stop();
+    rmSync(secretsPath, { force: true });
+  });
+
+  it('creates the secrets file from the example and serves every configured source', () => {
+    assert.equal(pipeline.secrets.created, true);
+    assert.deepEqual(Object.keys(pipeline.sourceUrls).sort(), pipelineConfig.sources.map((s) => s.id).sort());
+  });
+
+  const admin = () => `${pipeline.cdp.url}/_admin`;
+  let first: SignedDelivery;
+
+  it('a signed Stripe POST is accepted and the mapped profile appears in the CDP', async () => {
+    first = signedStripe('customer.subscription.updated');
+    const answer = await post(first);
+    assert.ok(answer.status >= 200 && answer.status < 300, `${answer.status} ${answer.body}`);
+
+    const profile = await eventually(async () => {
+      const { records } = await getJson<{ records: Record<string, unknown>[] }>(
+        `${admin()}/records/profiles`,
+      );
+      return records.find((r) => r.email === 'ada.lovelace@example.com');
+    }, 'the profile in the CDP stand-in');
+    assert.equal(profile.subscription_status, 'active');
+    assert.equal(profile.subscription_plan, 'Pro monthly');
+    assert.equal(profile.stripe_customer_id, 'cus_QLocalAda0001');
+  });
+
+  it('the same POST again has no second effect', async () => {
+    const before = await getJson<{ total: number }>(`${admin()}/effects`);
+    const requestsBefore = (await getJson<{ requests: unknown[] }>(`${admin()}/requests`)).requests.length;
+    const handledBefore = pipeline.poller.stats().deleted;
+
+    const answer = await post(first);
+    assert.ok(answer.status >= 200 && answer.status < 300, `${answer.status} ${answer.body}`);
+    // The duplicate was taken off the queue by the processor (acknowledged as a duplicate)…
+    await eventually(
+      async () => (pipeline.poller.stats().deleted > handledBefore ? true : undefined),
+      'the duplicate to be processed',
+    );
+    // …without changing anything in the CDP.
+    const afterEffects = await getJson<{ total: number }>(`${admin()}/effects`);
+    assert.equal(afterEffects.total, before.total);
+    const { records } = await getJson<{ records: unknown[] }>(`${admin()}/records/profiles`);
+    assert.equal(records.length, 1);
+    const requestsAfter = (await getJson<{ requests: { replayed: boolean }[] }>(`${admin()}/requests`))
+      .requests;
+    assert.ok(
+      requestsAfter.slice(requestsBefore).every((r) => r.replayed),
+      'no new effective CDP write',
+    );
+  });
+
+  it('a delivery with a tampered body is rejected and never queued', async () => {
+    const delivery = signedStripe('invoice.payment_succeeded');
+    const tampered = { ...delivery, body: Buffer.from(delivery.body.toString().replace('4900', '1')) };
+    const answer = await post(tampered);
+    assert.ok(answer.status === 400 || answer.status === 401, `${answer.status} ${answer.body}`);
+  });
+
+  it('during a CDP outage the event ends up in the DLQ', async () => {
+    const faults = await fetch(`${admin()}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ outage: true }),
+    });
+    assert.equal(faults.status, 200);
+    try {
+      const delivery = signedStripe('invoice.payment_succeeded');
+      const eventId = (JSON.parse(delivery.body.toString()) as { id: string }).id;
+      const answer = await post(delivery);
+      assert.ok(answer.status >= 200 && answer.status < 300, `${answer.status} ${answer.body}`);
+
+      const sqs = createSqsClient();
+      const dead = await eventually(
+        async () => {
+          const got = await sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: pipeline.resources.dlqUrl,
+              WaitTimeSeconds: 1,
+              MessageAttributeNames: ['All'],
+            }),
+          );
+          return got.Messages?.find((m) => (m.Body ?? '').includes(eventId));
+        },
+        'the event in the DLQ',
+        60_000,
+      );
+      const envelope = JSON.parse(dead.Body ?? '{}') as { sourceId?: string; dedupeKey?: string };
+      assert.equal(envelope.sourceId, 'stripe');
+      assert.equal(envelope.dedupeKey, `stripe:${eventId}`);
+      const { records } = await getJson<{ records: unknown[] }>(`${admin()}/records/payments`);
+      assert.equal(records.length, 0);
+    } finally {
+      await fetch(`${admin()}/faults`, { method: 'POST', body: '{}' });
+    }
+  });
+});

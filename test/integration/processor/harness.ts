@@ -1,0 +1,380 @@
+/**
+ * Test harness for the processor against the real emulators (DynamoDB Local, fauxqs SQS+S3, the Secrets
+ * Manager stand-in) and the CDP stand-in. It plays the part of the Lambda event source mapping: receive a
+ * batch, invoke the processor's batch handler, delete what succeeded, leave the failures to their
+ * visibility timeouts (which the processor stretches).
+ */
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { CdpClient, secretApiKeyProvider } from '../../../lambdas/cdp/client';
+import { type DedupeStore, DynamoDedupeStore } from '../../../lambdas/dedupe/dedupe-store';
+import { DynamoEntityGuard } from '../../../lambdas/dedupe/entity-guard';
+import { S3BodyStore, SqsQueuePort } from '../../../lambdas/processor/aws-ports';
+import type {
+  MetricDimensions,
+  OutgoingAttribute,
+  ProcessorLogger,
+  ProcessorMetricName,
+  ProcessorMetrics,
+  QueuePort,
+} from '../../../lambdas/processor/ports';
+import { createProcessor, type Processor, type ProcessorDeps } from '../../../lambdas/processor/processor';
+import type { ProviderId } from '../../../lambdas/providers/types';
+import {
+  createDynamoDocumentClient,
+  createS3Client,
+  createSecretsManagerClient,
+  createSqsClient,
+} from '../../../lambdas/shared/aws-clients';
+import {
+  ENVELOPE_VERSION,
+  type EnvelopeBody,
+  MESSAGE_ATTRIBUTES,
+  type QueueEnvelope,
+} from '../../../lambdas/shared/envelope';
+import { STATE_TABLE } from '../../../lambdas/shared/schema';
+import { CachedSecretsManagerSource } from '../../../lambdas/shared/secrets';
+import type { SourceConfig } from '../../../lambdas/shared/source-config';
+import { type CdpStandIn, startCdpStandIn } from '../../../local/cdp-stand-in';
+import { uniqueName } from '../../support/emulators';
+
+export class MetricsRecorder implements ProcessorMetrics {
+  readonly points: { name: ProcessorMetricName; dimensions: MetricDimensions; value: number }[] = [];
+  record(name: ProcessorMetricName, dimensions: MetricDimensions, value = 1): void {
+    this.points.push({ name, dimensions, value });
+  }
+  count(name: ProcessorMetricName, filter: Partial<MetricDimensions> = {}): number {
+    return this.points
+      .filter((p) => p.name === name)
+      .filter((p) =>
+        Object.entries(filter).every(([k, v]) => p.dimensions[k as keyof MetricDimensions] === v),
+      )
+      .reduce((sum, p) => sum + p.value, 0);
+  }
+}
+
+export class LogRecorder implements ProcessorLogger {
+  readonly lines: { level: string; message: string; extra: Record<string, unknown>[] }[] = [];
+  debug(message: string, ...extra: Record<string, unknown>[]) {
+    this.lines.push({ level: 'debug', message, extra });
+  }
+  info(message: string, ...extra: Record<string, unknown>[]) {
+    this.lines.push({ level: 'info', message, extra });
+  }
+  warn(message: string, ...extra: Record<string, unknown>[]) {
+    this.lines.push({ level: 'warn', message, extra });
+  }
+  error(message: string, ...extra: Record<string, unknown>[]) {
+    this.lines.push({ level: 'error', message, extra });
+  }
+}
+
+/** Records every visibility change (by message id) before passing it on to SQS. */
+class RecordingQueuePort implements QueuePort {
+  readonly visibilityChanges: { messageId: string | undefined; seconds: number }[] = [];
+  constructor(
+    private readonly inner: QueuePort,
+    private readonly messageIdOf: (receiptHandle: string) => string | undefined,
+  ) {}
+  async changeVisibility(arn: string, receiptHandle: string, seconds: number): Promise<void> {
+    this.visibilityChanges.push({ messageId: this.messageIdOf(receiptHandle), seconds });
+    await this.inner.changeVisibility(arn, receiptHandle, seconds);
+  }
+  sendToDlq(body: string, attributes: Readonly<Record<string, OutgoingAttribute>>): Promise<void> {
+    return this.inner.sendToDlq(body, attributes);
+  }
+}
+
+export interface HarnessOptions {
+  /** Wraps the real dedupe store (crash injection). */
+  readonly wrapDedupe?: (store: DedupeStore) => DedupeStore;
+  /** What `context.getRemainingTimeInMillis()` reports; also the lease length. @default 4000 */
+  readonly remainingMs?: number;
+  readonly cdpRequestTimeoutMs?: number;
+  readonly maxReceiveCount?: number;
+}
+
+export interface EnvelopeInput {
+  readonly sourceId: string;
+  readonly provider: ProviderId;
+  readonly eventType: string;
+  readonly eventId: string;
+  readonly body: Buffer | string | object;
+  readonly occurredAt?: string;
+  /** Put the body in S3 (claim check) instead of inline. */
+  readonly claimCheck?: boolean;
+}
+
+export const SOURCES: ReadonlyMap<string, SourceConfig> = new Map(
+  (
+    [
+      { id: 'stripe', provider: 'stripe', secretId: 'unused', dedupeTtlHours: 96 },
+      { id: 'shopify', provider: 'shopify', secretId: 'unused' },
+      { id: 'segment', provider: 'segment', secretId: 'unused' },
+      { id: 'hubspot', provider: 'hubspot', secretId: 'unused' },
+      { id: 'github', provider: 'github', secretId: 'unused' },
+      { id: 'adyen', provider: 'adyen', secretId: 'unused', dedupeTtlHours: 30 * 24 },
+    ] satisfies SourceConfig[]
+  ).map((s) => [s.id, s]),
+);
+
+export interface Harness {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly dlqUrl: string;
+  readonly bucket: string;
+  readonly standIn: CdpStandIn;
+  readonly processor: Processor;
+  readonly metrics: MetricsRecorder;
+  readonly logs: LogRecorder;
+  readonly visibilityChanges: readonly { messageId: string | undefined; seconds: number }[];
+  readonly dedupeStore: DynamoDedupeStore;
+  readonly documentClient: ReturnType<typeof createDynamoDocumentClient>;
+  envelope(input: EnvelopeInput): Promise<QueueEnvelope>;
+  /** Sends a (raw) message body to the main queue; returns its message id. */
+  send(body: QueueEnvelope | string): Promise<string>;
+  /** One event-source-mapping poll: receive up to 10 visible messages, invoke, delete successes. */
+  pollOnce(): Promise<{ received: number; failed: string[] }>;
+  /** Polls until the main queue is empty (visible and in flight) or the timeout passes. */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Receives every message currently in the DLQ. */
+  dlqMessages(): Promise<Message[]>;
+  toRecord(message: Message): SQSRecord;
+  stop(): Promise<void>;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sqs = createSqsClient();
+  const s3 = createS3Client();
+  const documentClient = createDynamoDocumentClient();
+  const tableName = uniqueName('state');
+  await new DynamoDBClient({}).send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: STATE_TABLE.partitionKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: STATE_TABLE.partitionKey, KeyType: 'HASH' }],
+    }),
+  );
+  await new DynamoDBClient({}).send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: STATE_TABLE.ttlAttribute, Enabled: true },
+    }),
+  );
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('dlq') }));
+  const dlqUrl = dlq.QueueUrl ?? '';
+  const dlqArn =
+    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] })))
+      .Attributes?.QueueArn ?? '';
+  const main = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: uniqueName('events'),
+      Attributes: {
+        VisibilityTimeout: '30',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: options.maxReceiveCount ?? 5,
+        }),
+      },
+    }),
+  );
+  const queueUrl = main.QueueUrl ?? '';
+  const queueArn =
+    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })))
+      .Attributes?.QueueArn ?? '';
+  const bucket = uniqueName('claims');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+  const standIn = await startCdpStandIn({ apiKey: `key-${uniqueName('cdp')}` });
+  const secretId = uniqueName('cdp-key');
+  const secretsClient = createSecretsManagerClient();
+  await secretsClient.send(
+    new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ apiKey: standIn.apiKey }) }),
+  );
+  const cdp = new CdpClient({
+    baseUrl: standIn.url,
+    apiKey: secretApiKeyProvider(new CachedSecretsManagerSource(secretsClient), secretId),
+    requestTimeoutMs: options.cdpRequestTimeoutMs ?? 2000,
+  });
+
+  const receiptToMessage = new Map<string, string>();
+  const queue = new RecordingQueuePort(new SqsQueuePort(sqs, dlqUrl, [queueUrl]), (r) =>
+    receiptToMessage.get(r),
+  );
+  const dedupeStore = new DynamoDedupeStore(documentClient, tableName);
+  const metrics = new MetricsRecorder();
+  const logs = new LogRecorder();
+  const deps: ProcessorDeps = {
+    dedupe: options.wrapDedupe ? options.wrapDedupe(dedupeStore) : dedupeStore,
+    guard: new DynamoEntityGuard(documentClient, tableName),
+    cdp,
+    queue,
+    bodies: new S3BodyStore(s3),
+    sources: SOURCES,
+    logger: logs,
+    metrics,
+    backoff: { baseDelaySeconds: 1, maxDelaySeconds: 4 },
+    safetyMarginMs: 200,
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+  };
+  const processor = createProcessor(deps);
+  const remainingMs = options.remainingMs ?? 4000;
+
+  function toRecord(message: Message): SQSRecord {
+    const attributes = message.Attributes ?? {};
+    return {
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+        SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+        SenderId: attributes.SenderId ?? 'local',
+        ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          {
+            dataType: value.DataType ?? 'String',
+            ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+          },
+        ]),
+      ),
+      md5OfBody: message.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueArn,
+      awsRegion: 'us-east-1',
+    };
+  }
+
+  async function receive(url: string, waitSeconds: number): Promise<Message[]> {
+    const result = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    return result.Messages ?? [];
+  }
+
+  const harness: Harness = {
+    tableName,
+    queueUrl,
+    queueArn,
+    dlqUrl,
+    bucket,
+    standIn,
+    processor,
+    metrics,
+    logs,
+    visibilityChanges: queue.visibilityChanges,
+    dedupeStore,
+    documentClient,
+    toRecord,
+    async envelope(input) {
+      const bytes = Buffer.isBuffer(input.body)
+        ? input.body
+        : Buffer.from(typeof input.body === 'string' ? input.body : JSON.stringify(input.body));
+      let body: EnvelopeBody = { kind: 'inline', base64: bytes.toString('base64') };
+      if (input.claimCheck) {
+        const key = `events/${uniqueName(input.eventId)}`;
+        const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
+        body = { kind: 's3', bucket, key, sizeBytes: bytes.length };
+      }
+      return {
+        v: ENVELOPE_VERSION,
+        sourceId: input.sourceId,
+        provider: input.provider,
+        dedupeKey: `${input.sourceId}:${input.eventId}`,
+        providerEventId: input.eventId,
+        eventType: input.eventType,
+        occurredAt: input.occurredAt,
+        receivedAt: new Date().toISOString(),
+        headers: { 'content-type': 'application/json' },
+        body,
+      };
+    },
+    async send(body) {
+      const isEnvelope = typeof body !== 'string';
+      const result = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: isEnvelope ? JSON.stringify(body) : body,
+          ...(isEnvelope
+            ? {
+                MessageAttributes: {
+                  [MESSAGE_ATTRIBUTES.sourceId]: { DataType: 'String', StringValue: body.sourceId },
+                  [MESSAGE_ATTRIBUTES.provider]: { DataType: 'String', StringValue: body.provider },
+                  [MESSAGE_ATTRIBUTES.eventType]: { DataType: 'String', StringValue: body.eventType },
+                  [MESSAGE_ATTRIBUTES.dedupeKey]: { DataType: 'String', StringValue: body.dedupeKey },
+                },
+              }
+            : {}),
+        }),
+      );
+      return result.MessageId ?? '';
+    },
+    async pollOnce() {
+      const messages = await receive(queueUrl, 1);
+      if (messages.length === 0) return { received: 0, failed: [] };
+      for (const m of messages)
+        if (m.ReceiptHandle && m.MessageId) receiptToMessage.set(m.ReceiptHandle, m.MessageId);
+      const event: SQSEvent = { Records: messages.map(toRecord) };
+      const response = await processor.handleBatch(event, { getRemainingTimeInMillis: () => remainingMs });
+      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+      for (const m of messages) {
+        if (!failed.has(m.MessageId ?? '')) {
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+        }
+      }
+      return { received: messages.length, failed: [...failed] };
+    },
+    async drain(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const { received } = await harness.pollOnce();
+        if (received > 0) continue;
+        const attributes = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        const visible = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0);
+        const inFlight = Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+        if (visible === 0 && inFlight === 0) return;
+      }
+      throw new Error(`Queue not drained within ${timeoutMs} ms`);
+    },
+    async dlqMessages() {
+      const all: Message[] = [];
+      for (;;) {
+        const batch = await receive(dlqUrl, 0);
+        if (batch.length === 0) return all;
+        all.push(...batch);
+      }
+    },
+    async stop() {
+      cdp.close();
+      await standIn.stop();
+    },
+  };
+  return harness;
+}

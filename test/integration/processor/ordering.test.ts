@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
+import { uniqueName, useEmulators } from '../../support/emulators';
+import { createHarness, type Harness } from './harness';
+
+const BASE_CREATED = 1_767_225_600;
+
+function subscriptionUpdate(email: string, createdOffset: number, status: string) {
+  const event = JSON.parse(
+    readFileSync(
+      new URL('../../fixtures/payloads/stripe-customer-subscription-updated.json', import.meta.url),
+      'utf8',
+    ),
+  );
+  event.id = uniqueName('evt');
+  event.created = BASE_CREATED + createdOffset;
+  event.data.object.customer_email = email;
+  event.data.object.status = status;
+  return event as { id: string; created: number };
+}
+
+describe('processor: out-of-order delivery never overwrites newer state', () => {
+  useEmulators();
+  let h: Harness;
+  before(async () => {
+    h = await createHarness();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  async function enqueue(event: { id: string; created: number }) {
+    const envelope = await h.envelope({
+      sourceId: 'stripe',
+      provider: 'stripe',
+      eventType: 'customer.subscription.updated',
+      eventId: event.id,
+      body: event,
+      occurredAt: new Date(event.created * 1000).toISOString(),
+    });
+    await h.send(envelope);
+    return envelope;
+  }
+
+  it('Stripe subscription updates delivered newest-first: the newest state stays in the CDP', async () => {
+    const email = `${uniqueName('order')}@example.com`;
+    const updates = [
+      subscriptionUpdate(email, 0, 'trialing'),
+      subscriptionUpdate(email, 60, 'past_due'),
+      subscriptionUpdate(email, 120, 'active'),
+    ];
+    const staleBefore = h.metrics.count('StaleSkipped', { source: 'stripe' });
+    for (const update of [...updates].reverse()) {
+      await enqueue(update);
+      await h.drain();
+    }
+    assert.equal(h.standIn.record('profiles', email)?.subscription_status, 'active');
+    assert.equal(h.metrics.count('StaleSkipped', { source: 'stripe' }) - staleBefore, 2);
+    const upserts = h.standIn.requests.filter((r) => r.object === 'profiles' && r.record?.email === email);
+    assert.equal(upserts.length, 1, 'stale updates never reach the CDP');
+  });
+
+  it('updates of one profile arriving together in one batch, shuffled: the newest state wins', async () => {
+    const email = `${uniqueName('batch')}@example.com`;
+    const updates = [
+      subscriptionUpdate(email, 10, 'incomplete'),
+      subscriptionUpdate(email, 20, 'trialing'),
+      subscriptionUpdate(email, 30, 'active'),
+      subscriptionUpdate(email, 40, 'canceled'),
+    ];
+    h.standIn.setFaults({ latencyMs: 100 });
+    try {
+      for (const update of [updates[2], updates[0], updates[3], updates[1]]) {
+        if (update) await enqueue(update);
+      }
+      await h.drain(40_000);
+    } finally {
+      h.standIn.setFaults({});
+    }
+    assert.equal(h.standIn.record('profiles', email)?.subscription_status, 'canceled');
+  });
+
+  it('a stale update is skipped but an append of an older event is never skipped', async () => {
+    const email = `${uniqueName('mixed')}@example.com`;
+    const newer = subscriptionUpdate(email, 500, 'active');
+    const older = subscriptionUpdate(email, 100, 'trialing');
+    await enqueue(newer);
+    await h.drain();
+    await enqueue(older);
+    const invoice = JSON.parse(
+      readFileSync(
+        new URL('../../fixtures/payloads/stripe-invoice-payment-succeeded.json', import.meta.url),
+        'utf8',
+      ),
+    );
+    invoice.created = BASE_CREATED;
+    invoice.data.object.id = uniqueName('in');
+    invoice.data.object.customer_email = email;
+    const invoiceEnvelope = await h.envelope({
+      sourceId: 'stripe',
+      provider: 'stripe',
+      eventType: 'invoice.payment_succeeded',
+      eventId: uniqueName('evt'),
+      body: invoice,
+    });
+    await h.send(invoiceEnvelope);
+    await h.drain();
+    assert.equal(h.standIn.record('profiles', email)?.subscription_status, 'active');
+    assert.equal(
+      h.standIn.effects().get(operationIdempotencyKey(invoiceEnvelope.dedupeKey, 'payments.append')),
+      1,
+    );
+  });
+});

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDedupeStore, LeaseLostError } from '../../../lambdas/dedupe/dedupe-store';
+import { DynamoEntityGuard, EntityLockLostError, entityItemKey } from '../../../lambdas/dedupe/entity-guard';
+import { createDynamoDocumentClient } from '../../../lambdas/shared/aws-clients';
+import { STATE_TABLE } from '../../../lambdas/shared/schema';
+import { uniqueName, useEmulators } from '../../support/emulators';
+
+const TTL = 96 * 3600;
+
+describe('state table: dedupe claims and the entity guard on DynamoDB conditional writes', () => {
+  useEmulators();
+  let store: DynamoDedupeStore;
+  let guard: DynamoEntityGuard;
+  let tableName: string;
+  const client = () => createDynamoDocumentClient();
+
+  before(async () => {
+    tableName = uniqueName('state');
+    await new DynamoDBClient({}).send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: STATE_TABLE.partitionKey, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: STATE_TABLE.partitionKey, KeyType: 'HASH' }],
+      }),
+    );
+    store = new DynamoDedupeStore(client(), tableName);
+    guard = new DynamoEntityGuard(client(), tableName);
+  });
+
+  it('of many concurrent claims exactly one wins; the others see it in progress, then completed', async () => {
+    const dedupeKey = uniqueName('evt');
+    const now = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        store.claim({ dedupeKey, nowMs: now, leaseMs: 10_000, ttlSeconds: TTL }),
+      ),
+    );
+    const winners = results.filter((r) => r.outcome === 'claimed');
+    assert.equal(winners.length, 1);
+    assert.ok(results.filter((r) => r.outcome !== 'claimed').every((r) => r.outcome === 'in_progress'));
+    const winner = winners[0];
+    assert.ok(winner?.outcome === 'claimed');
+    await store.markCompleted(winner.claim, now + 10, TTL);
+    const again = await store.claim({ dedupeKey, nowMs: now + 20, leaseMs: 10_000, ttlSeconds: TTL });
+    assert.equal(again.outcome, 'completed');
+  });
+
+  it('fencing: a delivery whose lease was taken over cannot record, complete or release', async () => {
+    const dedupeKey = uniqueName('evt');
+    const t0 = Date.now();
+    const first = await store.claim({ dedupeKey, nowMs: t0, leaseMs: 1000, ttlSeconds: TTL });
+    assert.ok(first.outcome === 'claimed');
+    const second = await store.claim({ dedupeKey, nowMs: t0 + 1500, leaseMs: 5000, ttlSeconds: TTL });
+    assert.ok(second.outcome === 'claimed' && second.claim.tookOver);
+    await assert.rejects(store.recordApplied(first.claim, 'op', t0 + 1600), LeaseLostError);
+    await assert.rejects(store.markCompleted(first.claim, t0 + 1600, TTL), LeaseLostError);
+    await store.release(first.claim, t0 + 1600, 'late');
+    assert.equal(
+      (await store.get(dedupeKey))?.leaseExpiresAtMs,
+      t0 + 6500,
+      'the stale release changed nothing',
+    );
+    await store.recordApplied(second.claim, 'op', t0 + 1700);
+    await store.markCompleted(second.claim, t0 + 1800, TTL);
+    const record = await store.get(dedupeKey);
+    assert.equal(record?.status, 'COMPLETED');
+    assert.equal(record?.attempts, 2);
+    assert.deepEqual(record?.appliedOperations, ['op']);
+    assert.equal(record?.leaseExpiresAtMs, undefined);
+  });
+
+  it('a released claim can be taken over at once and keeps its progress and last error', async () => {
+    const dedupeKey = uniqueName('evt');
+    const t0 = Date.now();
+    const first = await store.claim({ dedupeKey, nowMs: t0, leaseMs: 60_000, ttlSeconds: TTL });
+    assert.ok(first.outcome === 'claimed');
+    await store.recordApplied(first.claim, 'op-1', t0 + 1);
+    await store.release(first.claim, t0 + 2, 'cdp_unavailable: 503');
+    const retry = await store.claim({ dedupeKey, nowMs: t0 + 3, leaseMs: 60_000, ttlSeconds: TTL });
+    assert.ok(retry.outcome === 'claimed');
+    assert.deepEqual(retry.claim.appliedOperations, ['op-1']);
+    assert.equal((await store.get(dedupeKey))?.lastError, 'cdp_unavailable: 503');
+  });
+
+  it('an expired completed record is absent: the new claim starts from scratch', async () => {
+    const dedupeKey = uniqueName('evt');
+    const nowMs = Date.now();
+    await client().send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          [STATE_TABLE.partitionKey]: `evt#${dedupeKey}`,
+          status: 'COMPLETED',
+          [STATE_TABLE.ttlAttribute]: Math.floor(nowMs / 1000) - 1,
+          attempts: 3,
+          appliedOperations: ['old-op'],
+          firstSeenAt: 'x',
+          updatedAt: 'x',
+        },
+      }),
+    );
+    const result = await store.claim({ dedupeKey, nowMs, leaseMs: 1000, ttlSeconds: TTL });
+    assert.ok(result.outcome === 'claimed');
+    assert.equal(result.claim.attempts, 1);
+    assert.deepEqual(result.claim.appliedOperations, []);
+  });
+
+  it('the entity guard: older is stale, equal and newer pass, a live lock is busy, an expired lock is taken', async () => {
+    const entity = {
+      sourceId: 'stripe',
+      object: 'profiles',
+      matchKeyValue: `${uniqueName('e')}@example.com`,
+    };
+    const t = Date.now();
+    const acquired = await guard.acquire({ entity, owner: 'a', eventTimeMs: 2000, nowMs: t, lockMs: 5000 });
+    assert.ok(acquired.outcome === 'acquired');
+    const busy = await guard.acquire({ entity, owner: 'b', eventTimeMs: 3000, nowMs: t + 1, lockMs: 5000 });
+    assert.equal(busy.outcome, 'busy');
+    await guard.commit(acquired.lock, 'evt-a', t + 2);
+    assert.deepEqual(
+      await guard.acquire({ entity, owner: 'c', eventTimeMs: 1000, nowMs: t + 3, lockMs: 5000 }),
+      {
+        outcome: 'stale',
+        lastAppliedAtMs: 2000,
+      },
+    );
+    const equal = await guard.acquire({ entity, owner: 'd', eventTimeMs: 2000, nowMs: t + 4, lockMs: 1000 });
+    assert.equal(equal.outcome, 'acquired', 'equal times pass (providers stamp whole seconds)');
+    const takeover = await guard.acquire({
+      entity,
+      owner: 'e',
+      eventTimeMs: 4000,
+      nowMs: t + 2000,
+      lockMs: 5000,
+    });
+    assert.ok(takeover.outcome === 'acquired', 'an expired lock (crashed holder) is taken over');
+    assert.ok(equal.outcome === 'acquired');
+    await assert.rejects(guard.commit(equal.lock, 'evt-d', t + 2001), EntityLockLostError);
+    await guard.commit(takeover.lock, 'evt-e', t + 2002);
+    const older = await guard.acquire({
+      entity,
+      owner: 'f',
+      eventTimeMs: 3999,
+      nowMs: t + 2003,
+      lockMs: 5000,
+    });
+    assert.equal(older.outcome, 'stale');
+  });
+
+  it('a released entity lock (failed upsert) leaves the last applied time unchanged', async () => {
+    const entity = {
+      sourceId: 'stripe',
+      object: 'profiles',
+      matchKeyValue: uniqueName('e'),
+      scope: 'property:x',
+    };
+    const t = Date.now();
+    const first = await guard.acquire({ entity, owner: 'a', eventTimeMs: 5000, nowMs: t, lockMs: 5000 });
+    assert.ok(first.outcome === 'acquired');
+    await guard.release(first.lock);
+    const older = await guard.acquire({ entity, owner: 'b', eventTimeMs: 4000, nowMs: t + 1, lockMs: 5000 });
+    assert.equal(older.outcome, 'acquired', 'the failed newer update did not advance the guard');
+    assert.match(entityItemKey(entity), /^ent#stripe#profiles#.+#property:x$/);
+  });
+});

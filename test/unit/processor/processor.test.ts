@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { SQSRecord } from 'aws-lambda';
+import type { CdpCallOptions, CdpRecord, CdpResult, CdpWriter } from '../../../lambdas/cdp/client';
+import { CdpPermanentError, CdpRetryableError } from '../../../lambdas/cdp/errors';
+import type { Claim, ClaimInput, ClaimResult, DedupeStore } from '../../../lambdas/dedupe/dedupe-store';
+import type {
+  AcquireInput,
+  AcquireResult,
+  EntityGuard,
+  EntityLock,
+} from '../../../lambdas/dedupe/entity-guard';
+import { MappingError } from '../../../lambdas/mapping/index';
+import type {
+  BodyStore,
+  MetricDimensions,
+  OutgoingAttribute,
+  ProcessorMetricName,
+  QueuePort,
+} from '../../../lambdas/processor/ports';
+import { classifyError, createProcessor, type ProcessorDeps } from '../../../lambdas/processor/processor';
+import { ENVELOPE_VERSION, FAILURE_ATTRIBUTES, type QueueEnvelope } from '../../../lambdas/shared/envelope';
+import type { DedupeRecord } from '../../../lambdas/shared/schema';
+
+class MemoryDedupe implements DedupeStore {
+  readonly completed = new Set<string>();
+  readonly released: string[] = [];
+  async claim(input: ClaimInput): Promise<ClaimResult> {
+    if (this.completed.has(input.dedupeKey)) return { outcome: 'completed', completedAt: undefined };
+    return {
+      outcome: 'claimed',
+      claim: {
+        dedupeKey: input.dedupeKey,
+        leaseExpiresAtMs: input.nowMs + input.leaseMs,
+        appliedOperations: [],
+        attempts: 1,
+        tookOver: false,
+      },
+    };
+  }
+  async recordApplied(): Promise<void> {}
+  async markCompleted(claim: Claim): Promise<void> {
+    this.completed.add(claim.dedupeKey);
+  }
+  async release(claim: Claim, _now: number, error: string): Promise<void> {
+    this.released.push(`${claim.dedupeKey}: ${error}`);
+  }
+  async get(): Promise<DedupeRecord | undefined> {
+    return undefined;
+  }
+}
+
+class StaleGuard implements EntityGuard {
+  async acquire(input: AcquireInput): Promise<AcquireResult> {
+    return { outcome: 'stale', lastAppliedAtMs: input.eventTimeMs + 1 };
+  }
+  async commit(_lock: EntityLock): Promise<void> {}
+  async release(_lock: EntityLock): Promise<void> {}
+}
+
+class ScriptedCdp implements CdpWriter {
+  readonly calls: { object: string; key: string }[] = [];
+  constructor(private readonly failure?: Error) {}
+  private async call(object: string, options: CdpCallOptions): Promise<CdpResult> {
+    this.calls.push({ object, key: options.idempotencyKey });
+    if (this.failure) throw this.failure;
+    return { status: 200, replayed: false, body: {} };
+  }
+  upsert(object: string, _r: CdpRecord, _m: string, options: CdpCallOptions) {
+    return this.call(object, options);
+  }
+  append(object: string, _r: CdpRecord, options: CdpCallOptions) {
+    return this.call(object, options);
+  }
+}
+
+class MemoryQueue implements QueuePort {
+  readonly visibility: number[] = [];
+  readonly dlq: { body: string; attributes: Readonly<Record<string, OutgoingAttribute>> }[] = [];
+  async changeVisibility(_arn: string, _receipt: string, seconds: number): Promise<void> {
+    this.visibility.push(seconds);
+  }
+  async sendToDlq(body: string, attributes: Readonly<Record<string, OutgoingAttribute>>): Promise<void> {
+    this.dlq.push({ body, attributes });
+  }
+}
+
+const inlineBodies: BodyStore = {
+  async load(body) {
+    if (body.kind !== 'inline') throw new Error('inline only');
+    return Buffer.from(body.base64, 'base64');
+  },
+};
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+function envelope(overrides: Partial<QueueEnvelope> = {}, body: object = { ref: 'main' }): QueueEnvelope {
+  return {
+    v: ENVELOPE_VERSION,
+    sourceId: 'github',
+    provider: 'github',
+    dedupeKey: 'github:delivery-1',
+    providerEventId: 'delivery-1',
+    eventType: 'push',
+    occurredAt: undefined,
+    receivedAt: '2026-01-01T00:00:00.000Z',
+    headers: {},
+    body: { kind: 'inline', base64: Buffer.from(JSON.stringify(body)).toString('base64') },
+    ...overrides,
+  };
+}
+
+function sqsRecord(body: string, receiveCount = 1, extraAttributes = 0): SQSRecord {
+  const messageAttributes: SQSRecord['messageAttributes'] = {
+    sourceId: { dataType: 'String', stringValue: 'github' },
+  };
+  for (let i = 0; i < extraAttributes; i++)
+    messageAttributes[`extra${i}`] = { dataType: 'String', stringValue: 'x' };
+  return {
+    messageId: 'm-1',
+    receiptHandle: 'r-1',
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '0',
+      SenderId: 's',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes,
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:events',
+    awsRegion: 'us-east-1',
+  };
+}
+
+function deps(overrides: Partial<ProcessorDeps> = {}) {
+  const points: { name: ProcessorMetricName; dimensions: MetricDimensions }[] = [];
+  const queue = new MemoryQueue();
+  const dedupe = new MemoryDedupe();
+  const base: ProcessorDeps = {
+    dedupe,
+    guard: new StaleGuard(),
+    cdp: new ScriptedCdp(),
+    queue,
+    bodies: inlineBodies,
+    sources: new Map(),
+    logger: silent,
+    metrics: { record: (name, dimensions) => points.push({ name, dimensions }) },
+    random: () => 0.5,
+    backoff: { baseDelaySeconds: 10, maxDelaySeconds: 900 },
+    ...overrides,
+  };
+  return { base, points, queue, dedupe };
+}
+
+describe('processor domain (in-memory fakes)', () => {
+  it('classifies errors into retryable and permanent classes', () => {
+    assert.deepEqual(
+      [
+        new CdpPermanentError('x', 422),
+        new CdpRetryableError('x', 'http', 429, 5000),
+        new CdpRetryableError('x', 'http', 503),
+        new CdpRetryableError('x', 'timeout'),
+        new CdpRetryableError('x', 'network'),
+        new MappingError('x'),
+        new Error('boom'),
+      ].map((e) => {
+        const c = classifyError(e);
+        return `${c.retryable ? 'retry' : 'dlq'}:${c.failureClass}`;
+      }),
+      [
+        'dlq:cdp_rejected',
+        'retry:cdp_throttled',
+        'retry:cdp_unavailable',
+        'retry:cdp_timeout',
+        'retry:cdp_network',
+        'dlq:mapping_failed',
+        'retry:internal',
+      ],
+    );
+  });
+
+  it('a retryable failure releases the claim, stretches visibility and reports the item failed', async () => {
+    const { base, queue, dedupe, points } = deps({
+      cdp: new ScriptedCdp(new CdpRetryableError('down', 'http', 503)),
+    });
+    const processor = createProcessor(base);
+    const response = await processor.handleBatch(
+      { Records: [sqsRecord(JSON.stringify(envelope()), 2)] },
+      { getRemainingTimeInMillis: () => 20_000 },
+    );
+    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: 'm-1' }]);
+    assert.deepEqual(queue.visibility, [15]);
+    assert.equal(dedupe.released.length, 1);
+    assert.deepEqual(points.find((p) => p.name === 'Failed')?.dimensions, {
+      source: 'github',
+      eventType: 'push',
+      class: 'cdp_unavailable',
+    });
+  });
+
+  it('a permanent failure dead-letters with the reason first, within SQS’s 10 attributes, and acknowledges', async () => {
+    const longMessage = `rejected ${'x'.repeat(400)}`;
+    const { base, queue } = deps({ cdp: new ScriptedCdp(new CdpPermanentError(longMessage, 400)) });
+    const processor = createProcessor(base);
+    const response = await processor.handleBatch(
+      { Records: [sqsRecord(JSON.stringify(envelope()), 1, 9)] },
+      { getRemainingTimeInMillis: () => 20_000 },
+    );
+    assert.deepEqual(response.batchItemFailures, []);
+    const [dead] = queue.dlq;
+    assert.ok(dead);
+    assert.ok(Object.keys(dead.attributes).length <= 10);
+    assert.equal(dead.attributes[FAILURE_ATTRIBUTES.failureClass]?.StringValue, 'cdp_rejected');
+    assert.equal(dead.attributes[FAILURE_ATTRIBUTES.failureStatus]?.StringValue, '400');
+    assert.equal(dead.attributes[FAILURE_ATTRIBUTES.failureMessage]?.StringValue?.length, 256);
+    assert.equal(dead.attributes.sourceId?.StringValue, 'github');
+  });
+
+  it('a stale upsert is skipped and counted, and the event still completes', async () => {
+    const cdp = new ScriptedCdp();
+    const { base, points } = deps({ cdp });
+    const processor = createProcessor(base);
+    const stripe = envelope(
+      {
+        sourceId: 'stripe',
+        provider: 'stripe',
+        eventType: 'customer.subscription.updated',
+        dedupeKey: 'stripe:evt_1',
+      },
+      { id: 'evt_1', created: 1, data: { object: { customer_email: 'a@example.com', status: 'active' } } },
+    );
+    const outcome = await processor.processRecord(sqsRecord(JSON.stringify(stripe)), () => 20_000);
+    assert.equal(outcome, 'processed');
+    assert.equal(cdp.calls.length, 0);
+    assert.deepEqual(
+      points.map((p) => p.name),
+      ['StaleSkipped', 'Processed'],
+    );
+  });
+
+  it('does not start a CDP call without enough invocation time left', async () => {
+    const cdp = new ScriptedCdp();
+    const { base, queue } = deps({ cdp, safetyMarginMs: 2000 });
+    const processor = createProcessor(base);
+    await assert.rejects(
+      processor.processRecord(sqsRecord(JSON.stringify(envelope())), () => 2100),
+      {
+        name: 'RetryLaterError',
+        failureClass: 'invocation_deadline',
+      },
+    );
+    assert.equal(cdp.calls.length, 0);
+    assert.equal(queue.visibility.length, 1);
+  });
+
+  it('a whole batch failing is still a normal answer (no invocation error)', async () => {
+    const { base } = deps({ cdp: new ScriptedCdp(new CdpRetryableError('down', 'network')) });
+    const processor = createProcessor(base);
+    const response = await processor.handleBatch(
+      {
+        Records: [
+          sqsRecord(JSON.stringify(envelope())),
+          { ...sqsRecord(JSON.stringify(envelope())), messageId: 'm-2' },
+        ],
+      },
+      { getRemainingTimeInMillis: () => 20_000 },
+    );
+    assert.equal(response.batchItemFailures.length, 2);
+  });
+});

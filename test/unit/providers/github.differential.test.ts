@@ -1,0 +1,114 @@
+/**
+ * Differential tests against @octokit/webhooks-methods: signatures its `sign` makes are accepted by ours,
+ * and mutated requests get the same verdict from its `verify`. Intended difference, kept out of the
+ * generators and asserted on its own: ours accepts upper-case hex (it compares the decoded bytes).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { verify as octokitVerify, sign } from '@octokit/webhooks-methods';
+import fc from 'fast-check';
+import { github } from '../../../lambdas/providers/github';
+import { rawRequest, verifyWith } from './scheme-test-kit';
+
+const RUNS = 200;
+
+async function octokitAccepts(secret: string, body: string, signature: string): Promise<boolean> {
+  try {
+    return await octokitVerify(secret, body, signature);
+  } catch {
+    return false;
+  }
+}
+
+function oursAccepts(secrets: string[], body: string, signature: string): boolean {
+  const request = rawRequest({ headers: { 'X-Hub-Signature-256': signature }, body });
+  return verifyWith(github, request, { secrets, nowMs: Date.now() }).ok;
+}
+
+const secretArb = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== '');
+const bodyArb = fc.oneof(
+  fc.json({ maxDepth: 3 }),
+  fc.string({ minLength: 1, maxLength: 400, unit: 'grapheme' }),
+);
+
+type Mutation =
+  | { kind: 'none' }
+  | { kind: 'body'; at: number; text: string }
+  | { kind: 'secret'; text: string }
+  | { kind: 'signature'; at: number; char: string }
+  | { kind: 'prefix'; prefix: string };
+
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.constant({ kind: 'none' as const }),
+  fc.record({
+    kind: fc.constant('body' as const),
+    at: fc.nat(),
+    text: fc.string({ minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({ kind: fc.constant('secret' as const), text: fc.string({ minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    kind: fc.constant('signature' as const),
+    at: fc.nat(),
+    char: fc.constantFrom('0', '9', 'a', 'f', 'g', '=', ' ', '!'),
+  }),
+  fc.record({
+    kind: fc.constant('prefix' as const),
+    prefix: fc.constantFrom('sha1=', 'SHA256=', 'sha256 =', '', 'sha512='),
+  }),
+);
+
+describe('github vs @octokit/webhooks-methods', () => {
+  it('accepts every signature octokit makes, for any of the active secrets', async () => {
+    await fc.assert(
+      fc.asyncProperty(secretArb, secretArb, bodyArb, async (secret, other, body) => {
+        const signature = await sign(secret, body);
+        assert.equal(await octokitAccepts(secret, body, signature), true);
+        assert.equal(oursAccepts([secret], body, signature), true);
+        assert.equal(oursAccepts([other, secret], body, signature), true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('judges mutated bodies, secrets, signatures and prefixes like octokit', async () => {
+    await fc.assert(
+      fc.asyncProperty(secretArb, bodyArb, mutationArb, async (secret, original, mutation) => {
+        let body = original;
+        let receiverSecret = secret;
+        let signature = await sign(secret, original);
+        switch (mutation.kind) {
+          case 'none':
+            break;
+          case 'body': {
+            const at = mutation.at % (body.length + 1);
+            body = body.slice(0, at) + mutation.text + body.slice(at);
+            break;
+          }
+          case 'secret':
+            receiverSecret = secret + mutation.text;
+            break;
+          case 'signature': {
+            const at = 'sha256='.length + (mutation.at % 64);
+            signature = signature.slice(0, at) + mutation.char + signature.slice(at + 1);
+            break;
+          }
+          case 'prefix':
+            signature = mutation.prefix + signature.slice('sha256='.length);
+            break;
+        }
+        assert.equal(
+          oursAccepts([receiverSecret], body, signature),
+          await octokitAccepts(receiverSecret, body, signature),
+        );
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it('documents the intended difference: upper-case hex', async () => {
+    const signature = await sign('s3cret', '{"a":1}');
+    const upper = `sha256=${signature.slice(7).toUpperCase()}`;
+    assert.equal(await octokitAccepts('s3cret', '{"a":1}', upper), false);
+    assert.equal(oursAccepts(['s3cret'], '{"a":1}', upper), true);
+  });
+});

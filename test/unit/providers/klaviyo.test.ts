@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { klaviyo } from '../../../lambdas/providers/klaviyo';
+import { assertRejected, rawRequest, verifyWith } from './scheme-test-kit';
+
+const SECRET = 'klaviyo-webhook-secret';
+const OLD_SECRET = 'klaviyo-webhook-secret-old';
+const NOW = 1_750_000_000_000;
+const TS = String(NOW / 1000);
+const BODY = JSON.stringify({
+  data: [
+    {
+      topic: 'event:klaviyo.opened_email',
+      external_id: 'ext-1',
+      id: 'id-1',
+      timestamp: '2025-06-15T15:00:00Z',
+    },
+    { type: 'event', id: 'id-2', attributes: { datetime: '2025-06-15T15:01:00+00:00' } },
+  ],
+  meta: { klaviyo_webhook_id: 'wh-1' },
+});
+
+const sig = (secret: string, ts: string = TS, body: string | Buffer = BODY) =>
+  createHmac('sha256', secret).update(body).update(ts).digest('hex');
+
+function request(h: { sig?: string | string[]; ts?: string }, body: string | Buffer = BODY) {
+  const headers: Record<string, string | string[]> = { 'Klaviyo-Webhook-Id': 'wh-1' };
+  if (h.sig !== '') headers['Klaviyo-Signature'] = h.sig ?? sig(SECRET);
+  if (h.ts !== '') headers['Klaviyo-Timestamp'] = h.ts ?? TS;
+  return rawRequest({ headers, body });
+}
+
+const verify = (req: ReturnType<typeof request>, secrets = [SECRET], nowMs = NOW) =>
+  verifyWith(klaviyo, req, { secrets, nowMs });
+
+describe('klaviyo: verification', () => {
+  it('accepts HMAC-SHA256 hex over body + timestamp (appended); rotation', () => {
+    assert.equal(verify(request({})).ok, true);
+    assert.equal(verify(request({ sig: sig(OLD_SECRET) }), [SECRET, OLD_SECRET]).ok, true);
+  });
+
+  it('rejects the timestamp prefixed instead of appended, tampering and wrong secrets', () => {
+    const prefixed = createHmac('sha256', SECRET).update(TS).update(BODY).digest('hex');
+    assertRejected(verify(request({ sig: prefixed })), 'signature_mismatch');
+    const bodyOnly = createHmac('sha256', SECRET).update(BODY).digest('hex');
+    assertRejected(verify(request({ sig: bodyOnly })), 'signature_mismatch');
+    assertRejected(verify(request({}, `${BODY} `)), 'signature_mismatch');
+    assertRejected(verify(request({}), [OLD_SECRET]), 'signature_mismatch', [SECRET, OLD_SECRET]);
+    assertRejected(verify(request({ ts: String(NOW / 1000 - 1) })), 'signature_mismatch');
+  });
+
+  it('rejects base64 and wrong-length signatures', () => {
+    const b64 = createHmac('sha256', SECRET).update(BODY).update(TS).digest('base64');
+    assertRejected(verify(request({ sig: b64 })), 'malformed_signature');
+    assertRejected(verify(request({ sig: sig(SECRET).slice(2) })), 'malformed_signature');
+  });
+
+  it('replay window ±300 s, with seconds or milliseconds judged in their own unit', () => {
+    const at = (ts: string) => request({ ts, sig: sig(SECRET, ts) });
+    assert.equal(verify(at(String(NOW / 1000 - 299))).ok, true);
+    assertRejected(verify(at(String(NOW / 1000 - 301))), 'timestamp_too_old');
+    assertRejected(verify(at(String(NOW / 1000 + 301))), 'timestamp_in_future');
+    assert.equal(verify(at(String(NOW - 299_000))).ok, true);
+    assertRejected(verify(at(String(NOW - 301_000))), 'timestamp_too_old');
+    assertRejected(verify(at('yesterday')), 'malformed_timestamp');
+  });
+
+  it('missing, duplicated and empty inputs', () => {
+    assertRejected(verify(request({ sig: '' })), 'missing_signature');
+    assertRejected(verify(request({ ts: '' })), 'missing_timestamp');
+    assertRejected(verify(request({ sig: [sig(SECRET), sig(OLD_SECRET)] })), 'duplicate_header');
+    assertRejected(verify(request({ sig: sig(SECRET, TS, '') }, '')), 'empty_body');
+    assertRejected(verify(request({}), []), 'no_active_secret');
+  });
+});
+
+describe('klaviyo: extraction', () => {
+  it('one event per data[] element: external_id (fallback id), topic (fallback type), time', () => {
+    const extraction = klaviyo.extract(request({}), undefined);
+    assert.ok(extraction.ok);
+    assert.deepEqual(
+      extraction.events.map((e) => [e.providerEventId, e.eventType, e.occurredAt]),
+      [
+        ['ext-1', 'event:klaviyo.opened_email', '2025-06-15T15:00:00.000Z'],
+        ['id-2', 'event', '2025-06-15T15:01:00.000Z'],
+      ],
+    );
+  });
+
+  it('bodies without a usable data[] are unusable', () => {
+    for (const body of ['{}', '{"data":[]}', '{"data":[null]}', 'x']) {
+      assert.equal(klaviyo.extract(request({}, body), undefined).ok, false, body);
+    }
+  });
+});
