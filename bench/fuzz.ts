@@ -68,11 +68,19 @@ try {
   const report = await runFuzz({ ...options, log: (line) => console.log(line) });
   console.log(`\n${consoleTable(HEADERS, rows(report))}\n`);
   console.log(`status codes: ${JSON.stringify(report.statusCounts)}`);
-  console.log(`queue: ${report.queue.messages} messages, DLQ: ${report.queue.dlqMessages}, unsigned: ${report.queue.unsigned}`);
+  console.log(
+    `queue: ${report.queue.messages} messages, DLQ: ${report.queue.dlqMessages}, unsigned: ${report.queue.unsigned}`,
+  );
   for (const v of report.violations.samples) console.log(`VIOLATION ${v.kind} [${v.category}] ${v.detail}`);
   if (!report.ok) for (const line of report.handlerLogs.slice(0, 10)) console.log(`handler: ${line}`);
-  const paths = writeResults('fuzz', { ...report, machine: machine(), recordedAt: new Date().toISOString() }, markdown(report));
-  console.log(`\n${report.ok ? 'PASS' : 'FAIL'}: ${report.violations.total} violation(s). Wrote ${paths.json} and ${paths.md}`);
+  const paths = writeResults(
+    'fuzz',
+    { ...report, machine: machine(), recordedAt: new Date().toISOString() },
+    markdown(report),
+  );
+  console.log(
+    `\n${report.ok ? 'PASS' : 'FAIL'}: ${report.violations.total} violation(s). Wrote ${paths.json} and ${paths.md}`,
+  );
   code = report.ok ? 0 : 1;
 } finally {
   await stop();

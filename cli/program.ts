@@ -121,7 +121,8 @@ function summaryTable(messages: readonly MessageSummary[]): string {
       m.sourceId,
       m.eventType,
       m.status !== undefined ? `${m.reason} (${m.status})` : m.reason,
-      m.attempts !== undefined ? String(m.attempts) : (m.receiveCount?.toString() ?? '?'),
+      // SQS's receive count also counts this tool's peeks, so it is no measure of delivery attempts.
+      m.attempts !== undefined ? String(m.attempts) : '-',
       m.dedupeKey,
     ]),
   );
@@ -250,7 +251,9 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
           `Dedupe key: ${message.dedupeKey}`,
           `Reason:     ${message.failure.reason}${message.failure.status !== undefined ? ` (HTTP ${message.failure.status})` : ''}`,
           ...(message.failure.message ? [`Detail:     ${message.failure.message}`] : []),
-          `Attempts:   ${message.failure.attempts ?? message.receiveCount ?? '?'}`,
+          message.failure.attempts !== undefined
+            ? `Attempts:   ${message.failure.attempts}`
+            : `Attempts:   all of maxReceiveCount (SQS receive count, including inspections: ${message.receiveCount ?? '?'})`,
           ...(message.failure.failedBy
             ? [`Failed by:  ${message.failure.failedBy} at ${message.failure.failedAt ?? '?'}`]
             : []),

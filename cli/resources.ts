@@ -46,8 +46,9 @@ const HOW_TO_SET: Readonly<Record<ResourceName, string>> = {
 };
 
 /**
- * Picks an output by key. CDK names an output declared inside a construct `<Id><8 hex hash>`, so a key that
- * is the wanted name plus such a suffix also matches.
+ * Picks an output by key. CDK names an output declared inside a construct `<construct path><Id><8 hex hash>`,
+ * so such a key also matches, unless it is a longer known output ending the same way (`DeadLetterQueueUrl…`
+ * is not `QueueUrl`).
  */
 export function pickOutput(
   outputs: readonly { OutputKey?: string; OutputValue?: string }[],
@@ -55,8 +56,11 @@ export function pickOutput(
 ): string | undefined {
   const exact = outputs.find((o) => o.OutputKey === key);
   if (exact?.OutputValue) return exact.OutputValue;
-  const suffixed = new RegExp(`^(?:.*[^A-Za-z0-9])?${key}[0-9A-F]{8}$`);
-  return outputs.find((o) => o.OutputKey && suffixed.test(o.OutputKey))?.OutputValue;
+  const longer = Object.values(STACK_OUTPUTS).filter((k) => k !== key && k.endsWith(key));
+  return outputs.find((o) => {
+    const stripped = /^([A-Za-z0-9]+)[0-9A-F]{8}$/.exec(o.OutputKey ?? '')?.[1];
+    return stripped?.endsWith(key) && !longer.some((k) => stripped.endsWith(k));
+  })?.OutputValue;
 }
 
 /** Reads the stack's outputs (one DescribeStacks call). */

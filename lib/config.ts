@@ -5,6 +5,7 @@
  *
  * This module has no AWS CDK import on purpose: local mode and the CLI read it without loading the CDK.
  */
+import { schemeFor } from '../lambdas/providers/index';
 import { QUEUE_DEFAULTS } from '../lambdas/shared/schema';
 import type { SourceConfig } from '../lambdas/shared/source-config';
 
@@ -242,6 +243,21 @@ function sourceProblems(sources: readonly SourceDefinition[]): string[] {
     }
     if (source.publicUrl !== undefined && !/^https:\/\/[^\s]+$/.test(source.publicUrl)) {
       problems.push(`${at}: publicUrl must be an https:// URL`);
+    }
+    if (source.publicUrl !== undefined && /[?#]/.test(source.publicUrl)) {
+      // The query string is signed material (Twilio bodySHA256, url-token tokens): it must come from each
+      // request, never from configuration, or a configured token would authenticate every request.
+      problems.push(
+        `${at}: publicUrl must be scheme, host and path only; the query string is taken from each request`,
+      );
+    }
+    const scheme = schemeFor(source.provider);
+    if (!scheme) {
+      problems.push(`${at}: unknown provider "${String(source.provider)}"`);
+    } else {
+      for (const problem of scheme.validateOptions?.(source.options ?? {}) ?? []) {
+        problems.push(`${at}: ${problem}`);
+      }
     }
     const minutes = source.expectEventsWithinMinutes;
     if (minutes !== undefined && !(isInt(minutes, 5, MAX_SILENCE_MINUTES) && minutes % 5 === 0)) {

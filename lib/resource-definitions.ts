@@ -19,10 +19,26 @@ export const METRICS = {
   namespace: 'WebhookPipeline',
   ingestService: 'webhook-ingest',
   processorService: 'webhook-processor',
-  /** Ingest: one per accepted event, dimension `source`. */
+  /** Ingest: one per request, accepted or not, dimension `source` (`unknown` for unknown paths). */
   received: 'Received',
-  /** Ingest: one per request refused by signature/authentication checks. */
+  /** Ingest: one per event durably queued, dimension `source`: proof that a source really delivers. */
+  enqueued: 'Enqueued',
+  /** Ingest: one per refused request, dimensions `source` and `reason` (the JSON `error` code answered). */
   rejected: 'Rejected',
+  /**
+   * `Rejected` reasons that are not authentication failures (routing, size, IP allowlist, unusable or
+   * misconfigured sources): left out of the signature-rejection spike alarm. Codes from lambdas/ingest/ingest.ts.
+   */
+  nonSignatureRejectReasons: [
+    'unknown_source',
+    'method_not_allowed',
+    'forbidden_ip',
+    'payload_too_large',
+    'unusable_payload',
+    'secret_unavailable',
+    'no_active_secret',
+    'invalid_secret_config',
+  ],
   /** Processor: one per failed processing attempt (dimension `class` says why). */
   failed: 'Failed',
   /** Processor: one per event written to the CDP. */

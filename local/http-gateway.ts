@@ -107,7 +107,7 @@ export function toHttpApiEvent(request: RequestFacts, sourceId: string): APIGate
       time: clf(now),
       timeEpoch: now.getTime(),
     },
-    pathParameters: { sourceId: decodeURIComponent(sourceId) },
+    pathParameters: { sourceId: decodePathSegment(sourceId) },
     body: request.body.toString('base64'),
     isBase64Encoded: true,
   };
@@ -264,4 +264,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
         server.closeAllConnections();
       }),
   };
+}
+
+/** API Gateway passes a segment with a broken escape through as-is (the ingest then answers 404), never a 500. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -11,7 +11,6 @@
  */
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ProviderId } from '../lambdas/providers/types';
 import { createS3Client, createSqsClient } from '../lambdas/shared/aws-clients';
 import { ENV } from '../lambdas/shared/schema';
 import { parseSources, type SourceConfig } from '../lambdas/shared/source-config';
@@ -35,6 +34,7 @@ import {
   secretStringOf,
 } from './local-secrets';
 import { createLocalResources, type LocalResources } from './resources';
+import { startLocalSecretsManager } from './secrets-manager-server';
 import { type BatchOutcome, type SqsBatchHandler, type SqsPoller, startSqsPoller } from './sqs-poller';
 
 /** Repository root (local/..), for `.local/`. */
@@ -58,10 +58,15 @@ export interface LocalPipelineOptions {
   readonly queue?: QueueOverrides;
   /** The secrets file; created from the example when missing. @default local/secrets.local.json */
   readonly secretsPath?: string;
-  /** Use already running emulators (not stopped by `stop()`); started otherwise. */
-  readonly emulators?: Emulators;
+  /** How long to wait for DynamoDB Local's JVM to answer. @default 60000 */
+  readonly startTimeoutMs?: number;
   /** Long-poll wait of the poller, seconds. @default 20 */
   readonly pollWaitSeconds?: number;
+  /**
+   * Use already running emulators (e.g. behind a measuring proxy); they are not stopped by `stop()`. This
+   * run's secrets go into a Secrets Manager stand-in of its own. @default started here
+   */
+  readonly emulators?: Emulators;
   /** Lines for the console (setup notes, one line per request and per batch). @default console.log */
   readonly log?: (line: string) => void;
   /** Handler logs at ERROR only and no metrics output (tests). @default false */
@@ -96,7 +101,7 @@ export interface LocalPipeline {
     readonly created: boolean;
     readonly addedSources: readonly string[];
   };
-  /** Stops the poller, the servers and (if started here) the emulators. Safe to call twice. */
+  /** Stops the poller, the servers and (when started here) the emulators. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -158,7 +163,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const { file: secrets, added } = addMissingSources(
       secretsPath,
       readLocalSecrets(secretsPath),
-      config.sources.map((d) => ({ id: d.id, provider: d.provider as ProviderId })),
+      config.sources.map((d) => ({ id: d.id, provider: d.provider })),
     );
 
     // Handlers loaded by an earlier run in this process keep the URLs they were given: reuse those ports.
@@ -176,13 +181,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       if (entry) secretValues[LOCAL_SECRET_IDS.source(source.id)] = secretStringOf(entry);
     }
 
-    let emulators = options.emulators;
-    if (emulators) {
-      const { startLocalSecretsManager } = await import('./secrets-manager-server');
-      // Shared emulators keep their own secrets; this run's secrets go into a stand-in of its own.
-      const secretsManager = await startLocalSecretsManager(secretValues, 0);
+    let emulators: Emulators;
+    if (options.emulators) {
+      const secretsManager = await startLocalSecretsManager(secretValues, previousPorts.secrets ?? 0);
       cleanups.push(() => secretsManager.stop());
-      emulators = { ...emulators, secretsManagerEndpoint: secretsManager.endpoint, stop: async () => {} };
+      emulators = {
+        ...options.emulators,
+        secretsManagerEndpoint: secretsManager.endpoint,
+        stop: async () => {},
+      };
     } else {
       log('Starting DynamoDB Local, fauxqs (SQS + S3) and the Secrets Manager stand-in…');
       const started = await startEmulators({
@@ -190,14 +197,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         fauxqsPort: previousPorts.fauxqs ?? 0,
         dynamodbPort: previousPorts.dynamodb ?? 0,
         secretsManagerPort: previousPorts.secrets ?? 0,
+        startTimeoutMs: options.startTimeoutMs ?? 60_000,
         ...(options.persist ? { dynamodbDataDir: PERSIST_DIR } : {}),
       });
       cleanups.push(() => started.stop());
       emulators = started;
       previousPorts.fauxqs = portOf(started.fauxqsEndpoint);
       previousPorts.dynamodb = portOf(started.dynamodbEndpoint);
-      previousPorts.secrets = portOf(started.secretsManagerEndpoint);
     }
+    previousPorts.secrets = portOf(emulators.secretsManagerEndpoint);
     Object.assign(process.env, emulatorEnv(emulators));
 
     const resources = await createLocalResources(

@@ -4,7 +4,13 @@
  */
 import type { SourceDefinition } from '../lib/config';
 import { pipelineConfig } from '../lib/pipeline-config';
-import { fixtureNames, loadFixture, type RenderedFixture, renderFixture } from './fixtures';
+import {
+  fixtureNames,
+  loadFixture,
+  type RenderedFixture,
+  renderFixture,
+  type WebhookFixture,
+} from './fixtures';
 import { type LocalSecretsFile, readSecretsForSending, signingKeyOf } from './local-secrets';
 import { SIGNERS } from './signers';
 
@@ -116,7 +122,12 @@ export async function sendSampleEvents(options: SendOptions): Promise<SentDelive
   const event = options.event ?? names[0];
   if (!event)
     throw new SendUsageError(`No sample events for ${source.provider} under test/fixtures/webhooks`);
-  const fixture = loadFixture(source.provider, event);
+  let fixture: WebhookFixture;
+  try {
+    fixture = loadFixture(source.provider, event);
+  } catch (error) {
+    throw new SendUsageError((error as Error).message);
+  }
   const secrets = options.secrets ?? readSecretsForSending().file;
   const entry = secrets.sources[source.id];
   if (!entry) {

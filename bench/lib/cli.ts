@@ -4,7 +4,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { InvalidArgumentError } from 'commander';
-import { emulatorEnv, startEmulators } from '../../local/emulators';
+import { type Emulators, emulatorEnv, startEmulators } from '../../local/emulators';
 
 /** commander parser for a positive integer option. */
 export function positiveInt(value: string): number {
@@ -35,5 +35,22 @@ export function machine(): Record<string, string | number> {
     platform: `${process.platform}-${process.arch}`,
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model ?? 'unknown',
+  };
+}
+
+/**
+ * The emulators the environment points at (the test runner starts one set for every file), so a local
+ * pipeline can use them instead of starting its own DynamoDB Local; undefined when none are configured.
+ */
+export function emulatorsFromEnv(env: NodeJS.ProcessEnv = process.env): Emulators | undefined {
+  const sqs = env.AWS_ENDPOINT_URL_SQS;
+  const dynamodb = env.AWS_ENDPOINT_URL_DYNAMODB;
+  const secrets = env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+  if (!sqs || !dynamodb || !secrets) return undefined;
+  return {
+    fauxqsEndpoint: sqs,
+    dynamodbEndpoint: dynamodb,
+    secretsManagerEndpoint: secrets,
+    stop: async () => {},
   };
 }

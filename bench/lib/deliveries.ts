@@ -12,7 +12,7 @@ import { mapEvent, operationIdempotencyKey, parseJsonBody } from '../../lambdas/
 import { dedupeKeyFor, extractEvents } from '../../lambdas/providers/index';
 import type { ProviderId, RawRequest } from '../../lambdas/providers/types';
 import type { SourceDefinition } from '../../lib/config';
-import { fixtureNames, loadFixture, type WebhookFixture, renderFixture } from '../../local/fixtures';
+import { fixtureNames, loadFixture, renderFixture, type WebhookFixture } from '../../local/fixtures';
 import { type LocalSecretsFile, signingKeyOf } from '../../local/local-secrets';
 import { type SignedDelivery, signDelivery } from '../../local/send-webhooks';
 import { SIGNERS } from '../../local/signers';
@@ -107,7 +107,7 @@ export function expectedEvents(
   });
 }
 
-const SAMPLE_EMAIL = /([A-Za-z0-9._%-]+)@example\.com/g;
+const SAMPLE_EMAIL = /([A-Za-z0-9._%-]+)@example\.com/gi;
 const HUBSPOT_OBJECT_ID = /("objectId"\s*:\s*)(\d+)/g;
 
 /** Makes the fixtures' shared entities unique to this delivery (see the module comment). */
@@ -131,7 +131,14 @@ export function createDeliveryFactory(options: DeliveryFactoryOptions): Delivery
   );
   let counter = 0;
 
-  function sign(source: SourceDefinition, fixture: string, contentType: string, body: Buffer, extra: Record<string, string>, nowMs: number): Delivery {
+  function sign(
+    source: SourceDefinition,
+    fixture: string,
+    contentType: string,
+    body: Buffer,
+    extra: Record<string, string>,
+    nowMs: number,
+  ): Delivery {
     const entry = options.secrets.sources[source.id];
     if (!entry) throw new Error(`No local secret for ${source.id}`);
     const signed = signDelivery(
@@ -141,7 +148,12 @@ export function createDeliveryFactory(options: DeliveryFactoryOptions): Delivery
       options.baseUrl,
       nowMs,
     );
-    const request: RawRequest = { method: 'POST', url: signed.url, headers: rawHeaders(signed.headers), body };
+    const request: RawRequest = {
+      method: 'POST',
+      url: signed.url,
+      headers: rawHeaders(signed.headers),
+      body,
+    };
     return {
       ...signed,
       sourceId: source.id,
@@ -166,7 +178,14 @@ export function createDeliveryFactory(options: DeliveryFactoryOptions): Delivery
     resign(delivery, nowMs = Date.now()) {
       const source = usable.find((s) => s.id === delivery.sourceId);
       if (!source) throw new Error(`Unknown source ${delivery.sourceId}`);
-      return sign(source, delivery.fixture, delivery.contentType, delivery.body, delivery.fixtureHeaders, nowMs);
+      return sign(
+        source,
+        delivery.fixture,
+        delivery.contentType,
+        delivery.body,
+        delivery.fixtureHeaders,
+        nowMs,
+      );
     },
   };
 }

@@ -116,7 +116,11 @@ export interface FuzzReport {
   readonly statusCounts: Record<string, number>;
   readonly rejectReasons: Record<string, number>;
   readonly queue: { readonly messages: number; readonly dlqMessages: number; readonly unsigned: number };
-  readonly violations: { readonly total: number; readonly byKind: Record<string, number>; readonly samples: Violation[] };
+  readonly violations: {
+    readonly total: number;
+    readonly byKind: Record<string, number>;
+    readonly samples: Violation[];
+  };
   /** Warnings and errors the handler logged (first 50). */
   readonly handlerLogs: readonly string[];
   readonly ok: boolean;
@@ -134,8 +138,28 @@ export interface FuzzOptions {
    * out the attacker's key too, which must be reported as forgeries.
    */
   readonly secrets?: (real: SecretSource) => SecretSource;
+  /** The attacker's keys (what forged requests are signed with). @default generated per run */
+  readonly attacker?: LocalSecretsFile;
   /** Progress lines. @default none */
   readonly log?: (line: string) => void;
+}
+
+/** A fresh set of keys, in each provider's format, for every source: what an attacker would sign with. */
+export function generateAttackerSecrets(
+  sources: readonly SourceDefinition[] = pipelineConfig.sources,
+): LocalSecretsFile {
+  return {
+    cdpApiKey: 'attacker',
+    sources: Object.fromEntries(
+      sources.map((s) => {
+        const generated = generateLocalSecret(s.provider);
+        return [
+          s.id,
+          { secret: generated.secret, ...(generated.signingKey ? { signingKey: generated.signingKey } : {}) },
+        ];
+      }),
+    ),
+  };
 }
 
 /** Base URL the fuzz sources are configured with (URL-bound schemes sign it). */
@@ -155,7 +179,10 @@ function sha(bytes: Buffer): string {
 }
 
 /** An in-memory secret source over local mode's secrets file (what Secrets Manager would return). */
-export function fileSecretSource(file: LocalSecretsFile, idOf: (secretId: string) => string | undefined): SecretSource {
+export function fileSecretSource(
+  file: LocalSecretsFile,
+  idOf: (secretId: string) => string | undefined,
+): SecretSource {
   return {
     async getActiveSecrets(secretId) {
       const sourceId = idOf(secretId);
@@ -241,7 +268,13 @@ function v2Event(delivery: Delivery): APIGatewayProxyEventV2 {
   const rawHeadersList = Object.entries(delivery.headers).flat();
   rawHeadersList.push('host', url.host);
   const event = toHttpApiEvent(
-    { method: 'POST', target: `${url.pathname}${url.search}`, rawHeaders: rawHeadersList, body: delivery.body, sourceIp: '203.0.113.7' },
+    {
+      method: 'POST',
+      target: `${url.pathname}${url.search}`,
+      rawHeaders: rawHeadersList,
+      body: delivery.body,
+      sourceIp: '203.0.113.7',
+    },
     url.pathname.split('/').pop() ?? '',
   );
   return event;
@@ -292,7 +325,8 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   const sqs = createSqsClient();
   const s3 = createS3Client();
   const suffix = `${process.pid}-${Date.now().toString(36)}`;
-  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `fuzz-queue-${suffix}` }))).QueueUrl ?? '';
+  const queueUrl =
+    (await sqs.send(new CreateQueueCommand({ QueueName: `fuzz-queue-${suffix}` }))).QueueUrl ?? '';
   const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `fuzz-dlq-${suffix}` }))).QueueUrl ?? '';
   const bucket = `fuzz-claims-${suffix}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -324,16 +358,13 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   });
 
   const factory = createDeliveryFactory({ baseUrl: PUBLIC_BASE, sources: definitions, secrets: file, rng });
-  const attackerFile: LocalSecretsFile = {
-    cdpApiKey: 'x',
-    sources: Object.fromEntries(
-      factory.sources.map((s) => {
-        const generated = generateLocalSecret(s.provider);
-        return [s.id, { secret: generated.secret, ...(generated.signingKey ? { signingKey: generated.signingKey } : {}) }];
-      }),
-    ),
-  };
-  const attacker = createDeliveryFactory({ baseUrl: PUBLIC_BASE, sources: definitions, secrets: attackerFile, rng });
+  const attackerFile = options.attacker ?? generateAttackerSecrets(definitions);
+  const attacker = createDeliveryFactory({
+    baseUrl: PUBLIC_BASE,
+    sources: definitions,
+    secrets: attackerFile,
+    rng,
+  });
   const sourceOf = (id: string) => factory.sources.find((s) => s.id === id);
   const timestamped = (provider: ProviderId) => schemeFor(provider)?.defaultToleranceSeconds;
   const recentValid: Delivery[] = [];
@@ -417,7 +448,8 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
       case 'huge-headers': {
         const headers = { ...d.headers };
         if (rng.chance(0.5)) {
-          for (let i = rng.int(1, 3); i > 0; i--) headers[`X-Huge-${i}`] = 'h'.repeat(rng.int(16_384, 65_536));
+          for (let i = rng.int(1, 3); i > 0; i--)
+            headers[`X-Huge-${i}`] = 'h'.repeat(rng.int(16_384, 65_536));
         } else {
           for (let i = 0; i < 300; i++) headers[`X-Many-${i}`] = randomText(rng, 1, 40);
         }
@@ -432,7 +464,11 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         ];
         if (rng.chance(0.25)) {
           // Authentic bytes with misleading encoding headers: may be accepted, never a 5xx.
-          const headers = { ...d.headers, 'Content-Type': `${d.contentType.split(';')[0]}; charset=utf-16`, 'Content-Encoding': 'gzip' };
+          const headers = {
+            ...d.headers,
+            'Content-Type': `${d.contentType.split(';')[0]}; charset=utf-16`,
+            'Content-Encoding': 'gzip',
+          };
           return legitCase(cat, d, v2Event(withHeaders(d, headers)), 'either');
         }
         const variant = rng.int(0, variants.length - 1);
@@ -451,7 +487,8 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         const valid = d.headers[name] ?? '';
         const garbage = randomText(rng, 10, 90);
         const mode = rng.int(0, 2);
-        const values = mode === 0 ? [valid, garbage] : mode === 1 ? [garbage, valid] : [garbage, `${garbage}x`];
+        const values =
+          mode === 0 ? [valid, garbage] : mode === 1 ? [garbage, valid] : [garbage, `${garbage}x`];
         const multi: Record<string, string[]> = {};
         for (const [k, v] of Object.entries(d.headers)) multi[k] = k === name ? values : [v];
         const event = v1Event(d, multi);
@@ -463,20 +500,30 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         const signer = rng.chance(0.5) ? factory : attacker;
         const base = { ...d, body, fixtureHeaders: d.fixtureHeaders };
         const signed = signer.resign(base);
-        if (signer === attacker || !source) return { category: cat, event: v2Event(signed), expect: 'reject' };
+        if (signer === attacker || !source)
+          return { category: cat, event: v2Event(signed), expect: 'reject' };
         return legitCase(cat, signed, v2Event(signed), 'either');
       }
       case 'invalid-base64': {
         const event = v2Event(d);
-        const garbage = rng.chance(0.5) ? `!!${randomText(rng, 5, 400)}%%` : d.body.toString('base64').slice(1);
-        return { category: cat, event: { ...event, body: garbage, isBase64Encoded: rng.chance(0.8) }, expect: 'reject' };
+        const garbage = rng.chance(0.5)
+          ? `!!${randomText(rng, 5, 400)}%%`
+          : d.body.toString('base64').slice(1);
+        return {
+          category: cat,
+          event: { ...event, body: garbage, isBase64Encoded: rng.chance(0.8) },
+          expect: 'reject',
+        };
       }
       case 'wrong-method': {
         const event = v2Event(d);
         const method = rng.pick(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'post ', 'TRACE', '']);
         return {
           category: cat,
-          event: { ...event, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method } } },
+          event: {
+            ...event,
+            requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method } },
+          },
           expect: 'reject',
         };
       }
@@ -510,13 +557,24 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
           [{ ...event, headers: null }, 'reject'],
           [{ ...event, body: null }, 'reject'],
           [{ ...event, headers: { ...event.headers, 'x-num': 5 } }, 'either'],
-          [{ httpMethod: 'POST', path: `/webhooks/${d.sourceId}`, headers: null, multiValueHeaders: null, body: 'x' }, 'reject'],
+          [
+            {
+              httpMethod: 'POST',
+              path: `/webhooks/${d.sourceId}`,
+              headers: null,
+              multiValueHeaders: null,
+              body: 'x',
+            },
+            'reject',
+          ],
           [{ ...event, rawPath: undefined, pathParameters: undefined }, 'either'],
           ['not an event', 'reject'],
           [[], 'reject'],
         ];
         const [shape, expect] = rng.pick(shapes);
-        return expect === 'reject' ? { category: cat, event: shape, expect } : legitCase(cat, d, shape, expect);
+        return expect === 'reject'
+          ? { category: cat, event: shape, expect }
+          : legitCase(cat, d, shape, expect);
       }
       case 'oversized-body': {
         const body = Buffer.concat([d.body, Buffer.alloc(1024 * 1024 + rng.int(1, 4096), 0x20)]);
@@ -549,7 +607,14 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   // Cases are generated up front, in order, so the seed alone decides the run.
   const cases = indices.map(() => buildCase());
   await pool(cases, options.concurrency ?? 8, async (c) => {
-    const stats = (byCategory[c.category] ??= { requests: 0, accepted: 0, rejected4xx: 0, status5xx: 0, crashes: 0 });
+    const stats = byCategory[c.category] ?? {
+      requests: 0,
+      accepted: 0,
+      rejected4xx: 0,
+      status5xx: 0,
+      crashes: 0,
+    };
+    byCategory[c.category] = stats;
     stats.requests += 1;
     if (c.legit) remember(c.legit);
     let status: number;
@@ -566,7 +631,11 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
       body = shaped.body;
     } catch (error) {
       stats.crashes += 1;
-      addViolation({ kind: 'crash', category: c.category, detail: String((error as Error)?.stack ?? error).slice(0, 300) });
+      addViolation({
+        kind: 'crash',
+        category: c.category,
+        detail: String((error as Error)?.stack ?? error).slice(0, 300),
+      });
       return;
     }
     statusCounts[status] = (statusCounts[status] ?? 0) + 1;
@@ -575,7 +644,12 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
       addViolation({ kind: '5xx', category: c.category, detail: `${status} ${body.slice(0, 200)}` });
     } else if (status >= 200 && status < 300) {
       stats.accepted += 1;
-      if (c.expect === 'reject') addViolation({ kind: 'forgery_accepted', category: c.category, detail: `${status} ${body.slice(0, 200)}` });
+      if (c.expect === 'reject')
+        addViolation({
+          kind: 'forgery_accepted',
+          category: c.category,
+          detail: `${status} ${body.slice(0, 200)}`,
+        });
     } else {
       stats.rejected4xx += 1;
       let error: unknown;
@@ -584,9 +658,19 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
       } catch {
         error = undefined;
       }
-      if (typeof error !== 'string') addViolation({ kind: 'bad_4xx_body', category: c.category, detail: `${status} ${body.slice(0, 200)}` });
+      if (typeof error !== 'string')
+        addViolation({
+          kind: 'bad_4xx_body',
+          category: c.category,
+          detail: `${status} ${body.slice(0, 200)}`,
+        });
       else rejectReasons[error] = (rejectReasons[error] ?? 0) + 1;
-      if (c.expect === 'accept') addViolation({ kind: 'legit_rejected', category: c.category, detail: `${status} ${body.slice(0, 200)}` });
+      if (c.expect === 'accept')
+        addViolation({
+          kind: 'legit_rejected',
+          category: c.category,
+          detail: `${status} ${body.slice(0, 200)}`,
+        });
     }
     done += 1;
     if (done % 1000 === 0) log(`  ${done}/${count} requests`);
@@ -597,7 +681,9 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   const dead = await drainQueue(sqs, dlqUrl);
   let unsigned = 0;
   for (const item of [...queued, ...dead]) {
-    const bytes = item.envelope ? await envelopeBytes(s3, item.envelope) : Buffer.from(item.message.Body ?? '');
+    const bytes = item.envelope
+      ? await envelopeBytes(s3, item.envelope)
+      : Buffer.from(item.message.Body ?? '');
     if (!legitHashes.has(sha(bytes))) {
       unsigned += 1;
       addViolation({

@@ -4,10 +4,21 @@
  * takes (a dedupe store that crashes, a broken CDP writer) and read its metrics without parsing EMF.
  */
 import { CdpClient, secretApiKeyProvider } from '../../lambdas/cdp/client';
-import { type Claim, type ClaimInput, type ClaimResult, type DedupeStore, DynamoDedupeStore } from '../../lambdas/dedupe/dedupe-store';
+import {
+  type Claim,
+  type ClaimInput,
+  type ClaimResult,
+  type DedupeStore,
+  DynamoDedupeStore,
+} from '../../lambdas/dedupe/dedupe-store';
 import { DynamoEntityGuard } from '../../lambdas/dedupe/entity-guard';
 import { S3BodyStore, SqsQueuePort } from '../../lambdas/processor/aws-ports';
-import type { MetricDimensions, ProcessorLogger, ProcessorMetricName, ProcessorMetrics } from '../../lambdas/processor/ports';
+import type {
+  MetricDimensions,
+  ProcessorLogger,
+  ProcessorMetricName,
+  ProcessorMetrics,
+} from '../../lambdas/processor/ports';
 import type { ProcessorDeps } from '../../lambdas/processor/processor';
 import {
   createDynamoDocumentClient,
@@ -46,7 +57,10 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 /** The production dependencies of the processor, from the environment local mode sets. */
-export function processorDepsFromEnv(metrics: ProcessorMetrics, env: NodeJS.ProcessEnv = process.env): ProcessorDeps {
+export function processorDepsFromEnv(
+  metrics: ProcessorMetrics,
+  env: NodeJS.ProcessEnv = process.env,
+): ProcessorDeps {
   const dynamo = createDynamoDocumentClient(PROCESSOR_TIMEOUTS);
   const tableName = required(env, ENV.stateTable);
   const queueUrl = env[ENV.queueUrl];
@@ -62,7 +76,11 @@ export function processorDepsFromEnv(metrics: ProcessorMetrics, env: NodeJS.Proc
       connectTimeoutMs: PROCESSOR_TIMEOUTS.connectionTimeoutMs,
       requestTimeoutMs: PROCESSOR_TIMEOUTS.requestTimeoutMs,
     }),
-    queue: new SqsQueuePort(createSqsClient(PROCESSOR_TIMEOUTS), required(env, ENV.dlqUrl), queueUrl ? [queueUrl] : []),
+    queue: new SqsQueuePort(
+      createSqsClient(PROCESSOR_TIMEOUTS),
+      required(env, ENV.dlqUrl),
+      queueUrl ? [queueUrl] : [],
+    ),
     bodies: new S3BodyStore(createS3Client(PROCESSOR_TIMEOUTS)),
     sources: parseSources(required(env, ENV.sources)),
     logger: silentLogger,

@@ -71,7 +71,9 @@ export async function drainQueue(
 /** The event bytes an envelope carries (inline, or from the claim-check bucket). */
 export async function envelopeBytes(s3: S3Client, envelope: QueueEnvelope): Promise<Buffer> {
   if (envelope.body.kind === 'inline') return Buffer.from(envelope.body.base64, 'base64');
-  const object = await s3.send(new GetObjectCommand({ Bucket: envelope.body.bucket, Key: envelope.body.key }));
+  const object = await s3.send(
+    new GetObjectCommand({ Bucket: envelope.body.bucket, Key: envelope.body.key }),
+  );
   return Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
 }
 
@@ -120,7 +122,11 @@ export async function waitUntilStable(
 }
 
 /** Runs `task` over `items` with at most `limit` in flight, preserving nothing but completion. */
-export async function pool<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -18,11 +18,11 @@ function text(cell: Cell): string {
 
 /** A GitHub-flavoured markdown table. */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  const escape = (s: string) => s.replaceAll('|', '\\|');
+  const escapePipes = (s: string) => s.replaceAll('|', '\\|');
   const lines = [
-    `| ${headers.map(escape).join(' | ')} |`,
+    `| ${headers.map(escapePipes).join(' | ')} |`,
     `| ${headers.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row.map((c) => escape(text(c))).join(' | ')} |`),
+    ...rows.map((row) => `| ${row.map((c) => escapePipes(text(c))).join(' | ')} |`),
   ];
   return lines.join('\n');
 }
@@ -32,9 +32,11 @@ export function consoleTable(headers: readonly string[], rows: readonly (readonl
   const cells = [headers.map(String), ...rows.map((row) => row.map(text))];
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
   const line = (row: readonly string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
-  return [line(cells[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join(
-    '\n',
-  );
+  return [
+    line(cells[0] ?? []),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.slice(1).map(line),
+  ].join('\n');
 }
 
 /** Writes `<name>.json` and `<name>.md` under `dir`; returns their paths. */

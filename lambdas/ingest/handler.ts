@@ -7,6 +7,8 @@
  * AWS endpoints come only from the SDK's standard configuration (`AWS_ENDPOINT_URL_SQS`, …).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import {
   createS3Client,
@@ -18,7 +20,7 @@ import { optionalIntEnv, requireEnv } from '../shared/env';
 import { createObservability } from '../shared/observability';
 import { type HttpTriggerEvent, normaliseHttpEvent } from '../shared/request';
 import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
-import { CachedSecretsManagerSource } from '../shared/secrets';
+import { CachedSecretsManagerSource, type SecretSource } from '../shared/secrets';
 import { parseSources } from '../shared/source-config';
 import { PowertoolsIngestMetrics, powertoolsIngestLogger, S3ClaimCheckStore, SqsQueue } from './aws-ports';
 import { createIngest, type IngestDeps } from './ingest';
@@ -55,17 +57,33 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
   };
 }
 
+/** The AWS clients the ingest uses. */
+export interface IngestClients {
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly secrets: SecretSource;
+}
+
+// Module singletons, created once per container with the ingest's short timeouts. Constructing a client
+// reads no configuration yet (region and endpoint resolve on the first call), so importing stays cheap.
+const moduleClients: IngestClients = {
+  sqs: createSqsClient(INGEST_TIMEOUTS),
+  s3: createS3Client(INGEST_TIMEOUTS),
+  secrets: new CachedSecretsManagerSource(createSecretsManagerClient(INGEST_TIMEOUTS)),
+};
+
 /** The production dependencies, read from the environment (fails fast on missing configuration). */
-export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): IngestHandlerDeps {
+export function depsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  clients: IngestClients = moduleClients,
+): IngestHandlerDeps {
   const { logger, metrics } = createObservability('ingest', env);
-  // Clients are created once per container (and reused across invocations) with the ingest's short timeouts.
-  const sqs = createSqsClient(INGEST_TIMEOUTS);
   return {
     sources: parseSources(requireEnv(ENV.sources, env)),
-    secrets: new CachedSecretsManagerSource(createSecretsManagerClient(INGEST_TIMEOUTS)),
-    queue: new SqsQueue(sqs, requireEnv(ENV.queueUrl, env)),
-    deadLetterQueue: new SqsQueue(sqs, requireEnv(ENV.dlqUrl, env)),
-    claimCheck: new S3ClaimCheckStore(createS3Client(INGEST_TIMEOUTS), requireEnv(ENV.claimCheckBucket, env)),
+    secrets: clients.secrets,
+    queue: new SqsQueue(clients.sqs, requireEnv(ENV.queueUrl, env)),
+    deadLetterQueue: new SqsQueue(clients.sqs, requireEnv(ENV.dlqUrl, env)),
+    claimCheck: new S3ClaimCheckStore(clients.s3, requireEnv(ENV.claimCheckBucket, env)),
     logger: powertoolsIngestLogger(logger),
     contextLogger: logger,
     metrics: new PowertoolsIngestMetrics(metrics),

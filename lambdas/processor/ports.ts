@@ -34,13 +34,15 @@ export type ProcessorMetricName =
   | 'StaleSkipped'
   | 'UnmappedEventType'
   | 'Failed'
+  /** Retried later because a concurrent delivery holds the event or the entity (dimension `class`). */
+  | 'Deferred'
   | 'DeadLettered'
   | 'CdpLatency';
 
 export interface MetricDimensions {
   readonly source: string;
   readonly eventType: string;
-  /** Failure class, on `Failed` and `DeadLettered` only. */
+  /** Failure class, on `Failed`, `Deferred` and `DeadLettered` only. */
   readonly class?: string;
 }
 

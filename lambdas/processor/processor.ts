@@ -412,7 +412,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
             logger.warn('Could not release the claim; it will expire', { error: String(releaseError) }),
           );
       }
-      metrics.record('Failed', { ...dims, class: failure.failureClass });
+      // Waiting for a concurrent delivery of the same event or entity is contention, not failure: it is
+      // counted apart so failure alarms stay meaningful during bursts.
+      const contention = failure.failureClass === 'in_progress' || failure.failureClass === 'entity_busy';
+      metrics.record(contention ? 'Deferred' : 'Failed', { ...dims, class: failure.failureClass });
       if (!failure.retryable) {
         try {
           await deadLetter(record, failure, receiveCount);

@@ -32,6 +32,23 @@ export function singleHeader(
   return { ok: true, value: values[0]?.trim() ?? '' };
 }
 
+/**
+ * `singleHeader` for the hot path: the same verdicts, without its allocations when the header arrived
+ * once with a non-empty value (every genuine delivery). `lowerName` is `name.toLowerCase()`, computed once
+ * by the caller; `name` is the spelling used in messages.
+ */
+export function singleHeaderValue(
+  request: RawRequest,
+  lowerName: string,
+  name: string,
+  missingReason: RejectReason = 'missing_header',
+): HeaderResult {
+  const values = request.headers[lowerName];
+  const only = values?.length === 1 ? values[0]?.trim() : undefined;
+  if (only) return { ok: true, value: only };
+  return singleHeader(request, name, missingReason);
+}
+
 /** The value of an optional header (first one), or undefined. */
 export function optionalHeader(request: RawRequest, name: string): string | undefined {
   const value = request.headers[name.toLowerCase()]?.[0]?.trim();

@@ -27,7 +27,7 @@ import {
   reject,
   requireBody,
   requireSecrets,
-  singleHeader,
+  singleHeaderValue,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
@@ -39,6 +39,8 @@ export interface GithubOptions {
 
 const SHA256_HEADER = 'X-Hub-Signature-256';
 const SHA1_HEADER = 'X-Hub-Signature';
+const SHA256_KEY = SHA256_HEADER.toLowerCase();
+const SHA1_KEY = SHA1_HEADER.toLowerCase();
 
 function checkSignature(
   request: RawRequest,
@@ -65,19 +67,19 @@ function verify(request: RawRequest, context: VerifyContext<GithubOptions>): Ver
   if (noSecret) return noSecret;
   const emptyBody = requireBody(request);
   if (emptyBody) return emptyBody;
-  if (request.headers[SHA256_HEADER.toLowerCase()] !== undefined) {
-    const header = singleHeader(request, SHA256_HEADER, 'missing_signature');
+  if (request.headers[SHA256_KEY] !== undefined) {
+    const header = singleHeaderValue(request, SHA256_KEY, SHA256_HEADER, 'missing_signature');
     if (!header.ok) return header;
     return checkSignature(request, context.secrets, SHA256_HEADER, header.value, 'sha256');
   }
-  if (request.headers[SHA1_HEADER.toLowerCase()] !== undefined) {
+  if (request.headers[SHA1_KEY] !== undefined) {
     if (asRecord(context.options)?.allowSha1 !== true) {
       return reject(
         'unsupported_signature_version',
         `Only ${SHA1_HEADER} (sha1) was sent and this source does not allow SHA-1`,
       );
     }
-    const header = singleHeader(request, SHA1_HEADER, 'missing_signature');
+    const header = singleHeaderValue(request, SHA1_KEY, SHA1_HEADER, 'missing_signature');
     if (!header.ok) return header;
     return checkSignature(request, context.secrets, SHA1_HEADER, header.value, 'sha1');
   }

@@ -76,16 +76,13 @@ function verifyV3(request: RawRequest, context: VerifyContext<unknown>, signatur
   }
   const checked = checkTimestamp(timestamp.value, 'ms', context.nowMs, context.toleranceSeconds);
   if (!checked.ok) return checked;
-  const uris = [request.url];
-  const decodedUri = hubspotSignedUri(request.url);
-  if (decodedUri !== request.url) uris.push(decodedUri);
-  for (const uri of uris) {
-    const prefix = request.method + uri;
-    const matched = anySignatureMatches(context.secrets, [decoded], (secret) =>
-      hmac('sha256', secret, prefix, request.body, timestamp.value),
+  const matchesUri = (uri: string) =>
+    anySignatureMatches(context.secrets, [decoded], (secret) =>
+      hmac('sha256', secret, request.method + uri, request.body, timestamp.value),
     );
-    if (matched) return ACCEPTED;
-  }
+  if (matchesUri(request.url)) return ACCEPTED;
+  const signedUri = hubspotSignedUri(request.url);
+  if (signedUri !== request.url && matchesUri(signedUri)) return ACCEPTED;
   return reject('signature_mismatch', `${V3_HEADER} does not match`);
 }
 

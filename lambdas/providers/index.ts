@@ -30,6 +30,9 @@ import type { Extraction, ProviderEvent, ProviderId, ProviderScheme, RawRequest,
 import { urlToken } from './url-token';
 import { zendesk } from './zendesk';
 
+/** Provider event ids longer than this are hashed in the dedupe key. */
+export const MAX_RAW_EVENT_ID_BYTES = 256;
+
 /** The common replay window (Stripe, Slack, Standard Webhooks, HubSpot v3 all use five minutes). */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
@@ -114,8 +117,13 @@ export function extractEvents(
  * and a provider that re-serialises differently on retry defeats it: see README, "Considerations".
  */
 export function dedupeKeyFor(sourceId: string, event: ProviderEvent): string {
-  if (event.providerEventId !== undefined && event.providerEventId !== '') {
-    return `${sourceId}:${event.providerEventId}`;
+  const id = event.providerEventId;
+  if (id !== undefined && id !== '') {
+    // Keys must fit DynamoDB's 2048-byte partition key and SQS's attribute limits whatever a provider
+    // (or an attacker holding a valid secret) puts in an id: very long ids are hashed, deterministically.
+    return Buffer.byteLength(id) <= MAX_RAW_EVENT_ID_BYTES
+      ? `${sourceId}:${id}`
+      : `${sourceId}:sha256id:${sha256(id).toString('hex')}`;
   }
   return `${sourceId}:sha256:${sha256(event.raw).toString('hex')}`;
 }

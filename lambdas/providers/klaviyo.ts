@@ -8,8 +8,9 @@
  * digits and as seconds otherwise, so either spelling is judged in the right unit.
  *
  * Events: the body's `data[]` array, one event per element; id = element `external_id` (fallback `id`),
- * type = element `topic` (fallback `type`), occurredAt = element `timestamp`/`datetime` or the same fields
- * under `attributes`.
+ * type = element `topic` (fallback `type`), occurredAt = `datetime`/`timestamp` on the element or in its
+ * `payload` (a Get Event resource). As Klaviyo's guide asks, a body whose `meta.klaviyo_webhook_id` differs
+ * from the `Klaviyo-Webhook-Id` header is not processed (dead-lettered as unusable).
  */
 import {
   ACCEPTED,
@@ -19,17 +20,20 @@ import {
   checkTimestamp,
   decodeHex,
   hmac,
+  optionalHeader,
   parseJson,
   reject,
   requireBody,
   requireSecrets,
-  singleHeader,
+  singleHeaderValue,
   toIso,
 } from './common';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const SIGNATURE_HEADER = 'Klaviyo-Signature';
 const TIMESTAMP_HEADER = 'Klaviyo-Timestamp';
+const SIGNATURE_KEY = SIGNATURE_HEADER.toLowerCase();
+const TIMESTAMP_KEY = TIMESTAMP_HEADER.toLowerCase();
 
 /** Klaviyo documents no window; five minutes as for the other timestamped schemes. */
 export const KLAVIYO_TOLERANCE_SECONDS = 300;
@@ -44,9 +48,9 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   if (noSecret) return noSecret;
   const emptyBody = requireBody(request);
   if (emptyBody) return emptyBody;
-  const signature = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
+  const signature = singleHeaderValue(request, SIGNATURE_KEY, SIGNATURE_HEADER, 'missing_signature');
   if (!signature.ok) return signature;
-  const timestamp = singleHeader(request, TIMESTAMP_HEADER, 'missing_timestamp');
+  const timestamp = singleHeaderValue(request, TIMESTAMP_KEY, TIMESTAMP_HEADER, 'missing_timestamp');
   if (!timestamp.ok) return timestamp;
   const decoded = decodeHex(signature.value);
   if (decoded?.length !== 32)
@@ -64,22 +68,40 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   return matched ? ACCEPTED : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
 }
 
+/** The event time: on the element, or in its `payload` (shaped like a Get Event response). */
+function occurredAtOf(element: Record<string, unknown>): string | undefined {
+  const payload = asRecord(element.payload);
+  const candidates = [element, asRecord(element.attributes), asRecord(asRecord(payload?.data)?.attributes)];
+  candidates.push(asRecord(payload?.attributes));
+  for (const candidate of candidates) {
+    const iso = toIso(candidate?.datetime) ?? toIso(candidate?.timestamp);
+    if (iso) return iso;
+  }
+  return undefined;
+}
+
 function toEvent(element: Record<string, unknown>): ProviderEvent {
-  const attributes = asRecord(element.attributes);
   return {
     providerEventId: asString(element.external_id) ?? asString(element.id),
     eventType: asString(element.topic) ?? asString(element.type) ?? 'unknown',
-    occurredAt:
-      toIso(element.timestamp) ??
-      toIso(element.datetime) ??
-      toIso(attributes?.timestamp) ??
-      toIso(attributes?.datetime),
+    occurredAt: occurredAtOf(element),
     raw: Buffer.from(JSON.stringify(element), 'utf8'),
   };
 }
 
 function extract(request: RawRequest): Extraction {
-  const data = asRecord(parseJson(request.body))?.data;
+  const body = asRecord(parseJson(request.body));
+  // Klaviyo: the signed body's meta.klaviyo_webhook_id must equal the (unsigned) Klaviyo-Webhook-Id header.
+  const signedId = asString(asRecord(body?.meta)?.klaviyo_webhook_id);
+  const headerId = optionalHeader(request, 'Klaviyo-Webhook-Id');
+  if (signedId !== undefined && headerId !== undefined && signedId !== headerId) {
+    return {
+      ok: false,
+      reason: 'unusable_payload',
+      message: 'Klaviyo-Webhook-Id does not match meta.klaviyo_webhook_id',
+    };
+  }
+  const data = body?.data;
   if (!Array.isArray(data)) {
     return { ok: false, reason: 'unusable_payload', message: 'Klaviyo body has no data[] array' };
   }

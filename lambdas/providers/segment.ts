@@ -18,19 +18,20 @@ import {
   reject,
   requireBody,
   requireSecrets,
-  singleHeader,
+  singleHeaderValue,
   toIso,
 } from './common';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const HEADER = 'X-Signature';
+const HEADER_KEY = HEADER.toLowerCase();
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   const noSecret = requireSecrets(context.secrets);
   if (noSecret) return noSecret;
   const emptyBody = requireBody(request);
   if (emptyBody) return emptyBody;
-  const header = singleHeader(request, HEADER, 'missing_signature');
+  const header = singleHeaderValue(request, HEADER_KEY, HEADER, 'missing_signature');
   if (!header.ok) return header;
   const decoded = decodeHex(header.value);
   if (decoded?.length !== 20) return reject('malformed_signature', `${HEADER} is not a hex HMAC-SHA1`);

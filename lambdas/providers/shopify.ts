@@ -23,7 +23,7 @@ import {
   reject,
   requireBody,
   requireSecrets,
-  singleHeader,
+  singleHeaderValue,
   toIso,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -35,10 +35,10 @@ function shopifyHeader(request: RawRequest, name: string): string | undefined {
 
 function signatureHeader(request: RawRequest): HeaderResult {
   if (request.headers['x-shopify-hmac-sha256'] !== undefined) {
-    return singleHeader(request, 'X-Shopify-Hmac-Sha256', 'missing_signature');
+    return singleHeaderValue(request, 'x-shopify-hmac-sha256', 'X-Shopify-Hmac-Sha256', 'missing_signature');
   }
   if (request.headers['shopify-hmac-sha256'] !== undefined) {
-    return singleHeader(request, 'shopify-hmac-sha256', 'missing_signature');
+    return singleHeaderValue(request, 'shopify-hmac-sha256', 'shopify-hmac-sha256', 'missing_signature');
   }
   return reject('missing_signature', 'Missing X-Shopify-Hmac-Sha256 header');
 }

@@ -27,7 +27,7 @@ import {
   reject,
   requireBody,
   requireSecrets,
-  singleHeader,
+  singleHeaderValue,
   toIso,
 } from './common';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -35,6 +35,8 @@ import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, Ve
 const SIGNATURE_HEADER = 'X-Slack-Signature';
 const TIMESTAMP_HEADER = 'X-Slack-Request-Timestamp';
 const VERSION = 'v0';
+const SIGNATURE_KEY = SIGNATURE_HEADER.toLowerCase();
+const TIMESTAMP_KEY = TIMESTAMP_HEADER.toLowerCase();
 
 /** Slack's documented five minutes. */
 export const SLACK_TOLERANCE_SECONDS = 300;
@@ -44,9 +46,9 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   if (noSecret) return noSecret;
   const emptyBody = requireBody(request);
   if (emptyBody) return emptyBody;
-  const signature = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
+  const signature = singleHeaderValue(request, SIGNATURE_KEY, SIGNATURE_HEADER, 'missing_signature');
   if (!signature.ok) return signature;
-  const timestamp = singleHeader(request, TIMESTAMP_HEADER, 'missing_timestamp');
+  const timestamp = singleHeaderValue(request, TIMESTAMP_KEY, TIMESTAMP_HEADER, 'missing_timestamp');
   if (!timestamp.ok) return timestamp;
   const eq = signature.value.indexOf('=');
   if (eq <= 0 || signature.value.slice(0, eq) !== VERSION) {

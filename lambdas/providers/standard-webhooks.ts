@@ -31,7 +31,7 @@ import {
   requireBody,
   requireSecrets,
   safeEqual,
-  singleHeader,
+  singleHeaderValue,
   toIso,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, RejectReason, Verdict, VerifyContext } from './types';
@@ -42,15 +42,21 @@ export const STANDARD_WEBHOOKS_TOLERANCE_SECONDS = 300;
 const SYMMETRIC_PREFIX = 'whsec_';
 const PUBLIC_KEY_PREFIX = 'whpk_';
 
+const HEADER_NAMES = {
+  id: ['svix-id', 'webhook-id'],
+  timestamp: ['svix-timestamp', 'webhook-timestamp'],
+  signature: ['svix-signature', 'webhook-signature'],
+} as const;
+
 /** One of the three headers, `svix-*` first (the svix SDK's precedence), then `webhook-*`. */
 function messageHeader(
   request: RawRequest,
-  name: 'id' | 'timestamp' | 'signature',
+  name: keyof typeof HEADER_NAMES,
   missing: RejectReason,
 ): HeaderResult {
-  const svix = `svix-${name}`;
-  if (request.headers[svix] !== undefined) return singleHeader(request, svix, missing);
-  return singleHeader(request, `webhook-${name}`, missing);
+  const [svix, webhook] = HEADER_NAMES[name];
+  const chosen = request.headers[svix] !== undefined ? svix : webhook;
+  return singleHeaderValue(request, chosen, chosen, missing);
 }
 
 /** The message id as received, for extraction (verification already required it). */
@@ -59,15 +65,21 @@ function messageId(request: RawRequest): string | undefined {
   return id.ok ? id.value : undefined;
 }
 
-/** HMAC key of a `whsec_…` (or bare base64) secret; undefined when it is not base64. */
-export function symmetricKey(secret: string): Buffer | undefined {
-  const encoded = secret.startsWith(SYMMETRIC_PREFIX) ? secret.slice(SYMMETRIC_PREFIX.length) : secret;
-  return decodeBase64(encoded);
-}
-
-// Parsing a public key is far dearer than the Ed25519 check itself; sources hold a handful of keys.
+// Keys are derived once per secret, not per delivery (parsing a public key costs more than the Ed25519
+// check itself); sources hold a handful of secrets, and the caches are bounded all the same.
+const symmetricKeyCache = new Map<string, Buffer | undefined>();
 const publicKeyCache = new Map<string, KeyObject | undefined>();
 const MAX_CACHED_KEYS = 256;
+
+/** HMAC key of a `whsec_…` (or bare base64) secret; undefined when it is not base64. */
+export function symmetricKey(secret: string): Buffer | undefined {
+  if (symmetricKeyCache.has(secret)) return symmetricKeyCache.get(secret);
+  const encoded = secret.startsWith(SYMMETRIC_PREFIX) ? secret.slice(SYMMETRIC_PREFIX.length) : secret;
+  const key = decodeBase64(encoded);
+  if (symmetricKeyCache.size >= MAX_CACHED_KEYS) symmetricKeyCache.clear();
+  symmetricKeyCache.set(secret, key);
+  return key;
+}
 
 /** Ed25519 public key of a `whpk_<base64 raw 32 bytes>` secret; undefined when it is not one. */
 export function ed25519PublicKey(secret: string): KeyObject | undefined {

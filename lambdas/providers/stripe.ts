@@ -26,13 +26,14 @@ import {
   reject,
   requireBody,
   requireSecrets,
-  singleHeader,
+  singleHeaderValue,
   toIso,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const HEADER = 'Stripe-Signature';
 const SCHEME = 'v1';
+const HEADER_KEY = HEADER.toLowerCase();
 
 /** stripe-node's `DEFAULT_TOLERANCE`: 300 s. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -54,19 +55,25 @@ export function parseStripeSignatureHeader(header: string): StripeSignatureHeade
   let repeatedTimestamp = false;
   let otherSchemes = false;
   const signatures: string[] = [];
-  for (const item of header.split(',')) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) continue;
-    const key = item.slice(0, eq).trim();
-    const value = item.slice(eq + 1).trim();
-    if (key === 't') {
-      if (timestamp !== undefined) repeatedTimestamp = true;
-      timestamp = value;
-    } else if (key === SCHEME) {
-      signatures.push(value);
-    } else {
-      otherSchemes = true;
+  // indexOf rather than split/map: this runs on every delivery, before the HMAC.
+  let start = 0;
+  while (start <= header.length) {
+    const comma = header.indexOf(',', start);
+    const end = comma === -1 ? header.length : comma;
+    const eq = header.indexOf('=', start);
+    if (eq > start && eq < end) {
+      const key = header.slice(start, eq).trim();
+      const value = header.slice(eq + 1, end).trim();
+      if (key === 't') {
+        if (timestamp !== undefined) repeatedTimestamp = true;
+        timestamp = value;
+      } else if (key === SCHEME) {
+        signatures.push(value);
+      } else if (key !== '') {
+        otherSchemes = true;
+      }
     }
+    start = end + 1;
   }
   return { timestamp, signatures, otherSchemes, repeatedTimestamp };
 }
@@ -76,7 +83,7 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   if (noSecret) return noSecret;
   const emptyBody = requireBody(request);
   if (emptyBody) return emptyBody;
-  const header = singleHeader(request, HEADER, 'missing_signature');
+  const header = singleHeaderValue(request, HEADER_KEY, HEADER, 'missing_signature');
   if (!header.ok) return header;
 
   const parsed = parseStripeSignatureHeader(header.value);

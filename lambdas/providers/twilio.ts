@@ -87,19 +87,25 @@ function withLegacyQuery(url: string): string {
  * normalised. Same candidates and order as twilio-node's `validateRequest`.
  */
 export function twilioUrlCandidates(url: string): string[] {
-  const candidates = [withoutPort(url), withDefaultPort(url)];
-  let normalised: string | undefined;
+  return [...new Set([...asReceived(url), ...normalisedForms(url)])];
+}
+
+/** The URL as received, without and with the default port: what Twilio signs in practice. */
+function asReceived(url: string): string[] {
+  return [withoutPort(url), withDefaultPort(url)];
+}
+
+/** WHATWG-normalised and legacy-querystring spellings, tried only when the as-received forms fail. */
+function normalisedForms(url: string): string[] {
+  let normalised: string;
   try {
     normalised = new URL(url).toString();
   } catch {
-    normalised = undefined;
+    return [];
   }
-  if (normalised !== undefined) {
-    const bare = withoutPort(normalised);
-    const ported = withDefaultPort(normalised);
-    candidates.push(bare, ported, withLegacyQuery(bare), withLegacyQuery(ported));
-  }
-  return [...new Set(candidates)];
+  const bare = withoutPort(normalised);
+  const ported = withDefaultPort(normalised);
+  return [bare, ported, withLegacyQuery(bare), withLegacyQuery(ported)];
 }
 
 /** Form parameters as Twilio signs them: `name + value` pairs, names sorted, repeated values de-duplicated and sorted. */
@@ -143,10 +149,10 @@ function isJsonBodyRequest(url: string): boolean {
   return bodySha256Param(url) !== undefined;
 }
 
-function signatureMatches(
+function matchesAnyUrl(
   secrets: readonly string[],
   candidate: Buffer,
-  urls: string[],
+  urls: readonly string[],
   params: string,
 ): boolean {
   let matched = false;
@@ -155,9 +161,23 @@ function signatureMatches(
       const expected = createHmac('sha1', secret).update(url).update(params).digest();
       if (safeEqual(candidate, expected)) matched = true;
     }
+    // The URL is public, so stopping at the first URL that matches leaks nothing secret.
     if (matched) return true;
   }
   return false;
+}
+
+/** Same candidates and order as twilio-node, but the normalised forms are only built when needed. */
+function signatureMatches(
+  secrets: readonly string[],
+  candidate: Buffer,
+  url: string,
+  params: string,
+): boolean {
+  const received = asReceived(url);
+  if (matchesAnyUrl(secrets, candidate, received, params)) return true;
+  const rest = normalisedForms(url).filter((form) => !received.includes(form));
+  return matchesAnyUrl(secrets, candidate, [...new Set(rest)], params);
 }
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
@@ -169,11 +189,9 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   if (candidate?.length !== 20) {
     return reject('malformed_signature', `${SIGNATURE_HEADER} is not a base64 HMAC-SHA1`);
   }
-  const urls = twilioUrlCandidates(request.url);
-
   const bodyHash = bodySha256Param(request.url);
   if (bodyHash !== undefined) {
-    if (!signatureMatches(context.secrets, candidate, urls, '')) {
+    if (!signatureMatches(context.secrets, candidate, request.url, '')) {
       return reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
     }
     const actual = Buffer.from(sha256(request.body).toString('hex'), 'utf8');
@@ -188,7 +206,7 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   const text = decodeUtf8(request.body);
   if (text === undefined) return reject('malformed_body', 'Form body is not valid UTF-8');
   const params = twilioParamString(formParams(text));
-  return signatureMatches(context.secrets, candidate, urls, params)
+  return signatureMatches(context.secrets, candidate, request.url, params)
     ? ACCEPTED
     : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
 }

@@ -7,9 +7,10 @@
  * constant time over SHA-256 digests.
  *
  * Options: `param` (query parameter name, default `token`) or `header` (header name; takes precedence),
- * plus {@link UnsignedExtractionOptions} to locate id, type and time. The token is read from the URL the
- * request actually arrived at, so the ingest must pass the received query string, not a configured one.
- * The URL then holds a credential: it must not be logged.
+ * plus {@link UnsignedExtractionOptions} to locate id, type and time. The token is read from `request.url`,
+ * so that URL must carry the query string the request actually arrived with: the ingest (`publicUrlFor`)
+ * always takes the query from the request and never from a configured `publicUrl` (configuration
+ * validation also rejects a `publicUrl` with a query). The URL holds a credential: it must not be logged.
  */
 import {
   extractConfigured,

@@ -35,9 +35,12 @@ export const PROCESSOR_TIMEOUTS: ClientTimeouts = {
 };
 
 function handler(t: ClientTimeouts): NodeHttpHandler {
+  // throwOnRequestTimeout: without it the SDK only logs a warning when requestTimeout passes and keeps
+  // waiting, so a hung SQS call would hold the provider's request open instead of failing fast into a 503.
   return new NodeHttpHandler({
     connectionTimeout: t.connectionTimeoutMs,
     requestTimeout: t.requestTimeoutMs,
+    throwOnRequestTimeout: true,
   });
 }
 

@@ -38,6 +38,11 @@ function isV1(event: HttpTriggerEvent): event is APIGatewayProxyEvent {
   return typeof (event as Partial<APIGatewayProxyEvent>).httpMethod === 'string';
 }
 
+/** Prototype-free, so header names such as `constructor` or `__proto__` are just names. */
+function headerMap(): Record<string, string[]> {
+  return Object.create(null) as Record<string, string[]>;
+}
+
 function addHeader(target: Record<string, string[]>, name: string, value: unknown): void {
   // AWS always sends strings; anything else is dropped rather than trusted.
   if (typeof value !== 'string') return;
@@ -81,7 +86,7 @@ function withQuery(base: string, rawQueryString: string): string {
 }
 
 function normaliseV1(event: APIGatewayProxyEvent): IncomingRequest {
-  const headers: Record<string, string[]> = {};
+  const headers = headerMap();
   if (event.multiValueHeaders && Object.keys(event.multiValueHeaders).length > 0) {
     for (const [name, values] of Object.entries(event.multiValueHeaders)) {
       if (Array.isArray(values)) for (const value of values) addHeader(headers, name, value);
@@ -109,7 +114,7 @@ function normaliseV1(event: APIGatewayProxyEvent): IncomingRequest {
 }
 
 function normaliseV2(event: APIGatewayProxyEventV2): IncomingRequest {
-  const headers: Record<string, string[]> = {};
+  const headers = headerMap();
   // v2 has already joined repeated headers with commas; splitting them back would break values that
   // contain commas themselves (Stripe-Signature), so each stays one value and the schemes parse it.
   for (const [name, value] of Object.entries(event.headers ?? {})) addHeader(headers, name, value);
@@ -160,12 +165,15 @@ export function sourceIdOf(request: IncomingRequest): string | undefined {
 }
 
 /**
- * The URL the provider called, as URL-bound schemes sign it: the source's configured `publicUrl` (plus the
- * received query string, unless the configured URL carries its own), else the one rebuilt from the request.
+ * The URL the provider called, as URL-bound schemes sign it: the source's configured `publicUrl` (scheme,
+ * host and path) plus the query string this request arrived with, else the one rebuilt from the request.
+ * The query always comes from the request: it is signed material (Twilio `bodySHA256`, url-token tokens),
+ * so a query written into configuration must never stand in for it (it would authenticate every request).
  */
 export function publicUrlFor(request: IncomingRequest, configuredUrl: string | undefined): string {
   if (configuredUrl !== undefined && configuredUrl !== '') {
-    return configuredUrl.includes('?') ? configuredUrl : withQuery(configuredUrl, request.rawQueryString);
+    const base = configuredUrl.replace(/[?#].*$/s, '');
+    return withQuery(base, request.rawQueryString);
   }
   if (request.contextUrl !== undefined) return request.contextUrl;
   const host = request.headers.host?.[0];

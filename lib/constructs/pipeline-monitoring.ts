@@ -150,7 +150,12 @@ export class PipelineMonitoring extends Construct {
       alarmDescription: `The webhook API answered 5xx: providers retry and eventually disable endpoints that keep failing. ${RUNBOOK}`,
     });
     this.alarm('SignatureRejectionsSpike', {
-      metric: this.insights(`SELECT SUM(${METRICS.rejected}) FROM "${this.namespace}"`, 'Rejected requests'),
+      metric: this.insights(
+        `SELECT SUM(${METRICS.rejected}) FROM "${this.namespace}" WHERE ${METRICS.nonSignatureRejectReasons
+          .map((reason) => `reason != '${reason}'`)
+          .join(' AND ')}`,
+        'Signature rejections',
+      ),
       threshold: thresholds.rejectionsPer5Minutes,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -169,8 +174,9 @@ export class PipelineMonitoring extends Construct {
       const periods = source.expectEventsWithinMinutes / 5;
       this.alarm(`NoWebhooks-${source.sourceId}`, {
         metric: this.insights(
-          `SELECT SUM(${METRICS.received}) FROM "${this.namespace}" WHERE source = '${source.sourceId}'`,
-          `Received (${source.sourceId})`,
+          // Enqueued, not Received: junk requests to the URL must not keep a silent source looking alive.
+          `SELECT SUM(${METRICS.enqueued}) FROM "${this.namespace}" WHERE source = '${source.sourceId}'`,
+          `Enqueued (${source.sourceId})`,
         ),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,

@@ -79,6 +79,7 @@ export class WebhookIngest extends Construct {
   public readonly metricServerErrors: (props?: cloudwatch.MetricOptions) => cloudwatch.Metric;
   /** API Gateway requests (Sum per period). */
   public readonly metricRequests: (props?: cloudwatch.MetricOptions) => cloudwatch.Metric;
+  private readonly sourceIds: ReadonlySet<string>;
 
   constructor(scope: Construct, id: string, props: WebhookIngestProps) {
     super(scope, id);
@@ -97,6 +98,12 @@ export class WebhookIngest extends Construct {
     for (const cidr of props.wafAllowedCidrs ?? []) {
       if (!isCidr(cidr)) throw new Error(`${id}: wafAllowedCidrs entry "${cidr}" is not a CIDR block`);
     }
+    for (const sourceId of props.sourceIds) {
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(sourceId)) {
+        throw new Error(`${id}: source id "${sourceId}" is not a valid URL path segment`);
+      }
+    }
+    this.sourceIds = new Set(props.sourceIds);
     if (!Number.isInteger(props.claimCheckThresholdBytes) || props.claimCheckThresholdBytes < 1) {
       throw new Error(`${id}: claimCheckThresholdBytes must be a positive whole number`);
     }
@@ -283,6 +290,7 @@ export class WebhookIngest extends Construct {
 
   /** The public URL of one source's webhook endpoint (what you register with the provider). */
   webhookUrl(sourceId: string): string {
+    if (!this.sourceIds.has(sourceId)) throw new Error(`No source ${sourceId} on this front door`);
     return Fn.join('', [this.webhookBaseUrl, `${WEBHOOK_ROUTE.prefix}/${sourceId}`]);
   }
 }

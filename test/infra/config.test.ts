@@ -99,6 +99,25 @@ describe('validatePipelineConfig', () => {
     assertRejects(withSource({ publicUrl: 'http://example.com/webhooks/stripe' }), /publicUrl/);
   });
 
+  it('rejects a publicUrl carrying a query string (signed material must come from each request)', () => {
+    assertRejects(
+      withSource({ publicUrl: 'https://hooks.example.com/webhooks/stripe?token=abc' }),
+      /query string/,
+    );
+  });
+
+  it('rejects an unknown provider', () => {
+    assertRejects(withSource({ provider: 'nope' as SourceDefinition['provider'] }), /unknown provider/);
+  });
+
+  it("runs the provider scheme's own option checks (generic HMAC without a header)", () => {
+    const problems = problemsOf({ sources: [{ id: 'acme', provider: 'generic-hmac', options: {} }] });
+    assert.ok(
+      problems.some((p) => p.startsWith('source "acme":')),
+      JSON.stringify(problems),
+    );
+  });
+
   it('rejects silence windows the alarm cannot evaluate', () => {
     assertRejects(withSource({ expectEventsWithinMinutes: 7 }), /multiple of 5/);
     assertRejects(withSource({ expectEventsWithinMinutes: 240 }), /3 hours/);

@@ -217,6 +217,17 @@ describe('WebhookIngest', () => {
       () => new WebhookIngest(f.stack, 'J', ingestProps(f, { throttleBurstLimit: 0 })),
       /throttle/,
     );
+    assert.throws(
+      () => new WebhookIngest(f.stack, 'K', ingestProps(f, { sourceIds: ['Bad_Id'] })),
+      /URL path segment/,
+    );
+  });
+
+  it('gives webhook URLs only for its own sources', () => {
+    const f = fixture();
+    const ingest = new WebhookIngest(f.stack, 'I', ingestProps(f));
+    assert.match(JSON.stringify(f.stack.resolve(ingest.webhookUrl('a'))), /webhooks\/a"/);
+    assert.throws(() => ingest.webhookUrl('b'), /No source b/);
   });
 });
 

@@ -72,7 +72,8 @@ describe('the CDK app as deployed (lib/pipeline-config.ts, real esbuild bundling
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       assert.ok(code.startsWith(ESM_REQUIRE_BANNER), 'bundle does not start with the createRequire banner');
       assert.ok(existsSync(join(dir, 'index.mjs.map')), 'source map missing');
-      assert.ok(code.split('\n').length < 50, 'bundle is not minified');
+      // Minified output is a few very long lines (template literals keep their own line breaks).
+      assert.ok(code.length / code.split('\n').length > 1000, 'bundle is not minified');
     }
   });
 });

@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { STATE_TABLE } from '../../lambdas/shared/schema';
 import type { FrontDoor, PipelineConfig } from '../../lib/config';
+import { METRICS } from '../../lib/resource-definitions';
 import {
   actionsOf,
   EXISTING_SECRET_ARN,
@@ -338,14 +339,15 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
       });
 
       it('fire on a spike of signature rejections and on CDP failures (custom metrics)', () => {
-        for (const [metric, threshold] of [
-          ['Rejected', 25],
-          ['Failed', 10],
+        const notSignature = METRICS.nonSignatureRejectReasons.map((r) => `reason != '${r}'`).join(' AND ');
+        for (const [expression, threshold] of [
+          [`SELECT SUM(Rejected) FROM "WebhookPipeline" WHERE ${notSignature}`, 25],
+          ['SELECT SUM(Failed) FROM "WebhookPipeline"', 10],
         ] as const) {
           template.hasResourceProperties('AWS::CloudWatch::Alarm', {
             Metrics: [
               Match.objectLike({
-                Expression: `SELECT SUM(${metric}) FROM "WebhookPipeline"`,
+                Expression: expression,
                 ReturnData: true,
               }),
             ],
@@ -359,7 +361,7 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Metrics: [
             Match.objectLike({
-              Expression: `SELECT SUM(Received) FROM "WebhookPipeline" WHERE source = 'stripe'`,
+              Expression: `SELECT SUM(Enqueued) FROM "WebhookPipeline" WHERE source = 'stripe'`,
               Period: 300,
             }),
           ],

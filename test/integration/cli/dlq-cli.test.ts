@@ -236,11 +236,14 @@ describe('webhooks CLI against fauxqs', () => {
     assert.equal(await depth(sqs, s.queueUrl), 0, 'purge never touches the main queue');
   });
 
-  it('redrive refuses without a terminal and without --yes', async () => {
+  it('redrive refuses without a terminal and without --yes; move-task status explains when unsupported', async () => {
     const s = await seed();
     const refused = await cli(['dlq', 'redrive', ...s.args]);
     assert.equal(refused.code, 2);
     assert.equal(await depth(createSqsClient(), s.dlqUrl), 2);
+    const moves = await cli(['dlq', 'moves', ...s.args]);
+    assert.equal(moves.code, 1);
+    assert.match(moves.stderr, /does not support message move tasks/);
   });
 
   it('dlq export then replay re-injects the saved events with their original bodies and dedupe keys', async () => {

@@ -73,6 +73,8 @@ describe('local mode, end to end', () => {
       pollWaitSeconds: 1,
       quiet: true,
       log: () => {},
+      // The JVM starts slowly on a loaded machine (e.g. beside the other integration tests).
+      startTimeoutMs: 120_000,
     });
   });
 

@@ -199,13 +199,13 @@ describe('processor: every event reaches the CDP exactly once in effect', () => 
         },
       }),
     );
-    const inProgressBefore = h.metrics.count('Failed', { class: 'in_progress' });
+    const inProgressBefore = h.metrics.count('Deferred', { class: 'in_progress' });
     const messageId = await h.send(envelope);
     const first = await h.pollOnce();
     assert.deepEqual(first.failed, [messageId]);
     const delay = h.visibilityChanges.find((c) => c.messageId === messageId);
     assert.ok(delay && delay.seconds >= 2, `retry waits for the lease (got ${delay?.seconds} s)`);
-    assert.equal(h.metrics.count('Failed', { class: 'in_progress' }), inProgressBefore + 1);
+    assert.equal(h.metrics.count('Deferred', { class: 'in_progress' }), inProgressBefore + 1);
     await h.drain();
     assert.equal(h.standIn.effects().get(operationIdempotencyKey(envelope.dedupeKey, 'events.append')), 1);
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
 import { uniqueName, useEmulators } from '../../support/emulators';
 import { createHarness, type Harness } from './harness';
@@ -80,6 +81,76 @@ describe('processor: out-of-order delivery never overwrites newer state', () => 
       h.standIn.setFaults({});
     }
     assert.equal(h.standIn.record('profiles', email)?.subscription_status, 'canceled');
+  });
+
+  it('property: any arrival order, batching and duplication, with CDP faults, leaves the newest state', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray([0, 1, 2, 3, 4], { minLength: 5, maxLength: 5 }),
+        fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (order, duplicates, seed) => {
+          const email = `${uniqueName('prop')}@example.com`;
+          const statuses = ['incomplete', 'trialing', 'past_due', 'active', 'canceled'];
+          const updates = statuses.map((status, i) => subscriptionUpdate(email, i * 10, status));
+          let state = seed;
+          const random = () => {
+            state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+            return state / 2 ** 31;
+          };
+          h.standIn.setFaults({ status5xxRate: 0.15 });
+          try {
+            for (const index of [...order, ...duplicates]) {
+              const update = updates[index];
+              if (update) await enqueue(update);
+              if (random() < 0.4) await h.pollOnce();
+            }
+            await h.drain(60_000);
+          } finally {
+            h.standIn.setFaults({});
+          }
+          assert.equal(h.standIn.record('profiles', email)?.subscription_status, 'canceled');
+          const keysForEmail = h.standIn.requests
+            .filter((r) => r.record?.email === email && r.idempotencyKey)
+            .map((r) => r.idempotencyKey ?? '');
+          for (const key of new Set(keysForEmail)) assert.ok((h.standIn.effects().get(key) ?? 0) <= 1);
+        },
+      ),
+      { numRuns: 3 },
+    );
+  });
+
+  it('HubSpot property changes are ordered per property: an older change of another property still applies', async () => {
+    const contactId = String(Date.now() + Math.floor(Math.random() * 1000));
+    const change = (eventId: number, occurredAt: number, propertyName: string, propertyValue: string) => ({
+      eventId,
+      subscriptionType: 'contact.propertyChange',
+      portalId: 62515,
+      objectId: Number(contactId),
+      occurredAt,
+      propertyName,
+      propertyValue,
+    });
+    const deliveries = [
+      change(1, 3000, 'lastname', 'Newer'),
+      change(2, 1000, 'phone', '+1 555 0100'),
+      change(3, 2000, 'lastname', 'Older'),
+    ];
+    for (const delivery of deliveries) {
+      await h.send(
+        await h.envelope({
+          sourceId: 'hubspot',
+          provider: 'hubspot',
+          eventType: delivery.subscriptionType,
+          eventId: `${contactId}-${delivery.eventId}`,
+          body: delivery,
+        }),
+      );
+      await h.drain();
+    }
+    const profile = h.standIn.record('profiles', contactId);
+    assert.equal(profile?.lastname, 'Newer');
+    assert.equal(profile?.phone, '+1 555 0100');
   });
 
   it('a stale update is skipped but an append of an older event is never skipped', async () => {

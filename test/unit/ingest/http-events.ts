@@ -38,7 +38,12 @@ function encodedBody(parts: RequestParts): string | null {
 
 function sourceIdParameter(path: string): Record<string, string> | undefined {
   const match = /^\/webhooks\/([^/]+)$/.exec(path);
-  return match?.[1] ? { sourceId: decodeURIComponent(match[1]) } : undefined;
+  if (!match?.[1]) return undefined;
+  try {
+    return { sourceId: decodeURIComponent(match[1]) };
+  } catch {
+    return { sourceId: match[1] };
+  }
 }
 
 function entries(parts: RequestParts): [string, string][] {
@@ -51,8 +56,8 @@ function entries(parts: RequestParts): [string, string][] {
 
 /** API Gateway REST API, Lambda proxy integration, payload format 1.0, route `/webhooks/{sourceId}`. */
 export function restV1Event(parts: RequestParts): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  const multiValueHeaders: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const [name, value] of entries(parts)) {
     // REST keeps the caller's capitalisation; `headers` holds the last value of a repeated header.
     headers[name] = value;
@@ -61,8 +66,8 @@ export function restV1Event(parts: RequestParts): APIGatewayProxyEvent {
     multiValueHeaders[name] = list;
   }
   const query = new URLSearchParams(parts.query ?? '');
-  const qs: Record<string, string> = {};
-  const mqs: Record<string, string[]> = {};
+  const qs: Record<string, string> = Object.create(null) as Record<string, string>;
+  const mqs: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const [name, value] of query) {
     qs[name] = value;
     const list = mqs[name] ?? [];
@@ -121,7 +126,7 @@ export function restV1Event(parts: RequestParts): APIGatewayProxyEvent {
 }
 
 function v2Headers(parts: RequestParts): { headers: Record<string, string>; cookies: string[] } {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   const cookies: string[] = [];
   for (const [rawName, value] of entries(parts)) {
     const name = rawName.toLowerCase();
@@ -137,7 +142,7 @@ function v2Headers(parts: RequestParts): { headers: Record<string, string>; cook
 
 function v2Event(parts: RequestParts, domainName: string, routed: boolean): APIGatewayProxyEventV2 {
   const { headers, cookies } = v2Headers(parts);
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of new URLSearchParams(parts.query ?? '')) {
     query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
   }

@@ -37,6 +37,21 @@ describe('API Gateway payload format 2.0 events', () => {
     assert.equal(event.requestContext.time, '23/Nov/2026:12:00:05 +0000');
   });
 
+  it('passes a path segment with a broken percent-escape through instead of throwing', () => {
+    const event = toHttpApiEvent(
+      {
+        method: 'POST',
+        target: '/webhooks/%E0%A4%A',
+        rawHeaders: [],
+        body: Buffer.alloc(0),
+        sourceIp: '127.0.0.1',
+        nowMs: 0,
+      },
+      '%E0%A4%A',
+    );
+    assert.deepEqual(event.pathParameters, { sourceId: '%E0%A4%A' });
+  });
+
   it('maps results as API Gateway does: structured, or a bare value as 200 JSON', () => {
     assert.deepEqual(
       fromHttpApiResult({ statusCode: 401, headers: { 'Content-Type': 'text/plain' }, body: 'no' }),

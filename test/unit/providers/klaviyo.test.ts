@@ -88,6 +88,24 @@ describe('klaviyo: extraction', () => {
     );
   });
 
+  it('reads the time from a Get Event payload and refuses a webhook id that differs from the signed one', () => {
+    const body = JSON.stringify({
+      data: [
+        {
+          topic: 'event:klaviyo.email_delivered',
+          external_id: 'ext-9',
+          payload: { data: { type: 'event', attributes: { datetime: '2025-06-15T15:02:00+00:00' } } },
+        },
+      ],
+      meta: { klaviyo_webhook_id: 'wh-1' },
+    });
+    const extraction = klaviyo.extract(request({}, body), undefined);
+    assert.ok(extraction.ok);
+    assert.equal(extraction.events[0]?.occurredAt, '2025-06-15T15:02:00.000Z');
+    const spoofed = rawRequest({ headers: { 'Klaviyo-Webhook-Id': 'wh-2' }, body });
+    assert.equal(klaviyo.extract(spoofed, undefined).ok, false);
+  });
+
   it('bodies without a usable data[] are unusable', () => {
     for (const body of ['{}', '{"data":[]}', '{"data":[null]}', 'x']) {
       assert.equal(klaviyo.extract(request({}, body), undefined).ok, false, body);

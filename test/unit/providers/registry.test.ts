@@ -148,4 +148,20 @@ describe('provider registry', () => {
       /^src:sha256:[0-9a-f]{64}$/,
     );
   });
+
+  it('hashes provider ids too long for a DynamoDB key, deterministically', () => {
+    const raw = Buffer.from('{}');
+    const longId = 'x'.repeat(5000);
+    const key = dedupeKeyFor('src', { providerEventId: longId, eventType: 't', occurredAt: undefined, raw });
+    assert.match(key, /^src:sha256id:[0-9a-f]{64}$/);
+    assert.equal(
+      key,
+      dedupeKeyFor('src', {
+        providerEventId: longId,
+        eventType: 't',
+        occurredAt: undefined,
+        raw: Buffer.from('[]'),
+      }),
+    );
+  });
 });

@@ -1,0 +1,96 @@
+/**
+ * `tsx bench/cost.ts [-- --count 1000]` (also part of `npm run bench`): measures AWS calls per webhook and
+ * handler durations in local mode, prices them (see bench/lib/cost-runner.ts for prices and assumptions)
+ * and writes bench/results/cost.{json,md}.
+ */
+import { Command } from 'commander';
+import { machine, positiveInt } from './lib/cli';
+import { type CostReport, PRICES, runCostModel } from './lib/cost-runner';
+import { consoleTable, markdownTable, writeResults } from './lib/results';
+
+/** Runs the cost model and records it; returns the report (for bench/run-all.ts). */
+export async function recordCostModel(
+  count: number,
+  log: (line: string) => void = console.log,
+): Promise<CostReport> {
+  log(`Cost model: ${count} webhooks through local mode with counting proxies…`);
+  const report = await runCostModel({ count, log });
+  const lines = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => [k, v]);
+  log(`\n${consoleTable(['AWS call', 'per webhook'], lines(report.callsPerWebhook))}\n`);
+  log(consoleTable(['USD per million webhooks', 'HTTP API', 'REST API + WAF'], costRows(report)));
+  const paths = writeResults(
+    'cost',
+    { ...report, machine: machine(), recordedAt: new Date().toISOString() },
+    markdown(report),
+  );
+  log(`\nWrote ${paths.json} and ${paths.md}`);
+  return report;
+}
+
+/** `npm run bench` entry: the cost model with 1,000 webhooks. */
+export function runCostBench(): Promise<CostReport> {
+  return recordCostModel(1000);
+}
+
+function costRows(r: CostReport): (string | number)[][] {
+  const keys = [
+    ...new Set([
+      ...Object.keys(r.perMillionWebhooks.restApiWithWaf),
+      ...Object.keys(r.perMillionWebhooks.httpApi),
+    ]),
+  ];
+  return keys.map((k) => [
+    k,
+    r.perMillionWebhooks.httpApi[k] ?? 0,
+    r.perMillionWebhooks.restApiWithWaf[k] ?? 0,
+  ]);
+}
+
+function markdown(r: CostReport): string {
+  return [
+    '# Cost model',
+    '',
+    `Reproduce: \`npx tsx bench/cost.ts --count ${r.webhooks}\` (or \`npm run bench\`). AWS calls are counted by proxies in front of the emulators while the real handlers process ${r.webhooks} webhooks (${r.events} events) across the configured providers.`,
+    '',
+    '## USD per million webhooks (us-east-1 list prices)',
+    '',
+    markdownTable(['component', 'HTTP API (default)', 'REST API + WAF'], costRows(r)),
+    '',
+    `Fixed per month: $${r.monthlyFixed.secretsPerSource} per source secret; with the REST option $${r.monthlyFixed.wafWebAclWithTwoRules} for the web ACL and its two rules.`,
+    '',
+    '## Measured AWS calls per webhook',
+    '',
+    markdownTable(['call', 'per webhook'], Object.entries(r.callsPerWebhook)),
+    '',
+    `Handler durations (local, loopback emulators): ingest median ${r.handler.ingestMedianMs} ms; processor batch median ${r.handler.processorBatchMedianMs} ms for ${r.handler.recordsPerBatch} records on average (${r.handler.processorMsPerEvent} ms per event).`,
+    '',
+    '## Assumptions',
+    '',
+    markdownTable(['assumption', 'value'], Object.entries(r.assumptions)),
+    '',
+    '## Prices used',
+    '',
+    markdownTable(
+      ['price', 'USD'],
+      Object.entries(PRICES).filter(([k]) => k !== 'noted'),
+    ),
+    '',
+    '## Capacity: limits at each hop',
+    '',
+    markdownTable(
+      ['hop', 'limit', 'raised with'],
+      r.capacity.map((c) => [c.hop, c.limit, c.raiseWith]),
+    ),
+    '',
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const options = new Command('cost')
+    .description('Measure AWS calls per webhook and price them.')
+    .option('--count <n>', 'webhooks to send', positiveInt, 1000)
+    .parse(process.argv)
+    .opts<{ count: number }>();
+  await recordCostModel(options.count);
+  process.exit(0);
+}

@@ -1,0 +1,537 @@
+/**
+ * Ingest function cost, against loopback fauxqs (SQS + S3) and the Secrets Manager stand-in:
+ *
+ * - Warm: median wall time per request of the real handler (secrets cached, clients warm) for a 2 KB and a
+ *   64 KB Stripe delivery and a 100-event HubSpot batch, each against its baseline: the same event bytes
+ *   sent bare from the same process (one SendMessage, or ten 10-entry SendMessageBatch calls in parallel),
+ *   which is what any front door must at least spend to queue them durably. Interleaved round-robin so
+ *   machine noise hits handler and baseline alike.
+ * - Cold-start proxy: the handler bundled exactly as the CDK house function bundles it (esbuild, ESM,
+ *   minified, source maps, AWS SDK bundled), then in a fresh `node` process: import the bundle and serve
+ *   a first request. Baseline: a fresh process importing a bundle of `@aws-sdk/client-sqs` alone and sending
+ *   one message. Both alternate; medians over the runs. Also the bundle size.
+ *
+ * Logs run at WARN and EMF metrics are disabled so the console stays readable (INFO adds one JSON line
+ * per event to stdout in Lambda).
+ *
+ * Run: `npx tsx bench/ingest.ts [--warm-rounds 150] [--cold-runs 9]`, or via `npm run bench`.
+ * Writes bench/results/ingest.json and bench/results/ingest.md.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateQueueCommand,
+  PurgeQueueCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { build } from 'esbuild';
+import { startFauxqs } from 'fauxqs';
+import { createIngestHandler, depsFromEnv } from '../lambdas/ingest/handler';
+import { createS3Client, createSecretsManagerClient, createSqsClient } from '../lambdas/shared/aws-clients';
+import type { HttpTriggerEvent } from '../lambdas/shared/request';
+import { ENV } from '../lambdas/shared/schema';
+import { ESM_REQUIRE_BANNER, HOUSE_ESBUILD_TARGET } from '../lib/constructs/webhook-function';
+import { LOCAL_REGION } from '../local/emulators';
+import { startLocalSecretsManager } from '../local/secrets-manager-server';
+import { generateLocalSecret, signHubspot, signStripe } from '../local/signers';
+import { consoleTable, markdownTable, writeResults } from './lib/results';
+import { median, percentile, round } from './lib/stats';
+
+const HUBSPOT_URL = 'https://hooks.example.com/webhooks/hubspot';
+
+export interface WarmRow {
+  readonly case: string;
+  readonly bodyBytes: number;
+  readonly events: number;
+  readonly samples: number;
+  /** Median milliseconds per request. */
+  readonly medianMs: number;
+  readonly p95Ms: number;
+  /** Median ms of the baseline: the same event bytes (base64) sent bare, as one SendMessage or 10-entry batches. */
+  readonly baselineMedianMs: number;
+  /** Handler median / baseline median. */
+  readonly vsBaseline: number;
+}
+
+export interface ColdResult {
+  readonly runs: number;
+  /** Median ms from process start to the first answer (import + first request), bundled handler. */
+  readonly handlerMs: number;
+  /** Of which: importing the bundle. */
+  readonly handlerImportMs: number;
+  /** Of which: the first request (client set-up, secret fetch, first TLS-less connection, send). */
+  readonly handlerFirstRequestMs: number;
+  /** Median ms from process start to a first SendMessage answer, bundled SQS client alone. */
+  readonly baselineMs: number;
+  readonly baselineImportMs: number;
+  readonly ratio: number;
+  readonly bundleBytes: number;
+  readonly bundleGzipBytes: number;
+  readonly baselineBundleBytes: number;
+}
+
+export interface IngestBenchResult {
+  readonly generatedAt: string;
+  readonly node: string;
+  readonly cpu: string;
+  readonly esbuild: {
+    readonly target: string;
+    readonly format: 'esm';
+    readonly minify: true;
+    readonly sourcemap: true;
+  };
+  readonly warm: readonly WarmRow[];
+  readonly cold: ColdResult;
+}
+
+function argValue(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  const value = index === -1 ? undefined : Number(process.argv[index + 1]);
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function stripeEvent(secret: string, id: string, bytes: number): HttpTriggerEvent {
+  const base = JSON.stringify({
+    id,
+    object: 'event',
+    type: 'customer.updated',
+    created: 1_700_000_000,
+    data: { pad: '' },
+  });
+  const body = Buffer.from(
+    base.replace('"pad":""', `"pad":"${'x'.repeat(Math.max(0, bytes - base.length))}"`),
+  );
+  return httpEvent('/webhooks/stripe', body, signStripe({ body, url: '', signingKey: secret }).headers);
+}
+
+function hubspotEvent(secret: string, batchNumber: number): HttpTriggerEvent {
+  const events = Array.from({ length: 100 }, (_, i) => ({
+    eventId: batchNumber * 1000 + i,
+    subscriptionType: 'contact.propertyChange',
+    occurredAt: Date.now(),
+    objectId: i,
+    propertyName: 'email',
+    propertyValue: `user${i}@example.com`,
+  }));
+  const body = Buffer.from(JSON.stringify(events));
+  return httpEvent(
+    '/webhooks/hubspot',
+    body,
+    signHubspot({ body, url: HUBSPOT_URL, signingKey: secret }).headers,
+  );
+}
+
+/** An HTTP API (payload 2.0) event, as API Gateway delivers it. */
+function httpEvent(path: string, body: Buffer, signed: Readonly<Record<string, string>>): HttpTriggerEvent {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'bench/1.0' };
+  for (const [name, value] of Object.entries(signed)) headers[name.toLowerCase()] = value;
+  return {
+    version: '2.0',
+    routeKey: 'POST /webhooks/{sourceId}',
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    pathParameters: { sourceId: path.split('/')[2] ?? '' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'bench',
+      domainName: 'bench.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'bench',
+      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.1', userAgent: 'bench/1.0' },
+      requestId: 'bench',
+      routeKey: 'POST /webhooks/{sourceId}',
+      stage: '$default',
+      time: '01/Jan/2026:00:00:00 +0000',
+      timeEpoch: 0,
+    },
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+interface Setup {
+  readonly env: Record<string, string>;
+  readonly queueUrl: string;
+  readonly stripeSecret: string;
+  readonly hubspotSecret: string;
+  stop(): Promise<void>;
+}
+
+async function setUp(): Promise<Setup> {
+  const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: LOCAL_REGION });
+  const secretsManager = await startLocalSecretsManager({}, 0);
+  const endpoint = fauxqs.address.replace('localhost', '127.0.0.1');
+  const awsEnv = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_SQS: endpoint,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+  };
+  Object.assign(process.env, awsEnv);
+  const sqs = createSqsClient();
+  const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-ingest' }));
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-ingest-dlq' }));
+  await createS3Client().send(new CreateBucketCommand({ Bucket: 'bench-claims' }));
+  const stripeSecret = generateLocalSecret('stripe').secret;
+  const hubspotSecret = generateLocalSecret('hubspot').secret;
+  const secrets = createSecretsManagerClient();
+  await secrets.send(new CreateSecretCommand({ Name: 'bench-stripe', SecretString: stripeSecret }));
+  await secrets.send(new CreateSecretCommand({ Name: 'bench-hubspot', SecretString: hubspotSecret }));
+  if (!queue.QueueUrl || !dlq.QueueUrl) throw new Error('fauxqs returned no queue URL');
+  const env = {
+    ...awsEnv,
+    [ENV.sources]: JSON.stringify([
+      { id: 'stripe', provider: 'stripe', secretId: 'bench-stripe' },
+      { id: 'hubspot', provider: 'hubspot', secretId: 'bench-hubspot', publicUrl: HUBSPOT_URL },
+    ]),
+    [ENV.queueUrl]: queue.QueueUrl,
+    [ENV.dlqUrl]: dlq.QueueUrl,
+    [ENV.claimCheckBucket]: 'bench-claims',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+  Object.assign(process.env, env);
+  return {
+    env,
+    queueUrl: queue.QueueUrl,
+    stripeSecret,
+    hubspotSecret,
+    async stop() {
+      await fauxqs.stop();
+      await secretsManager.stop();
+    },
+  };
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** The bare SQS work of queuing the same bytes: one SendMessage, or 10-entry batches sent in parallel. */
+function bareSend(sqs: ReturnType<typeof createSqsClient>, queueUrl: string, messages: readonly string[]) {
+  if (messages.length === 1) {
+    return sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: messages[0] }));
+  }
+  const batches: string[][] = [];
+  for (let i = 0; i < messages.length; i += 10) batches.push(messages.slice(i, i + 10));
+  return Promise.all(
+    batches.map((batch) =>
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((body, i) => ({ Id: `b${i}`, MessageBody: body })),
+        }),
+      ),
+    ),
+  );
+}
+
+async function warmBench(setup: Setup, rounds: number): Promise<WarmRow[]> {
+  const handler = createIngestHandler(depsFromEnv());
+  const sqs = createSqsClient();
+  const bodyOf = (event: HttpTriggerEvent) => Buffer.from((event as { body?: string }).body ?? '', 'base64');
+  const cases = [
+    {
+      name: 'stripe 2 KB',
+      events: 1,
+      make: (r: number) => stripeEvent(setup.stripeSecret, `evt_a${r}`, 2048),
+      bare: (body: Buffer) => [body.toString('base64')],
+    },
+    {
+      name: 'stripe 64 KB',
+      events: 1,
+      make: (r: number) => stripeEvent(setup.stripeSecret, `evt_b${r}`, 65536),
+      bare: (body: Buffer) => [body.toString('base64')],
+    },
+    {
+      name: 'hubspot 100-event batch',
+      events: 100,
+      make: (r: number) => hubspotEvent(setup.hubspotSecret, r),
+      bare: (body: Buffer) =>
+        (JSON.parse(body.toString()) as unknown[]).map((e) =>
+          Buffer.from(JSON.stringify(e)).toString('base64'),
+        ),
+    },
+  ];
+  const samples = new Map(cases.map((c) => [c.name, { handler: [] as number[], bare: [] as number[] }]));
+  const sizes = new Map<string, number>();
+  const warmup = 15;
+  for (let round = 0; round < rounds + warmup; round++) {
+    for (const c of cases) {
+      const event = c.make(round);
+      const body = bodyOf(event);
+      sizes.set(c.name, body.length);
+      const messages = c.bare(body);
+      const bare = await timed(() => bareSend(sqs, setup.queueUrl, messages));
+      let status = 0;
+      const ms = await timed(async () => {
+        status = (await handler(event)).statusCode;
+      });
+      if (status !== 202) throw new Error(`${c.name}: handler answered ${status}`);
+      if (round >= warmup) {
+        samples.get(c.name)?.handler.push(ms);
+        samples.get(c.name)?.bare.push(bare);
+      }
+    }
+    // Keep fauxqs's queue small so its own cost does not grow with the run.
+    if (round % 20 === 19) await sqs.send(new PurgeQueueCommand({ QueueUrl: setup.queueUrl }));
+  }
+  return cases.map((c) => {
+    const { handler: values = [], bare = [] } = samples.get(c.name) ?? {};
+    const m = median(values) ?? Number.NaN;
+    const b = median(bare) ?? Number.NaN;
+    return {
+      case: c.name,
+      bodyBytes: sizes.get(c.name) ?? 0,
+      events: c.events,
+      samples: values.length,
+      medianMs: round(m, 3),
+      p95Ms: round(percentile(values, 95) ?? Number.NaN, 3),
+      baselineMedianMs: round(b, 3),
+      vsBaseline: round(m / b, 2),
+    };
+  });
+}
+
+/** Child script: times the import of `bundle` and one call, relative to the process's own start. */
+const HANDLER_CHILD = `
+const t0 = performance.now();
+const mod = await import(process.env.BENCH_BUNDLE);
+const t1 = performance.now();
+const response = await mod.handler(JSON.parse(process.env.BENCH_EVENT));
+const t2 = performance.now();
+if (response.statusCode !== 202) { console.error(response.body); process.exit(2); }
+process.stdout.write(JSON.stringify({ boot: t0, imported: t1, done: t2 }), () => process.exit(0));
+`;
+
+const BASELINE_SOURCE = `
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+export async function send() {
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: 'x'.repeat(2048) }));
+  return { statusCode: 202 };
+}
+export const handler = send;
+`;
+
+async function bundle(entry: { path: string } | { source: string }, outfile: string): Promise<void> {
+  // The CDK house function's options (lib/constructs/webhook-function.ts), so the numbers describe what ships.
+  await build({
+    ...('path' in entry
+      ? { entryPoints: [entry.path] }
+      : {
+          stdin: {
+            contents: entry.source,
+            resolveDir: join(import.meta.dirname, '..'),
+            loader: 'ts' as const,
+          },
+        }),
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: HOUSE_ESBUILD_TARGET,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    logLevel: 'error',
+  });
+}
+
+interface ChildTiming {
+  readonly boot: number;
+  readonly imported: number;
+  readonly done: number;
+}
+
+/** Runs one fresh process (asynchronously: fauxqs lives in this process and must keep answering). */
+async function runChild(
+  dir: string,
+  bundlePath: string,
+  env: Record<string, string>,
+  event: unknown,
+): Promise<ChildTiming> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', HANDLER_CHILD], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...env,
+      BENCH_BUNDLE: pathToFileURL(bundlePath).href,
+      BENCH_EVENT: JSON.stringify(event),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`cold-start child exited with ${code}: ${stderr}`);
+  return JSON.parse(stdout) as ChildTiming;
+}
+
+async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'ingest-bench-'));
+  try {
+    const handlerBundle = join(dir, 'handler.mjs');
+    const baselineBundle = join(dir, 'baseline.mjs');
+    await bundle({ path: join(import.meta.dirname, '..', 'lambdas', 'ingest', 'handler.ts') }, handlerBundle);
+    await bundle({ source: BASELINE_SOURCE }, baselineBundle);
+    const handlerTimes: ChildTiming[] = [];
+    const baselineTimes: ChildTiming[] = [];
+    for (let i = 0; i < runs; i++) {
+      const event = stripeEvent(setup.stripeSecret, `evt_cold_${i}`, 2048);
+      handlerTimes.push(await runChild(dir, handlerBundle, setup.env, event));
+      baselineTimes.push(
+        await runChild(dir, baselineBundle, { ...setup.env, QUEUE_URL: setup.queueUrl }, {}),
+      );
+    }
+    const med = (values: number[]) => median(values) ?? Number.NaN;
+    const handlerMs = med(handlerTimes.map((t) => t.done));
+    const baselineMs = med(baselineTimes.map((t) => t.done));
+    const code = readFileSync(handlerBundle);
+    return {
+      runs,
+      handlerMs: round(handlerMs, 1),
+      handlerImportMs: round(med(handlerTimes.map((t) => t.imported - t.boot)), 1),
+      handlerFirstRequestMs: round(med(handlerTimes.map((t) => t.done - t.imported)), 1),
+      baselineMs: round(baselineMs, 1),
+      baselineImportMs: round(med(baselineTimes.map((t) => t.imported - t.boot)), 1),
+      ratio: round(handlerMs / baselineMs, 2),
+      bundleBytes: statSync(handlerBundle).size,
+      bundleGzipBytes: gzipSync(code).length,
+      baselineBundleBytes: statSync(baselineBundle).size,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function toMarkdown(result: IngestBenchResult): string {
+  const warm = markdownTable(
+    [
+      'case',
+      'body bytes',
+      'events',
+      'samples',
+      'handler median ms',
+      'handler p95 ms',
+      'bare send median ms',
+      '× baseline',
+    ],
+    result.warm.map((r) => [
+      r.case,
+      r.bodyBytes,
+      r.events,
+      r.samples,
+      r.medianMs,
+      r.p95Ms,
+      r.baselineMedianMs,
+      r.vsBaseline,
+    ]),
+  );
+  const c = result.cold;
+  const cold = markdownTable(
+    ['process', 'median ms to first answer', 'import ms', 'first request ms', 'bundle bytes'],
+    [
+      ['ingest handler bundle', c.handlerMs, c.handlerImportMs, c.handlerFirstRequestMs, c.bundleBytes],
+      [
+        'baseline: @aws-sdk/client-sqs bundle + one SendMessage',
+        c.baselineMs,
+        c.baselineImportMs,
+        null,
+        c.baselineBundleBytes,
+      ],
+    ],
+  );
+  return [
+    '# Ingest benchmark',
+    '',
+    `Generated ${result.generatedAt} on ${result.cpu}, Node ${result.node}, against loopback fauxqs and the Secrets Manager stand-in.`,
+    '',
+    '## Warm per-request cost (HTTP API events, base64 bodies, secrets cached)',
+    '',
+    'Baseline, per case and interleaved with it: the same event bytes (base64, as the envelope carries them) sent bare from the same process — one `SendMessage`, or for the batch ten 10-entry `SendMessageBatch` calls in parallel. That is the least any front door spends to queue the same events durably; the handler adds routing, the secret (cached), signature verification, extraction, envelopes and logging.',
+    '',
+    warm,
+    '',
+    '## Cold-start proxy (fresh `node` process: import the bundle, serve one request)',
+    '',
+    `esbuild options of the CDK house function: ESM, minified, source maps, target ${result.esbuild.target}, AWS SDK bundled. Medians of ${c.runs} alternating runs; times are from process start (Node's own boot included).`,
+    '',
+    cold,
+    '',
+    `Handler / baseline: **${c.ratio}×**. Handler bundle: ${c.bundleBytes} bytes (${c.bundleGzipBytes} gzipped; the source map is a separate file). The handler's first request also reads the signing secret from Secrets Manager and verifies the signature; the baseline does neither.`,
+    '',
+    'A proxy, not Lambda: no Firecracker VM, no INIT phase accounting, loopback instead of regional endpoints, and Node 20 here versus the Lambda runtime. The ratio to the baseline measured in the same run is the number to watch.',
+  ].join('\n');
+}
+
+/** Runs the ingest benchmark, prints its tables and writes bench/results/ingest.{json,md}. */
+export async function runIngestBench(
+  options: { warmRounds?: number; coldRuns?: number } = {},
+): Promise<IngestBenchResult> {
+  const warmRounds = options.warmRounds ?? argValue('--warm-rounds', 150);
+  const coldRuns = options.coldRuns ?? argValue('--cold-runs', 9);
+  // The set-up points the SDK at its own emulators; other benches in the same process must not inherit that.
+  const savedEnv = { ...process.env };
+  const setup = await setUp();
+  try {
+    const warm = await warmBench(setup, warmRounds);
+    const cold = await coldBench(setup, coldRuns);
+    const result: IngestBenchResult = {
+      generatedAt: new Date().toISOString(),
+      node: process.versions.node,
+      cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`,
+      esbuild: { target: HOUSE_ESBUILD_TARGET, format: 'esm', minify: true, sourcemap: true },
+      warm,
+      cold,
+    };
+    console.log(
+      consoleTable(
+        ['case', 'body bytes', 'events', 'median ms', 'p95 ms', 'bare send ms', '× baseline'],
+        warm.map((r) => [
+          r.case,
+          r.bodyBytes,
+          r.events,
+          r.medianMs,
+          r.p95Ms,
+          r.baselineMedianMs,
+          r.vsBaseline,
+        ]),
+      ),
+    );
+    console.log(
+      `\ncold start proxy: handler ${cold.handlerMs} ms (import ${cold.handlerImportMs} ms) vs baseline ${cold.baselineMs} ms → ${cold.ratio}×; bundle ${cold.bundleBytes} bytes (${cold.bundleGzipBytes} gzipped)`,
+    );
+    const paths = writeResults('ingest', result, toMarkdown(result));
+    console.log(`\nwrote ${paths.json} and ${paths.md}`);
+    return result;
+  } finally {
+    await setup.stop();
+    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+    Object.assign(process.env, savedEnv);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runIngestBench();
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
+import { uniqueName, useEmulators } from '../../support/emulators';
+import { createHarness, type Harness } from '../processor/harness';
+import { cli } from './harness';
+
+function fixture(name: string): Buffer {
+  return readFileSync(new URL(`../../fixtures/payloads/${name}`, import.meta.url));
+}
+
+describe('CLI redrive with the real processor: a rejected event is applied exactly once after the fix', () => {
+  useEmulators();
+  let h: Harness;
+  before(async () => {
+    h = await createHarness({ cdpRequestTimeoutMs: 400 });
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  it('DLQ → list shows the reason → redrive → applied once; a second redrive or replay changes nothing', async () => {
+    const envelope = await h.envelope({
+      sourceId: 'segment',
+      provider: 'segment',
+      eventType: 'track',
+      eventId: uniqueName('msg'),
+      body: fixture('segment-track.json'),
+    });
+    const effectKey = operationIdempotencyKey(envelope.dedupeKey, 'events.append');
+    const args = ['--queue-url', h.queueUrl, '--dlq-url', h.dlqUrl];
+
+    // The CDP rejects the record: the processor dead-letters it with its reason.
+    h.standIn.queueFaults({ status: 422 });
+    await h.send(envelope);
+    await h.drain();
+    const listed = JSON.parse((await cli(['dlq', 'list', ...args, '--json'])).stdout).messages;
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].reason, 'cdp_rejected');
+    assert.equal(listed[0].status, 422);
+    assert.equal(listed[0].dedupeKey, envelope.dedupeKey);
+    assert.equal(h.standIn.effects().get(effectKey) ?? 0, 0);
+
+    const dir = await mkdtemp(join(tmpdir(), 'webhooks-redrive-'));
+    try {
+      const file = join(dir, 'export.jsonl');
+      assert.equal((await cli(['dlq', 'export', ...args, '--out', file])).code, 0);
+
+      // The fault has cleared (no more queued faults): redrive the rejected event.
+      const moved = await cli(['dlq', 'redrive', ...args, '--reason', 'cdp_rejected', '--yes', '--json']);
+      assert.equal(moved.code, 0, moved.stderr);
+      assert.equal(JSON.parse(moved.stdout).moved.length, 1);
+      await h.drain();
+      assert.equal(h.standIn.effects().get(effectKey), 1, 'applied once');
+      assert.equal((await h.dedupeStore.get(envelope.dedupeKey))?.status, 'COMPLETED');
+      assert.equal(JSON.parse((await cli(['dlq', 'stats', ...args, '--json'])).stdout).depth.total, 0);
+
+      // An on-call mistake: the same event put back again from the export. Dedupe absorbs it.
+      const replayed = await cli(['replay', '--from', file, ...args, '--yes', '--json']);
+      assert.equal(JSON.parse(replayed.stdout).sent.length, 1);
+      await h.drain();
+      assert.equal(h.standIn.effects().get(effectKey), 1, 'still applied once');
+      assert.equal(h.metrics.count('Processed'), 1);
+      assert.equal(h.metrics.count('DuplicateSkipped'), 1, 'the replayed copy was recognised as a duplicate');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MAX_RECEIVE_REASON, matchesFilter, requeueAttributes, toDlqMessage } from '../../../cli/dlq-message';
+import { formatDuration, parseDuration, renderTable, UsageError } from '../../../cli/format';
+import { type Clock, createRateLimiter } from '../../../cli/rate-limit';
+import { pickOutput, requireResource, resolveResources } from '../../../cli/resources';
+import { ConfirmationError, confirm, type Terminal } from '../../../cli/terminal';
+
+describe('durations', () => {
+  it('parses units, compounds and bare seconds', () => {
+    assert.equal(parseDuration('90'), 90_000);
+    assert.equal(parseDuration('30s'), 30_000);
+    assert.equal(parseDuration('15m'), 900_000);
+    assert.equal(parseDuration('1h30m'), 5_400_000);
+    assert.equal(parseDuration('2d'), 172_800_000);
+    assert.equal(parseDuration('250ms'), 250);
+  });
+  it('rejects what it cannot read', () => {
+    for (const bad of ['', 'soon', '5x', '1h junk', '-5m'])
+      assert.throws(() => parseDuration(bad), UsageError, bad);
+  });
+  it('formats compactly', () => {
+    assert.equal(formatDuration(42_000), '42s');
+    assert.equal(formatDuration(192_000), '3m 12s');
+    assert.equal(formatDuration(5 * 3_600_000 + 120_000), '5h 2m');
+    assert.equal(formatDuration(52 * 3_600_000), '2d 4h');
+  });
+  it('renders aligned tables', () => {
+    assert.equal(renderTable(['a', 'bb'], [['xxx', 'y']]), 'a    bb\n---  --\nxxx  y');
+  });
+});
+
+describe('rate limiter', () => {
+  it('spaces operations 1/rate apart without an initial burst', async () => {
+    let now = 1000;
+    const sleeps: number[] = [];
+    const clock: Clock = {
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    };
+    const limiter = createRateLimiter(4, clock);
+    for (let i = 0; i < 5; i++) await limiter.acquire();
+    assert.deepEqual(sleeps, [250, 250, 250, 250]);
+    assert.throws(() => createRateLimiter(0), RangeError);
+  });
+});
+
+describe('dead-lettered message view', () => {
+  const base = {
+    messageId: 'm1',
+    body: 'not json',
+    sentAtMs: 1_000_000,
+    receiveCount: 6,
+  };
+  it('reports max_receive_count_exceeded when SQS moved it (no failure attributes), using attributes for who/what', () => {
+    const message = toDlqMessage({
+      ...base,
+      attributes: {
+        sourceId: { dataType: 'String', stringValue: 'shop-a' },
+        eventType: { dataType: 'String', stringValue: 'order.paid' },
+      },
+    });
+    assert.equal(message.failure.reason, MAX_RECEIVE_REASON);
+    assert.equal(message.envelope, undefined);
+    assert.equal(message.sourceId, 'shop-a');
+    assert.equal(message.eventType, 'order.paid');
+    assert.equal(message.dedupeKey, 'unknown');
+  });
+  it('strips only failure attributes when requeueing, keeping binary ones', () => {
+    const attributes = requeueAttributes({
+      dedupeKey: { dataType: 'String', stringValue: 'shop-a:1' },
+      blob: { dataType: 'Binary', binaryValueBase64: Buffer.from([1, 2]).toString('base64') },
+      failureClass: { dataType: 'String', stringValue: 'cdp_rejected' },
+      attempts: { dataType: 'Number', stringValue: '3' },
+      failedBy: { dataType: 'String', stringValue: 'processor' },
+    });
+    assert.deepEqual(Object.keys(attributes).sort(), ['blob', 'dedupeKey']);
+    assert.deepEqual([...(attributes.blob?.BinaryValue ?? [])], [1, 2]);
+  });
+  it('filters by age relative to now', () => {
+    const message = toDlqMessage({ ...base, attributes: {} });
+    const now = base.sentAtMs + 3_600_000;
+    assert.equal(matchesFilter(message, { olderThanMs: 1_800_000 }, now), true);
+    assert.equal(matchesFilter(message, { olderThanMs: 7_200_000 }, now), false);
+    assert.equal(matchesFilter(message, { newerThanMs: 1_800_000 }, now), false);
+    assert.equal(matchesFilter(message, { reason: MAX_RECEIVE_REASON, source: 'unknown' }, now), true);
+  });
+});
+
+describe('resource resolution', () => {
+  it('prefers options, then WEBHOOKS_* variables, then stack outputs', async () => {
+    const stack = async () => ({ queueUrl: 'stack-q', dlqUrl: 'stack-dlq', tableName: 'stack-t' });
+    const resolved = await resolveResources(
+      { stack: 'Pipeline', queueUrl: 'opt-q' },
+      { WEBHOOKS_DLQ_URL: 'env-dlq' },
+      stack,
+    );
+    assert.deepEqual(resolved, { queueUrl: 'opt-q', dlqUrl: 'env-dlq', tableName: 'stack-t' });
+    assert.deepEqual(await resolveResources({}, { WEBHOOKS_TABLE: 't' }, stack), { tableName: 't' });
+    assert.throws(() => requireResource({}, 'dlqUrl'), /--dlq-url/);
+  });
+  it('finds CDK outputs declared at stack level or inside a construct', () => {
+    const outputs = [
+      { OutputKey: 'QueuesDeadLetterQueueUrlA1B2C3D4', OutputValue: 'dlq' },
+      { OutputKey: 'QueueUrl', OutputValue: 'q' },
+    ];
+    assert.equal(pickOutput(outputs, 'QueueUrl'), 'q');
+    assert.equal(pickOutput(outputs, 'DeadLetterQueueUrl'), 'dlq');
+    assert.equal(pickOutput(outputs, 'StateTableName'), undefined);
+    const nested = [{ OutputKey: 'QueuesDeadLetterQueueUrlA1B2C3D4', OutputValue: 'dlq' }];
+    assert.equal(pickOutput(nested, 'QueueUrl'), undefined, 'the DLQ URL is never taken for the main queue');
+  });
+});
+
+describe('confirmation', () => {
+  const terminal = (interactive: boolean, answer: string): Terminal => ({
+    out: () => undefined,
+    err: () => undefined,
+    progressStream: undefined,
+    interactive,
+    ask: async () => answer,
+  });
+  it('refuses without a terminal unless --yes', async () => {
+    await assert.rejects(confirm(terminal(false, 'y'), { yes: false, action: 'purge' }), ConfirmationError);
+    await confirm(terminal(false, ''), { yes: true, action: 'purge' });
+  });
+  it('needs the exact typed text when asked for one', async () => {
+    await assert.rejects(
+      confirm(terminal(true, 'y'), { yes: false, action: 'purge', typed: 'dlq' }),
+      ConfirmationError,
+    );
+    await confirm(terminal(true, 'dlq'), { yes: false, action: 'purge', typed: 'dlq' });
+    await confirm(terminal(true, 'yes'), { yes: false, action: 'redrive' });
+    await assert.rejects(confirm(terminal(true, ''), { yes: false, action: 'redrive' }), ConfirmationError);
+  });
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PowertoolsIngestMetrics, powertoolsIngestLogger } from '../../../lambdas/ingest/aws-ports';
+import { createObservability, METRICS_NAMESPACE } from '../../../lambdas/shared/observability';
+
+interface EmfLine {
+  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  [key: string]: unknown;
+}
+
+/** Runs `fn` with stdout captured (EMF and JSON logs are written there, outside Lambda too). */
+function captureStdout(fn: () => void): string[] {
+  const lines: string[] = [];
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    fn();
+  } finally {
+    process.stdout.write = original;
+  }
+  return lines;
+}
+
+describe('shared observability, outside Lambda', () => {
+  it('emits one EMF line per invocation with the source dimension, plus one per rejection reason', () => {
+    // Powertools reads its switches from the process environment; this file's process starts without them.
+    assert.equal(process.env.POWERTOOLS_METRICS_DISABLED, undefined);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.POWERTOOLS_SERVICE_NAME;
+    delete env.POWERTOOLS_METRICS_NAMESPACE;
+    const lines = captureStdout(() => {
+      const { metrics } = createObservability('ingest', env);
+      const port = new PowertoolsIngestMetrics(metrics);
+      port.count('Received', 'stripe');
+      port.count('Rejected', 'stripe', 1, 'signature_mismatch');
+      port.flush();
+      port.count('Received', 'hubspot');
+      port.count('Enqueued', 'hubspot', 100);
+      port.flush();
+      // Nothing recorded: flushing must not emit an empty line (or warn).
+      port.flush();
+    });
+    const emf = lines.map((l) => JSON.parse(l) as EmfLine).filter((l) => l._aws);
+    assert.equal(emf.length, 3);
+    const [rejected, first, second] = emf;
+    assert.equal(rejected?._aws.CloudWatchMetrics[0]?.Namespace, METRICS_NAMESPACE);
+    assert.deepEqual(rejected?._aws.CloudWatchMetrics[0]?.Dimensions, [['service', 'source', 'reason']]);
+    assert.equal(rejected?.reason, 'signature_mismatch');
+    assert.equal(first?.source, 'stripe');
+    assert.equal(first?.service, 'ingest');
+    assert.equal(first?.Received, 1);
+    assert.equal(second?.source, 'hubspot');
+    assert.equal(second?.Enqueued, 100);
+    assert.deepEqual(second?._aws.CloudWatchMetrics[0]?.Dimensions, [['service', 'source']]);
+  });
+
+  it('logs structured JSON with the service name and the attributes given', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' };
+    delete env.POWERTOOLS_SERVICE_NAME;
+    const saved = process.env.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    try {
+      const lines = captureStdout(() => {
+        const { logger } = createObservability('processor', env);
+        powertoolsIngestLogger(logger).info('Event enqueued', { correlation_id: 'stripe:evt_1' });
+      });
+      const line = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
+      assert.equal(line.message, 'Event enqueued');
+      assert.equal(line.service, 'processor');
+      assert.equal(line.correlation_id, 'stripe:evt_1');
+    } finally {
+      if (saved === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+      else process.env.POWERTOOLS_LOG_LEVEL = saved;
+    }
+  });
+});
