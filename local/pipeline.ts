@@ -67,6 +67,12 @@ export interface LocalPipelineOptions {
    * run's secrets go into a Secrets Manager stand-in of its own. @default started here
    */
   readonly emulators?: Emulators;
+  /**
+   * Prefix of the queue, DLQ, table and bucket names. On shared emulators several processes (parallel
+   * test files, a bench beside `npm start`) must not consume each other's queues, so the default there is
+   * per process. @default `webhook-pipeline`, or `webhook-pipeline-<pid>` with `emulators`
+   */
+  readonly resourcePrefix?: string;
   /** Lines for the console (setup notes, one line per request and per batch). @default console.log */
   readonly log?: (line: string) => void;
   /** Handler logs at ERROR only and no metrics output (tests). @default false */
@@ -150,7 +156,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       : base;
     let definitions: ResourceDefinitions;
     try {
-      definitions = localResourceDefinitions(config);
+      const prefix =
+        options.resourcePrefix ??
+        (options.emulators ? `webhook-pipeline-${process.pid}` : 'webhook-pipeline');
+      definitions = localResourceDefinitions(config, prefix);
     } catch (error) {
       if (error instanceof PipelineConfigError) {
         throw new LocalConfigError(`lib/pipeline-config.ts: ${error.message}`);
@@ -281,7 +290,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       onBatch: (outcome) => log(describeBatch(outcome)),
       onError: (error) => log(`[processor] poller: ${(error as Error).message ?? String(error)}`),
     });
-    cleanups.push(() => poller.stop());
+    // On emulators that outlive this pipeline, an abandoned long poll would swallow the next message.
+    cleanups.push(() => poller.stop(undefined, { abortInFlightPolls: !options.emulators }));
 
     const sourceUrls = Object.fromEntries(sources.map((s) => [s.id, `${gateway.url}/webhooks/${s.id}`]));
     let stopped = false;

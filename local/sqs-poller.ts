@@ -43,6 +43,17 @@ export type SqsBatchHandler = (
   context: Context,
 ) => Promise<SQSBatchResponse | undefined | null>;
 
+export interface StopOptions {
+  /**
+   * Abort long polls in flight (fast). An aborted long poll is only abandoned by the client: the emulator
+   * still completes it, and a message arriving meanwhile is received by nobody and stays invisible for the
+   * visibility timeout. Pass `false` when the queue outlives this poller (shared emulators): stop then waits
+   * for the polls to return, up to the long-poll wait, and makes what they received visible again.
+   * @default true
+   */
+  readonly abortInFlightPolls?: boolean;
+}
+
 export interface SqsPollerOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
@@ -97,7 +108,7 @@ export interface SqsPoller {
    * Stops polling. In-flight invocations get `graceMs` to finish (and their successes are deleted);
    * after that the promise resolves regardless. @default graceMs 5000
    */
-  stop(graceMs?: number): Promise<void>;
+  stop(graceMs?: number, options?: StopOptions): Promise<void>;
 }
 
 const LOCAL_ACCOUNT = '000000000000';
@@ -387,10 +398,12 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
   return {
     queueArn,
     stats: () => ({ ...stats }),
-    async stop(graceMs = 5000) {
+    async stop(graceMs = 5000, stopOptions: StopOptions = {}) {
+      const abortPolls = stopOptions.abortInFlightPolls ?? true;
+      if (!abortPolls) graceMs = Math.max(graceMs, waitTimeSeconds * 1000 + 2000);
       if (!stopping) {
         stopping = true;
-        abort.abort();
+        if (abortPolls) abort.abort();
       }
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

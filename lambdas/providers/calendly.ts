@@ -8,21 +8,8 @@
  * `invitee.created` and `invitee.canceled` differ). Without `payload.uri` dedupe falls back to the body
  * hash. type = `event`, occurredAt = `created_at`.
  */
-import {
-  ACCEPTED,
-  anySignatureMatches,
-  asRecord,
-  asString,
-  checkTimestamp,
-  decodeHex,
-  hmac,
-  parseJson,
-  reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
-  toIso,
-} from './common';
+import { asRecord, asString, parseJson, toIso } from './common';
+import { type TimestampedHmacLayout, verifyTimestampedHexHmac } from './timestamped-hmac';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const SIGNATURE_HEADER = 'Calendly-Webhook-Signature';
@@ -30,39 +17,16 @@ const SIGNATURE_HEADER = 'Calendly-Webhook-Signature';
 /** Calendly's sample verifier window: three minutes. */
 export const CALENDLY_TOLERANCE_SECONDS = 180;
 
+const LAYOUT: TimestampedHmacLayout = {
+  header: SIGNATURE_HEADER,
+  pairSeparator: ',',
+  timestampKey: 't',
+  signatureKey: 'v1',
+  signedSeparator: '.',
+};
+
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
-  if (!header.ok) return header;
-  const timestamps: string[] = [];
-  const candidates: Buffer[] = [];
-  for (const part of header.value.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) return reject('malformed_header', `${SIGNATURE_HEADER} is not a list of key=value pairs`);
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (key === 't') timestamps.push(value);
-    if (key === 'v1') {
-      const decoded = decodeHex(value);
-      if (decoded?.length !== 32) return reject('malformed_signature', 'A v1 entry is not a hex HMAC-SHA256');
-      candidates.push(decoded);
-    }
-  }
-  const [t, ...extra] = timestamps;
-  if (t === undefined) return reject('missing_timestamp', `${SIGNATURE_HEADER} has no t`);
-  if (extra.length > 0) return reject('duplicate_header', `${SIGNATURE_HEADER} has more than one t`);
-  if (candidates.length === 0) {
-    return reject('unsupported_signature_version', `${SIGNATURE_HEADER} has no v1 signature`);
-  }
-  const checked = checkTimestamp(t, 's', context.nowMs, context.toleranceSeconds);
-  if (!checked.ok) return checked;
-  const matched = anySignatureMatches(context.secrets, candidates, (secret) =>
-    hmac('sha256', secret, `${t}.`, request.body),
-  );
-  return matched ? ACCEPTED : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+  return verifyTimestampedHexHmac(request, context, LAYOUT);
 }
 
 function extract(request: RawRequest): Extraction {

@@ -10,21 +10,8 @@
  *
  * Events: one per request, id = `event_id`, type = `event_type`, occurredAt = `occurred_at`.
  */
-import {
-  ACCEPTED,
-  anySignatureMatches,
-  asRecord,
-  asString,
-  checkTimestamp,
-  decodeHex,
-  hmac,
-  parseJson,
-  reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
-  toIso,
-} from './common';
+import { asRecord, asString, parseJson, toIso } from './common';
+import { type TimestampedHmacLayout, verifyTimestampedHexHmac } from './timestamped-hmac';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const SIGNATURE_HEADER = 'Paddle-Signature';
@@ -32,40 +19,16 @@ const SIGNATURE_HEADER = 'Paddle-Signature';
 /** The SDK's default: five seconds. */
 export const PADDLE_TOLERANCE_SECONDS = 5;
 
+const LAYOUT: TimestampedHmacLayout = {
+  header: SIGNATURE_HEADER,
+  pairSeparator: ';',
+  timestampKey: 'ts',
+  signatureKey: 'h1',
+  signedSeparator: ':',
+};
+
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
-  if (!header.ok) return header;
-  const timestamps: string[] = [];
-  const candidates: Buffer[] = [];
-  for (const part of header.value.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) return reject('malformed_header', `${SIGNATURE_HEADER} is not a list of key=value pairs`);
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (key === 'ts') timestamps.push(value);
-    if (key === 'h1') {
-      const decoded = decodeHex(value);
-      if (decoded?.length !== 32)
-        return reject('malformed_signature', 'An h1 entry is not a hex HMAC-SHA256');
-      candidates.push(decoded);
-    }
-  }
-  const [ts, ...extra] = timestamps;
-  if (ts === undefined) return reject('missing_timestamp', `${SIGNATURE_HEADER} has no ts`);
-  if (extra.length > 0) return reject('duplicate_header', `${SIGNATURE_HEADER} has more than one ts`);
-  if (candidates.length === 0) {
-    return reject('unsupported_signature_version', `${SIGNATURE_HEADER} has no h1 signature`);
-  }
-  const checked = checkTimestamp(ts, 's', context.nowMs, context.toleranceSeconds);
-  if (!checked.ok) return checked;
-  const matched = anySignatureMatches(context.secrets, candidates, (secret) =>
-    hmac('sha256', secret, `${ts}:`, request.body),
-  );
-  return matched ? ACCEPTED : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+  return verifyTimestampedHexHmac(request, context, LAYOUT);
 }
 
 function extract(request: RawRequest): Extraction {

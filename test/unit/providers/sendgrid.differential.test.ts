@@ -106,10 +106,16 @@ describe('sendgrid vs @sendgrid/eventwebhook', () => {
               .subarray(0, 8 + (at % 60))
               .toString('base64');
           }
-          assert.equal(
-            ours([spki], sentBody, signature, sentTimestamp),
-            sdkValid(spki, sentBody, signature, sentTimestamp),
-          );
+          const oursVerdict = ours([spki], sentBody, signature, sentTimestamp);
+          const sdkVerdict = sdkValid(spki, sentBody, signature, sentTimestamp);
+          if (kind === 'signature') {
+            // A mutated signature may still carry the same (r, s): the SDK's DER parser tolerates some
+            // malformed length/padding bytes and non-canonical base64 that node:crypto's strict decoding
+            // refuses. Stricter is fine; accepting what the SDK rejects never is.
+            assert.ok(!oursVerdict || sdkVerdict, 'ours accepted a signature the SDK rejects');
+          } else {
+            assert.equal(oursVerdict, sdkVerdict);
+          }
         },
       ),
       { numRuns: RUNS },
