@@ -55,14 +55,17 @@ export function optionalHeader(request: RawRequest, name: string): string | unde
   return value === undefined || value === '' ? undefined : value;
 }
 
-const HEX = /^[0-9a-fA-F]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 
-/** Strict hex decoding: undefined for odd length or non-hex characters (Buffer.from would silently truncate). */
+/**
+ * Strict hex decoding: undefined for odd length or non-hex characters. Buffer.from stops at the first
+ * invalid pair, so a full-length result proves every character was hex, without a regex pass on the hot path.
+ */
 export function decodeHex(value: string): Buffer | undefined {
-  if (value.length === 0 || value.length % 2 !== 0 || !HEX.test(value)) return undefined;
-  return Buffer.from(value, 'hex');
+  if (value.length === 0 || value.length % 2 !== 0) return undefined;
+  const decoded = Buffer.from(value, 'hex');
+  return decoded.length * 2 === value.length ? decoded : undefined;
 }
 
 /** Strict base64 (standard or URL alphabet) decoding: undefined for anything Buffer.from would guess at. */
