@@ -8,55 +8,30 @@
  *
  * Events: one per request, id = `event_id`, type = `type`, occurredAt = `created_at`.
  */
-import {
-  ACCEPTED,
-  anySignatureMatches,
-  asRecord,
-  asString,
-  decodeCanonicalBase64,
-  hmac,
-  parseJson,
-  reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
-  toIso,
-} from './common';
+import { asString, toIso } from './common';
+import { type HeaderHmacLayout, singleJsonEvent, verifyHeaderHmac } from './header-hmac';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const SIGNATURE_HEADER = 'x-square-hmacsha256-signature';
 
+const LAYOUT: HeaderHmacLayout = {
+  header: SIGNATURE_HEADER,
+  algorithm: 'sha256',
+  encoding: 'base64',
+  // Square signs the notification URL it called, then the body.
+  signedParts: (request) => [request.url, request.body],
+};
+
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
-  if (!header.ok) return header;
-  const candidate = decodeCanonicalBase64(header.value);
-  if (candidate?.length !== 32) {
-    return reject('malformed_signature', `${SIGNATURE_HEADER} is not a base64 HMAC-SHA256`);
-  }
-  const matched = anySignatureMatches(context.secrets, [candidate], (secret) =>
-    hmac('sha256', secret, request.url, request.body),
-  );
-  return matched ? ACCEPTED : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+  return verifyHeaderHmac(request, context, LAYOUT);
 }
 
 function extract(request: RawRequest): Extraction {
-  const body = asRecord(parseJson(request.body));
-  if (!body) return { ok: false, reason: 'unusable_payload', message: 'Square body is not a JSON object' };
-  return {
-    ok: true,
-    events: [
-      {
-        providerEventId: asString(body.event_id),
-        eventType: asString(body.type) ?? 'unknown',
-        occurredAt: toIso(body.created_at),
-        raw: request.body,
-      },
-    ],
-  };
+  return singleJsonEvent(request, 'Square', (body) => ({
+    providerEventId: asString(body.event_id),
+    eventType: asString(body.type),
+    occurredAt: toIso(body.created_at),
+  }));
 }
 
 /** Square webhook signature (HMAC-SHA256 over notification URL + body). */

@@ -5,58 +5,30 @@
  * Events: one per request, id = `event_id`, type = `event_type` (`form_response`), occurredAt =
  * `form_response.submitted_at`.
  */
-import {
-  ACCEPTED,
-  anySignatureMatches,
-  asRecord,
-  asString,
-  decodeCanonicalBase64,
-  hmac,
-  parseJson,
-  reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
-  toIso,
-} from './common';
+import { asRecord, asString, toIso } from './common';
+import { type HeaderHmacLayout, singleJsonEvent, verifyHeaderHmac } from './header-hmac';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const SIGNATURE_HEADER = 'Typeform-Signature';
 
+const LAYOUT: HeaderHmacLayout = {
+  header: SIGNATURE_HEADER,
+  prefix: 'sha256=',
+  algorithm: 'sha256',
+  encoding: 'base64',
+  signedParts: (request) => [request.body],
+};
+
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
-  if (!header.ok) return header;
-  if (!header.value.startsWith('sha256=')) {
-    return reject('unsupported_signature_version', `${SIGNATURE_HEADER} must start with sha256=`);
-  }
-  const candidate = decodeCanonicalBase64(header.value.slice('sha256='.length));
-  if (candidate?.length !== 32) {
-    return reject('malformed_signature', `${SIGNATURE_HEADER} is not a base64 HMAC-SHA256`);
-  }
-  const matched = anySignatureMatches(context.secrets, [candidate], (secret) =>
-    hmac('sha256', secret, request.body),
-  );
-  return matched ? ACCEPTED : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+  return verifyHeaderHmac(request, context, LAYOUT);
 }
 
 function extract(request: RawRequest): Extraction {
-  const body = asRecord(parseJson(request.body));
-  if (!body) return { ok: false, reason: 'unusable_payload', message: 'Typeform body is not a JSON object' };
-  return {
-    ok: true,
-    events: [
-      {
-        providerEventId: asString(body.event_id),
-        eventType: asString(body.event_type) ?? 'unknown',
-        occurredAt: toIso(asRecord(body.form_response)?.submitted_at),
-        raw: request.body,
-      },
-    ],
-  };
+  return singleJsonEvent(request, 'Typeform', (body) => ({
+    providerEventId: asString(body.event_id),
+    eventType: asString(body.event_type),
+    occurredAt: toIso(asRecord(body.form_response)?.submitted_at),
+  }));
 }
 
 /** Typeform webhook signature (base64 HMAC-SHA256 of the body). */
