@@ -8,19 +8,31 @@
  * Run: `npx tsx bench/verify.ts [--samples 60] [--batch-ms 5]`, or via `npm run bench`.
  * Writes bench/results/verify.json and bench/results/verify.md.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, sign, verify as verifySignature } from 'node:crypto';
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Signature as HubSpotSignature } from '@hubspot/api-client';
 import { verify as octokitVerify } from '@octokit/webhooks-methods';
+import { Paddle } from '@paddle/paddle-node-sdk';
+import { EventWebhook } from '@sendgrid/eventwebhook';
 import { verifySlackRequest } from '@slack/bolt';
+import { verifyKey as discordVerifyKey } from 'discord-interactions';
+import { WebhooksHelper as SquareWebhooksHelper } from 'square';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
+import twilioSdk from 'twilio';
+import { discord } from '../lambdas/providers/discord';
 import { github } from '../lambdas/providers/github';
+import { hubspot } from '../lambdas/providers/hubspot';
+import { paddle } from '../lambdas/providers/paddle';
+import { sendgrid } from '../lambdas/providers/sendgrid';
 import { slack } from '../lambdas/providers/slack';
+import { square } from '../lambdas/providers/square';
 import { standardWebhooks } from '../lambdas/providers/standard-webhooks';
 import { stripe } from '../lambdas/providers/stripe';
+import { twilio } from '../lambdas/providers/twilio';
 import type { ProviderScheme, RawRequest } from '../lambdas/providers/types';
 import { consoleTable, markdownTable, writeResults } from './lib/results';
 import { median, round } from './lib/stats';
@@ -87,16 +99,27 @@ function bodyOf(bytes: number): Buffer {
   return Buffer.from(head + 'x'.repeat(bytes - head.length - tail.length) + tail, 'utf8');
 }
 
-function raw(headers: Record<string, string>, body: Buffer): RawRequest {
+const BENCH_URL = 'https://hooks.example.com/prod/webhooks/bench?x=1';
+
+function raw(headers: Record<string, string>, body: Buffer, url = BENCH_URL): RawRequest {
   const lower: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = [value];
-  return { method: 'POST', url: 'https://hooks.example.com/webhooks/bench', headers: lower, body };
+  return { method: 'POST', url, headers: lower, body };
 }
 
-function oursVerifier(scheme: ProviderScheme<unknown>, request: RawRequest, secret: string): Verifier {
+function oursVerifier(
+  scheme: ProviderScheme<unknown>,
+  request: RawRequest,
+  secret: string,
+  nowMs?: number,
+): Verifier {
   return () =>
-    scheme.verify(request, { secrets: [secret], nowMs: Date.now(), toleranceSeconds: TOLERANCE, options: {} })
-      .ok;
+    scheme.verify(request, {
+      secrets: [secret],
+      nowMs: nowMs ?? Date.now(),
+      toleranceSeconds: TOLERANCE,
+      options: {},
+    }).ok;
 }
 
 function contenders(): Contender[] {
@@ -175,7 +198,170 @@ function contenders(): Contender[] {
       },
       bare: () => createHmac('sha256', slackSecret).update(`v0:${now}:`).update(body).digest().length === 32,
     });
+
+    out.push(...moreContenders(body, bodyBytes));
   }
+  return out;
+}
+
+/** HubSpot v3, Twilio (JSON and form), SendGrid, Square, Paddle and Discord against their SDKs. */
+function moreContenders(body: Buffer, bodyBytes: number): Contender[] {
+  const text = body.toString('utf8');
+  const nowMs = Date.now();
+  const nowS = String(Math.floor(nowMs / 1000));
+  const out: Contender[] = [];
+
+  const hsSecret = 'hubspot-client-secret';
+  const hsSig = createHmac('sha256', hsSecret).update(`POST${BENCH_URL}${text}${nowMs}`).digest('base64');
+  out.push({
+    provider: 'hubspot v3',
+    sdk: '@hubspot/api-client Signature.isValid',
+    bodyBytes,
+    ours: oursVerifier(
+      hubspot,
+      raw({ 'X-HubSpot-Signature-v3': hsSig, 'X-HubSpot-Request-Timestamp': String(nowMs) }, body),
+      hsSecret,
+    ),
+    sdkVerify: () =>
+      HubSpotSignature.isValid({
+        signature: hsSig,
+        clientSecret: hsSecret,
+        requestBody: text,
+        url: BENCH_URL,
+        method: 'POST',
+        signatureVersion: 'v3',
+        timestamp: nowMs,
+      }),
+    bare: () =>
+      createHmac('sha256', hsSecret).update(`POST${BENCH_URL}`).update(body).update(String(nowMs)).digest()
+        .length === 32,
+  });
+
+  const token = 'twilio-auth-token';
+  const jsonUrl = `${BENCH_URL}&bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+  const twJsonSig = twilioSdk.getExpectedTwilioSignature(token, jsonUrl, {});
+  out.push({
+    provider: 'twilio json',
+    sdk: 'twilio validateRequestWithBody',
+    bodyBytes,
+    ours: oursVerifier(twilio, raw({ 'X-Twilio-Signature': twJsonSig }, body, jsonUrl), token),
+    sdkVerify: () => twilioSdk.validateRequestWithBody(token, twJsonSig, jsonUrl, text),
+    // The floor: the body hash plus the HMAC of the URL, both of which any verifier must compute.
+    bare: () =>
+      createHash('sha256').update(body).digest().length === 32 &&
+      createHmac('sha1', token).update(jsonUrl).digest().length === 20,
+  });
+
+  const params = {
+    Body: 'x'.repeat(Math.max(0, bodyBytes - 80)),
+    MessageSid: 'SM1',
+    MessageStatus: 'delivered',
+  };
+  const form = Buffer.from(new URLSearchParams(params).toString());
+  const twFormSig = twilioSdk.getExpectedTwilioSignature(token, BENCH_URL, params);
+  const signedForm =
+    BENCH_URL +
+    Object.keys(params)
+      .sort()
+      .map((k) => k + params[k as keyof typeof params])
+      .join('');
+  out.push({
+    provider: 'twilio form',
+    sdk: 'twilio validateRequest (with form parsing)',
+    bodyBytes,
+    ours: oursVerifier(twilio, raw({ 'X-Twilio-Signature': twFormSig }, form), token),
+    // The SDK needs the parsed parameters; parsing is part of what a receiver must do, so it is timed too.
+    sdkVerify: () =>
+      twilioSdk.validateRequest(
+        token,
+        twFormSig,
+        BENCH_URL,
+        Object.fromEntries(new URLSearchParams(form.toString())),
+      ),
+    // The floor excludes parsing: an HMAC over the already-built signed string.
+    bare: () => createHmac('sha1', token).update(signedForm).digest().length === 20,
+  });
+
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const spki = ec.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  const sgSig = sign('sha256', Buffer.concat([Buffer.from(nowS), body]), {
+    key: ec.privateKey,
+    dsaEncoding: 'der',
+  });
+  const sgWebhook = new EventWebhook();
+  const sgKey = sgWebhook.convertPublicKeyToECDSA(spki);
+  out.push({
+    provider: 'sendgrid',
+    sdk: '@sendgrid/eventwebhook verifySignature',
+    bodyBytes,
+    ours: oursVerifier(
+      sendgrid,
+      raw(
+        {
+          'X-Twilio-Email-Event-Webhook-Signature': sgSig.toString('base64'),
+          'X-Twilio-Email-Event-Webhook-Timestamp': nowS,
+        },
+        body,
+      ),
+      spki,
+    ),
+    sdkVerify: () => sgWebhook.verifySignature(sgKey, text, sgSig.toString('base64'), nowS),
+    bare: () =>
+      verifySignature(
+        'sha256',
+        Buffer.concat([Buffer.from(nowS), body]),
+        { key: ec.publicKey, dsaEncoding: 'der' },
+        sgSig,
+      ),
+  });
+
+  const sqKey = 'square-signature-key';
+  const sqSig = createHmac('sha256', sqKey).update(BENCH_URL).update(body).digest('base64');
+  out.push({
+    provider: 'square',
+    sdk: 'square WebhooksHelper.verifySignature',
+    bodyBytes,
+    ours: oursVerifier(square, raw({ 'x-square-hmacsha256-signature': sqSig }, body), sqKey),
+    sdkVerify: () =>
+      SquareWebhooksHelper.verifySignature({
+        requestBody: text,
+        signatureHeader: sqSig,
+        signatureKey: sqKey,
+        notificationUrl: BENCH_URL,
+      }),
+    bare: () => createHmac('sha256', sqKey).update(BENCH_URL).update(body).digest().length === 32,
+  });
+
+  const pdSecret = 'pdl_ntfset_secret';
+  // The SDK reads the real clock and bounds only the age (5 s): a timestamp an hour ahead stays valid for
+  // it for the whole run, and ours is given that instant as "now".
+  const pdTs = String(Math.floor(nowMs / 1000) + 3600);
+  const pdHeader = `ts=${pdTs};h1=${createHmac('sha256', pdSecret).update(`${pdTs}:`).update(body).digest('hex')}`;
+  const paddleClient = new Paddle('pdl_sdbx_apikey_benchmarkonly');
+  out.push({
+    provider: 'paddle',
+    sdk: '@paddle/paddle-node-sdk webhooks.isSignatureValid',
+    bodyBytes,
+    ours: oursVerifier(paddle, raw({ 'Paddle-Signature': pdHeader }, body), pdSecret, Number(pdTs) * 1000),
+    sdkVerify: () => paddleClient.webhooks.isSignatureValid(text, pdSecret, pdHeader),
+    bare: () => createHmac('sha256', pdSecret).update(`${pdTs}:`).update(body).digest().length === 32,
+  });
+
+  const ed = generateKeyPairSync('ed25519');
+  const edHex = Buffer.from(ed.publicKey.export({ format: 'jwk' }).x ?? '', 'base64url').toString('hex');
+  const edSig = sign(null, Buffer.concat([Buffer.from(nowS), body]), ed.privateKey);
+  out.push({
+    provider: 'discord',
+    sdk: 'discord-interactions verifyKey',
+    bodyBytes,
+    ours: oursVerifier(
+      discord,
+      raw({ 'X-Signature-Ed25519': edSig.toString('hex'), 'X-Signature-Timestamp': nowS }, body),
+      edHex,
+    ),
+    sdkVerify: () => discordVerifyKey(text, edSig.toString('hex'), nowS, edHex),
+    bare: () => verifySignature(null, Buffer.concat([Buffer.from(nowS), body]), ed.publicKey, edSig),
+  });
   return out;
 }
 
