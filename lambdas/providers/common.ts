@@ -148,13 +148,40 @@ export function checkTimestamp(
   if (!/^\d{1,16}$/.test(raw)) return reject('malformed_timestamp', 'Timestamp is not a whole number');
   const epochMs = unit === 's' ? Number(raw) * 1000 : Number(raw);
   if (!Number.isSafeInteger(epochMs)) return reject('malformed_timestamp', 'Timestamp is out of range');
+  const outside = outsideReplayWindow(epochMs, nowMs, toleranceSeconds, allowFutureSeconds);
+  return outside ?? { ok: true, epochMs };
+}
+
+/** The replay-window check shared by every timestamp format: a rejection, or undefined when inside. */
+export function outsideReplayWindow(
+  epochMs: number,
+  nowMs: number,
+  toleranceSeconds: number,
+  allowFutureSeconds = toleranceSeconds,
+): Rejection | undefined {
   if (nowMs - epochMs > toleranceSeconds * 1000) {
     return reject('timestamp_too_old', `Timestamp is older than the ${toleranceSeconds} s replay window`);
   }
   if (epochMs - nowMs > allowFutureSeconds * 1000) {
     return reject('timestamp_in_future', `Timestamp is more than ${allowFutureSeconds} s in the future`);
   }
-  return { ok: true, epochMs };
+  return undefined;
+}
+
+/**
+ * Parsed public keys by secret string, so a key is parsed once per container, not per request. Bounded:
+ * a source's secrets are few, and clearing on overflow keeps a misconfiguration from growing it forever.
+ */
+export function keyCache<K>(parse: (secret: string) => K | null, limit = 64): (secret: string) => K | null {
+  const cache = new Map<string, K | null>();
+  return (secret) => {
+    const cached = cache.get(secret);
+    if (cached !== undefined) return cached;
+    const key = parse(secret);
+    if (cache.size >= limit) cache.clear();
+    cache.set(secret, key);
+    return key;
+  };
 }
 
 export function requireSecrets(secrets: readonly string[]): Rejection | undefined {

@@ -20,6 +20,7 @@ import {
   asString,
   checkTimestamp,
   decodeHex,
+  keyCache,
   parseJson,
   reject,
   requireBody,
@@ -31,29 +32,21 @@ import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } f
 
 const SIGNATURE_HEADER = 'X-Signature-Ed25519';
 const TIMESTAMP_HEADER = 'X-Signature-Timestamp';
-const KEY_CACHE_LIMIT = 64;
-const keyCache = new Map<string, KeyObject | null>();
+function parseKey(secret: string): KeyObject | null {
+  const raw = decodeHex(secret.trim());
+  if (raw?.length !== 32) return null;
+  try {
+    return createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
+      format: 'jwk',
+    });
+  } catch {
+    return null;
+  }
+}
 
 /** The Ed25519 public key for a hex secret, or null when it is not 32 hex-encoded bytes. Cached. */
-export function discordPublicKey(secret: string): KeyObject | null {
-  const cached = keyCache.get(secret);
-  if (cached !== undefined) return cached;
-  let key: KeyObject | null = null;
-  const raw = decodeHex(secret.trim());
-  if (raw?.length === 32) {
-    try {
-      key = createPublicKey({
-        key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
-        format: 'jwk',
-      });
-    } catch {
-      key = null;
-    }
-  }
-  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
-  keyCache.set(secret, key);
-  return key;
-}
+export const discordPublicKey = keyCache(parseKey);
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   const noSecret = requireSecrets(context.secrets);

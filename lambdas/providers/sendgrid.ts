@@ -23,6 +23,7 @@ import {
   asString,
   checkTimestamp,
   decodeBase64,
+  keyCache,
   parseJson,
   reject,
   requireBody,
@@ -34,10 +35,6 @@ import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, Ve
 
 const SIGNATURE_HEADER = 'X-Twilio-Email-Event-Webhook-Signature';
 const TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
-
-/** Bounded so a source that keeps rotating keys cannot grow the cache without limit. */
-const KEY_CACHE_LIMIT = 64;
-const keyCache = new Map<string, KeyObject | null>();
 
 function parseKey(secret: string): KeyObject | null {
   try {
@@ -56,14 +53,7 @@ function parseKey(secret: string): KeyObject | null {
 }
 
 /** The P-256 public key for a verification-key secret, or null when the secret is not one. Cached. */
-export function sendgridPublicKey(secret: string): KeyObject | null {
-  const cached = keyCache.get(secret);
-  if (cached !== undefined) return cached;
-  const key = parseKey(secret);
-  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
-  keyCache.set(secret, key);
-  return key;
-}
+export const sendgridPublicKey = keyCache(parseKey);
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   const noSecret = requireSecrets(context.secrets);
