@@ -31,16 +31,16 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { build } from 'esbuild';
 import { startFauxqs } from 'fauxqs';
 import { createIngestHandler, depsFromEnv } from '../lambdas/ingest/handler';
 import { createS3Client, createSecretsManagerClient, createSqsClient } from '../lambdas/shared/aws-clients';
 import type { HttpTriggerEvent } from '../lambdas/shared/request';
 import { ENV } from '../lambdas/shared/schema';
-import { ESM_REQUIRE_BANNER, HOUSE_ESBUILD_TARGET } from '../lib/constructs/webhook-function';
+import { HOUSE_ESBUILD_TARGET } from '../lib/constructs/webhook-function';
 import { LOCAL_REGION } from '../local/emulators';
 import { startLocalSecretsManager } from '../local/secrets-manager-server';
 import { generateLocalSecret, signHubspot, signStripe } from '../local/signers';
+import { bundleLikeLambda } from './lib/bundle';
 import { consoleTable, markdownTable, writeResults } from './lib/results';
 import { median, percentile, round } from './lib/stats';
 
@@ -325,32 +325,6 @@ export async function send() {
 export const handler = send;
 `;
 
-async function bundle(entry: { path: string } | { source: string }, outfile: string): Promise<void> {
-  // The CDK house function's options (lib/constructs/webhook-function.ts), so the numbers describe what ships.
-  await build({
-    ...('path' in entry
-      ? { entryPoints: [entry.path] }
-      : {
-          stdin: {
-            contents: entry.source,
-            resolveDir: join(import.meta.dirname, '..'),
-            loader: 'ts' as const,
-          },
-        }),
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: HOUSE_ESBUILD_TARGET,
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    logLevel: 'error',
-  });
-}
-
 interface ChildTiming {
   readonly boot: number;
   readonly imported: number;
@@ -393,8 +367,11 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
   try {
     const handlerBundle = join(dir, 'handler.mjs');
     const baselineBundle = join(dir, 'baseline.mjs');
-    await bundle({ path: join(import.meta.dirname, '..', 'lambdas', 'ingest', 'handler.ts') }, handlerBundle);
-    await bundle({ source: BASELINE_SOURCE }, baselineBundle);
+    await bundleLikeLambda(
+      { path: join(import.meta.dirname, '..', 'lambdas', 'ingest', 'handler.ts') },
+      handlerBundle,
+    );
+    await bundleLikeLambda({ source: BASELINE_SOURCE }, baselineBundle);
     const handlerTimes: ChildTiming[] = [];
     const baselineTimes: ChildTiming[] = [];
     for (let i = 0; i < runs; i++) {

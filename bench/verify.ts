@@ -9,7 +9,9 @@
  * Writes bench/results/verify.json and bench/results/verify.md.
  */
 import { createHash, createHmac, generateKeyPairSync, sign, verify as verifySignature } from 'node:crypto';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -23,17 +25,8 @@ import { WebhooksHelper as SquareWebhooksHelper } from 'square';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import twilioSdk from 'twilio';
-import { discord } from '../lambdas/providers/discord';
-import { github } from '../lambdas/providers/github';
-import { hubspot } from '../lambdas/providers/hubspot';
-import { paddle } from '../lambdas/providers/paddle';
-import { sendgrid } from '../lambdas/providers/sendgrid';
-import { slack } from '../lambdas/providers/slack';
-import { square } from '../lambdas/providers/square';
-import { standardWebhooks } from '../lambdas/providers/standard-webhooks';
-import { stripe } from '../lambdas/providers/stripe';
-import { twilio } from '../lambdas/providers/twilio';
-import type { ProviderScheme, RawRequest } from '../lambdas/providers/types';
+import type { ProviderId, ProviderScheme, RawRequest } from '../lambdas/providers/types';
+import { bundleLikeLambda } from './lib/bundle';
 import { consoleTable, markdownTable, writeResults } from './lib/results';
 import { median, round } from './lib/stats';
 
@@ -107,6 +100,31 @@ function raw(headers: Record<string, string>, body: Buffer, url = BENCH_URL): Ra
   return { method: 'POST', url, headers: lower, body };
 }
 
+/** The schemes under test, by provider id. */
+type Schemes = (provider: ProviderId) => ProviderScheme<unknown>;
+
+/**
+ * Our verifiers as they ship: the provider registry bundled with the Lambda's esbuild options and imported
+ * from the bundle, so the figures are those of the deployed code rather than of tsx's test build.
+ */
+async function loadShippedSchemes(): Promise<Schemes> {
+  const dir = mkdtempSync(join(tmpdir(), 'verify-bench-'));
+  try {
+    const outfile = join(dir, 'providers.mjs');
+    await bundleLikeLambda({ source: "export { SCHEMES } from './lambdas/providers/index';" }, outfile);
+    const bundled = (await import(pathToFileURL(outfile).href)) as {
+      SCHEMES: Partial<Record<ProviderId, ProviderScheme<unknown>>>;
+    };
+    return (provider) => {
+      const scheme = bundled.SCHEMES[provider];
+      if (!scheme) throw new Error(`No bundled scheme for ${provider}`);
+      return scheme;
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function oursVerifier(
   scheme: ProviderScheme<unknown>,
   request: RawRequest,
@@ -122,7 +140,7 @@ function oursVerifier(
     }).ok;
 }
 
-function contenders(): Contender[] {
+function contenders(scheme: Schemes): Contender[] {
   const out: Contender[] = [];
   const stripeSdk = new Stripe('sk_test_bench').webhooks;
   for (const bodyBytes of SIZES) {
@@ -140,7 +158,7 @@ function contenders(): Contender[] {
       provider: 'stripe',
       sdk: 'stripe webhooks.signature.verifyHeader',
       bodyBytes,
-      ours: oursVerifier(stripe, raw({ 'Stripe-Signature': stripeHeader }, body), stripeSecret),
+      ours: oursVerifier(scheme('stripe'), raw({ 'Stripe-Signature': stripeHeader }, body), stripeSecret),
       sdkVerify: () =>
         stripeSdk.signature?.verifyHeader(body, stripeHeader, stripeSecret, TOLERANCE) === true,
       bare: () => createHmac('sha256', stripeSecret).update(`${now}.`).update(body).digest().length === 32,
@@ -158,7 +176,7 @@ function contenders(): Contender[] {
       provider: 'standard-webhooks',
       sdk: 'standardwebhooks Webhook.verify',
       bodyBytes,
-      ours: oursVerifier(standardWebhooks, raw(swHeaders, body), swSecret),
+      ours: oursVerifier(scheme('standard-webhooks'), raw(swHeaders, body), swSecret),
       sdkVerify: () => {
         sw.verify(body, swHeaders, { jsonParse: false });
         return true;
@@ -172,7 +190,7 @@ function contenders(): Contender[] {
       provider: 'github',
       sdk: '@octokit/webhooks-methods verify',
       bodyBytes,
-      ours: oursVerifier(github, raw({ 'X-Hub-Signature-256': ghSignature }, body), ghSecret),
+      ours: oursVerifier(scheme('github'), raw({ 'X-Hub-Signature-256': ghSignature }, body), ghSecret),
       sdkVerify: () => octokitVerify(ghSecret, text, ghSignature),
       bare: () => createHmac('sha256', ghSecret).update(body).digest().length === 32,
     });
@@ -184,7 +202,7 @@ function contenders(): Contender[] {
       sdk: '@slack/bolt verifySlackRequest',
       bodyBytes,
       ours: oursVerifier(
-        slack,
+        scheme('slack'),
         raw({ 'X-Slack-Signature': slackSignature, 'X-Slack-Request-Timestamp': String(now) }, body),
         slackSecret,
       ),
@@ -199,13 +217,13 @@ function contenders(): Contender[] {
       bare: () => createHmac('sha256', slackSecret).update(`v0:${now}:`).update(body).digest().length === 32,
     });
 
-    out.push(...moreContenders(body, bodyBytes));
+    out.push(...moreContenders(scheme, body, bodyBytes));
   }
   return out;
 }
 
 /** HubSpot v3, Twilio (JSON and form), SendGrid, Square, Paddle and Discord against their SDKs. */
-function moreContenders(body: Buffer, bodyBytes: number): Contender[] {
+function moreContenders(scheme: Schemes, body: Buffer, bodyBytes: number): Contender[] {
   const text = body.toString('utf8');
   const nowMs = Date.now();
   const nowS = String(Math.floor(nowMs / 1000));
@@ -218,7 +236,7 @@ function moreContenders(body: Buffer, bodyBytes: number): Contender[] {
     sdk: '@hubspot/api-client Signature.isValid',
     bodyBytes,
     ours: oursVerifier(
-      hubspot,
+      scheme('hubspot'),
       raw({ 'X-HubSpot-Signature-v3': hsSig, 'X-HubSpot-Request-Timestamp': String(nowMs) }, body),
       hsSecret,
     ),
@@ -244,7 +262,7 @@ function moreContenders(body: Buffer, bodyBytes: number): Contender[] {
     provider: 'twilio json',
     sdk: 'twilio validateRequestWithBody',
     bodyBytes,
-    ours: oursVerifier(twilio, raw({ 'X-Twilio-Signature': twJsonSig }, body, jsonUrl), token),
+    ours: oursVerifier(scheme('twilio'), raw({ 'X-Twilio-Signature': twJsonSig }, body, jsonUrl), token),
     sdkVerify: () => twilioSdk.validateRequestWithBody(token, twJsonSig, jsonUrl, text),
     // The floor: the body hash plus the HMAC of the URL, both of which any verifier must compute.
     bare: () =>
@@ -269,7 +287,7 @@ function moreContenders(body: Buffer, bodyBytes: number): Contender[] {
     provider: 'twilio form',
     sdk: 'twilio validateRequest (with form parsing)',
     bodyBytes,
-    ours: oursVerifier(twilio, raw({ 'X-Twilio-Signature': twFormSig }, form), token),
+    ours: oursVerifier(scheme('twilio'), raw({ 'X-Twilio-Signature': twFormSig }, form), token),
     // The SDK needs the parsed parameters; parsing is part of what a receiver must do, so it is timed too.
     sdkVerify: () =>
       twilioSdk.validateRequest(
@@ -295,7 +313,7 @@ function moreContenders(body: Buffer, bodyBytes: number): Contender[] {
     sdk: '@sendgrid/eventwebhook verifySignature',
     bodyBytes,
     ours: oursVerifier(
-      sendgrid,
+      scheme('sendgrid'),
       raw(
         {
           'X-Twilio-Email-Event-Webhook-Signature': sgSig.toString('base64'),
@@ -321,7 +339,7 @@ function moreContenders(body: Buffer, bodyBytes: number): Contender[] {
     provider: 'square',
     sdk: 'square WebhooksHelper.verifySignature',
     bodyBytes,
-    ours: oursVerifier(square, raw({ 'x-square-hmacsha256-signature': sqSig }, body), sqKey),
+    ours: oursVerifier(scheme('square'), raw({ 'x-square-hmacsha256-signature': sqSig }, body), sqKey),
     sdkVerify: () =>
       SquareWebhooksHelper.verifySignature({
         requestBody: text,
@@ -342,7 +360,12 @@ function moreContenders(body: Buffer, bodyBytes: number): Contender[] {
     provider: 'paddle',
     sdk: '@paddle/paddle-node-sdk webhooks.isSignatureValid',
     bodyBytes,
-    ours: oursVerifier(paddle, raw({ 'Paddle-Signature': pdHeader }, body), pdSecret, Number(pdTs) * 1000),
+    ours: oursVerifier(
+      scheme('paddle'),
+      raw({ 'Paddle-Signature': pdHeader }, body),
+      pdSecret,
+      Number(pdTs) * 1000,
+    ),
     sdkVerify: () => paddleClient.webhooks.isSignatureValid(text, pdSecret, pdHeader),
     bare: () => createHmac('sha256', pdSecret).update(`${pdTs}:`).update(body).digest().length === 32,
   });
@@ -355,7 +378,7 @@ function moreContenders(body: Buffer, bodyBytes: number): Contender[] {
     sdk: 'discord-interactions verifyKey',
     bodyBytes,
     ours: oursVerifier(
-      discord,
+      scheme('discord'),
       raw({ 'X-Signature-Ed25519': edSig.toString('hex'), 'X-Signature-Timestamp': nowS }, body),
       edHex,
     ),
@@ -406,7 +429,7 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
   const samples = options.samples ?? 60;
   const batchMs = options.batchMs ?? 5;
   const rows: VerifyBenchRow[] = [];
-  const all = contenders();
+  const all = contenders(await loadShippedSchemes());
   // Every verifier runs (and gets compiled) before anything is measured, so the first contender is not
   // timed while the JIT and the module loader are still busy.
   for (const c of all) {

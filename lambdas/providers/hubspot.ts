@@ -22,16 +22,18 @@ import {
   asRecord,
   asString,
   checkTimestamp,
-  decodeCanonicalBase64,
   decodeHex,
-  hmac,
+  hmacBase64,
+  isBase64Mac,
   optionalHeader,
   parseJson,
   reject,
   requireBody,
   requireSecrets,
+  safeEqualText,
   sha256,
   singleHeader,
+  singleHeaderValue,
   toIso,
 } from './common';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -40,6 +42,9 @@ const V3_HEADER = 'X-HubSpot-Signature-v3';
 const TIMESTAMP_HEADER = 'X-HubSpot-Request-Timestamp';
 const LEGACY_HEADER = 'X-HubSpot-Signature';
 const VERSION_HEADER = 'X-HubSpot-Signature-Version';
+const V3_KEY = V3_HEADER.toLowerCase();
+const TIMESTAMP_KEY = TIMESTAMP_HEADER.toLowerCase();
+const LEGACY_KEY = LEGACY_HEADER.toLowerCase();
 
 /** HubSpot's documented v3 replay window: 300 000 ms. */
 export const HUBSPOT_TOLERANCE_SECONDS = 300;
@@ -67,22 +72,38 @@ export function hubspotSignedUri(url: string): string {
   });
 }
 
+/** Every secret is tried (no early exit); the signature is compared as the canonical base64 HubSpot sends. */
+function v3Matches(
+  request: RawRequest,
+  secrets: readonly string[],
+  signature: string,
+  uri: string,
+  timestamp: string,
+): boolean {
+  let matched = false;
+  for (const secret of secrets) {
+    const expected = hmacBase64('sha256', secret, request.method + uri, request.body, timestamp);
+    if (safeEqualText(signature, expected)) matched = true;
+  }
+  return matched;
+}
+
 function verifyV3(request: RawRequest, context: VerifyContext<unknown>, signature: string): Verdict {
-  const timestamp = singleHeader(request, TIMESTAMP_HEADER, 'missing_timestamp');
+  const timestamp = singleHeaderValue(request, TIMESTAMP_KEY, TIMESTAMP_HEADER, 'missing_timestamp');
   if (!timestamp.ok) return timestamp;
-  const decoded = decodeCanonicalBase64(signature);
-  if (decoded?.length !== 32) {
+  if (!isBase64Mac(signature, 32)) {
     return reject('malformed_signature', `${V3_HEADER} is not a base64 HMAC-SHA256`);
   }
   const checked = checkTimestamp(timestamp.value, 'ms', context.nowMs, context.toleranceSeconds);
   if (!checked.ok) return checked;
-  const matchesUri = (uri: string) =>
-    anySignatureMatches(context.secrets, [decoded], (secret) =>
-      hmac('sha256', secret, request.method + uri, request.body, timestamp.value),
-    );
-  if (matchesUri(request.url)) return ACCEPTED;
+  if (v3Matches(request, context.secrets, signature, request.url, timestamp.value)) return ACCEPTED;
   const signedUri = hubspotSignedUri(request.url);
-  if (signedUri !== request.url && matchesUri(signedUri)) return ACCEPTED;
+  if (
+    signedUri !== request.url &&
+    v3Matches(request, context.secrets, signature, signedUri, timestamp.value)
+  ) {
+    return ACCEPTED;
+  }
   return reject('signature_mismatch', `${V3_HEADER} does not match`);
 }
 
@@ -116,15 +137,15 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   // empty body would be a constant, so v1 always needs a body.
   const emptyBody = request.method === 'GET' ? undefined : requireBody(request);
   if (emptyBody) return emptyBody;
-  if (request.headers[V3_HEADER.toLowerCase()] !== undefined) {
-    const signature = singleHeader(request, V3_HEADER, 'missing_signature');
+  if (request.headers[V3_KEY] !== undefined) {
+    const signature = singleHeaderValue(request, V3_KEY, V3_HEADER, 'missing_signature');
     if (!signature.ok) return signature;
     return verifyV3(request, context, signature.value);
   }
   if (optionalHeader(request, VERSION_HEADER) === 'v3') {
     return reject('missing_signature', `Missing ${V3_HEADER} header`);
   }
-  if (request.headers[LEGACY_HEADER.toLowerCase()] === undefined) {
+  if (request.headers[LEGACY_KEY] === undefined) {
     return reject('missing_signature', `Missing ${V3_HEADER} header`);
   }
   return verifyLegacy(request, context);

@@ -18,25 +18,27 @@
  *   callbacks, the CloudEvent `type` for JSON, else `twilio.form` / `unknown`.
  * - occurredAt: the `Timestamp` parameter (voice status callbacks) or the CloudEvent `time`.
  */
-import { createHmac } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'node:querystring';
 import {
   ACCEPTED,
   asRecord,
   asString,
-  decodeCanonicalBase64,
+  hmacBase64,
+  isBase64Mac,
   optionalHeader,
   parseJson,
   reject,
   requireSecrets,
-  safeEqual,
-  sha256,
-  singleHeader,
+  safeEqualText,
+  singleHeaderValue,
   toIso,
 } from './common';
+import { formValue, parseForm, signedFormBytes } from './twilio-form';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const SIGNATURE_HEADER = 'X-Twilio-Signature';
+const SIGNATURE_KEY = SIGNATURE_HEADER.toLowerCase();
 const IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
 
 interface UrlParts {
@@ -108,36 +110,29 @@ function normalisedForms(url: string): string[] {
   return [bare, ported, withLegacyQuery(bare), withLegacyQuery(ported)];
 }
 
-/** Form parameters as Twilio signs them: `name + value` pairs, names sorted, repeated values de-duplicated and sorted. */
-export function twilioParamString(params: ReadonlyMap<string, readonly string[]>): string {
-  let out = '';
-  for (const name of [...params.keys()].sort()) {
-    const values = params.get(name) ?? [];
-    const distinct = values.length > 1 ? [...new Set(values)].sort() : values;
-    for (const value of distinct) out += name + value;
+/** Query characters the WHATWG URL parser keeps as they are and URLSearchParams does not decode. */
+const PLAIN_QUERY = /^[\w.~=&-]*$/;
+
+/**
+ * The first `bodySHA256` query parameter, exactly as `new URL(url).searchParams.get('bodySHA256')` gives it
+ * (undefined when absent or when the URL does not parse). Plain queries, which every Twilio URL is, are
+ * split directly: building a URL object costs more than the rest of a JSON request's checks.
+ */
+export function bodySha256Param(url: string): string | undefined {
+  const queryStart = url.indexOf('?');
+  const fragment = url.indexOf('#');
+  if (queryStart === -1 || (fragment !== -1 && fragment < queryStart)) return undefined;
+  const query = url.slice(queryStart + 1, fragment === -1 ? undefined : fragment);
+  if (!PLAIN_QUERY.test(query)) return bodySha256ParamOfParsedUrl(url);
+  if (!query.includes('bodySHA256') || !URL.canParse(url)) return undefined;
+  for (const pair of query.split('&')) {
+    if (pair === 'bodySHA256') return '';
+    if (pair.startsWith('bodySHA256=')) return pair.slice('bodySHA256='.length);
   }
-  return out;
+  return undefined;
 }
 
-function decodeUtf8(body: Buffer): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return undefined;
-  }
-}
-
-function formParams(text: string): Map<string, string[]> {
-  const params = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(text)) {
-    const values = params.get(name);
-    if (values) values.push(value);
-    else params.set(name, [value]);
-  }
-  return params;
-}
-
-function bodySha256Param(url: string): string | undefined {
+function bodySha256ParamOfParsedUrl(url: string): string | undefined {
   try {
     return new URL(url).searchParams.get('bodySHA256') ?? undefined;
   } catch {
@@ -151,15 +146,16 @@ function isJsonBodyRequest(url: string): boolean {
 
 function matchesAnyUrl(
   secrets: readonly string[],
-  candidate: Buffer,
+  signature: string,
   urls: readonly string[],
-  params: string,
+  params: Buffer | undefined,
 ): boolean {
   let matched = false;
   for (const url of urls) {
     for (const secret of secrets) {
-      const expected = createHmac('sha1', secret).update(url).update(params).digest();
-      if (safeEqual(candidate, expected)) matched = true;
+      // Compared as base64 text, as twilio-node compares it: canonical by construction, nothing to decode.
+      const expected = params ? hmacBase64('sha1', secret, url, params) : hmacBase64('sha1', secret, url);
+      if (safeEqualText(signature, expected)) matched = true;
     }
     // The URL is public, so stopping at the first URL that matches leaks nothing secret.
     if (matched) return true;
@@ -170,32 +166,33 @@ function matchesAnyUrl(
 /** Same candidates and order as twilio-node, but the normalised forms are only built when needed. */
 function signatureMatches(
   secrets: readonly string[],
-  candidate: Buffer,
+  signature: string,
   url: string,
-  params: string,
+  params: Buffer | undefined,
 ): boolean {
   const received = asReceived(url);
-  if (matchesAnyUrl(secrets, candidate, received, params)) return true;
+  if (matchesAnyUrl(secrets, signature, received, params)) return true;
   const rest = normalisedForms(url).filter((form) => !received.includes(form));
-  return matchesAnyUrl(secrets, candidate, [...new Set(rest)], params);
+  return matchesAnyUrl(secrets, signature, [...new Set(rest)], params);
 }
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   const noSecret = requireSecrets(context.secrets);
   if (noSecret) return noSecret;
-  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
+  const header = singleHeaderValue(request, SIGNATURE_KEY, SIGNATURE_HEADER, 'missing_signature');
   if (!header.ok) return header;
-  const candidate = decodeCanonicalBase64(header.value);
-  if (candidate?.length !== 20) {
+  const signature = header.value;
+  if (!isBase64Mac(signature, 20)) {
     return reject('malformed_signature', `${SIGNATURE_HEADER} is not a base64 HMAC-SHA1`);
   }
   const bodyHash = bodySha256Param(request.url);
   if (bodyHash !== undefined) {
-    if (!signatureMatches(context.secrets, candidate, request.url, '')) {
+    if (!signatureMatches(context.secrets, signature, request.url, undefined)) {
       return reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
     }
-    const actual = Buffer.from(sha256(request.body).toString('hex'), 'utf8');
-    return safeEqual(Buffer.from(bodyHash, 'utf8'), actual)
+    // Neither side is secret (the body and its hash are the caller's), so a plain comparison is safe; the
+    // text is compared as twilio-node compares it, lower-case hex.
+    return hash('sha256', request.body) === bodyHash
       ? ACCEPTED
       : reject('signature_mismatch', 'Body does not match the bodySHA256 URL parameter');
   }
@@ -203,35 +200,26 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   if (request.body.length === 0 && request.method !== 'GET') {
     return reject('empty_body', 'Request body is empty');
   }
-  const text = decodeUtf8(request.body);
-  if (text === undefined) return reject('malformed_body', 'Form body is not valid UTF-8');
-  const params = twilioParamString(formParams(text));
-  return signatureMatches(context.secrets, candidate, request.url, params)
+  const params = parseForm(request.body);
+  if (params === undefined) return reject('malformed_body', 'Form body is not valid UTF-8');
+  return signatureMatches(context.secrets, signature, request.url, signedFormBytes(params))
     ? ACCEPTED
     : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
 }
 
-function first(params: Map<string, string[]>, ...names: string[]): string | undefined {
-  for (const name of names) {
-    const value = params.get(name)?.[0];
-    if (value !== undefined && value !== '') return value;
-  }
-  return undefined;
-}
-
 function formEvent(request: RawRequest, token: string | undefined): ProviderEvent {
-  const params = formParams(decodeUtf8(request.body) ?? '');
-  const messageSid = first(params, 'MessageSid', 'SmsSid');
-  const callSid = first(params, 'CallSid');
+  const params = parseForm(request.body) ?? new Map();
+  const messageSid = formValue(params, 'MessageSid', 'SmsSid');
+  const callSid = formValue(params, 'CallSid');
   let eventType = 'twilio.form';
   let fallbackId: string | undefined;
-  const sequence = first(params, 'SequenceNumber');
+  const sequence = formValue(params, 'SequenceNumber');
   if (messageSid !== undefined) {
-    const status = first(params, 'MessageStatus', 'SmsStatus') ?? 'unknown';
+    const status = formValue(params, 'MessageStatus', 'SmsStatus') ?? 'unknown';
     eventType = `message.${status}`;
     fallbackId = `${messageSid}:${status}`;
   } else if (callSid !== undefined) {
-    const status = first(params, 'CallStatus') ?? 'unknown';
+    const status = formValue(params, 'CallStatus') ?? 'unknown';
     eventType = `call.${status}`;
     fallbackId = `${callSid}:${status}`;
   }
@@ -239,7 +227,7 @@ function formEvent(request: RawRequest, token: string | undefined): ProviderEven
   return {
     providerEventId: token ?? fallbackId,
     eventType,
-    occurredAt: toIso(first(params, 'Timestamp')),
+    occurredAt: toIso(formValue(params, 'Timestamp')),
     raw: request.body,
   };
 }

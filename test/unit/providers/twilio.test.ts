@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { twilio, twilioParamString, twilioUrlCandidates } from '../../../lambdas/providers/twilio';
+import { twilio, twilioUrlCandidates } from '../../../lambdas/providers/twilio';
+import { twilioParamString } from '../../../lambdas/providers/twilio-form';
 import type { RawRequest, Verdict } from '../../../lambdas/providers/types';
 
 // Official vectors: twilio-node / twilio-python request-validator tests and Twilio's docs (auth token 12345).
