@@ -82,7 +82,12 @@ export const signGithub: Signer = (input) => ({
   },
 });
 
-/** Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the body>`. */
+/**
+ * Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the body>`. The verifier also requires the
+ * topic, shop domain, API version and webhook id headers; Shopify does not sign them, so they come from
+ * the fixture (test/fixtures/webhooks/shopify) like other providers' metadata, where setting them here
+ * would overwrite the fixture's topic.
+ */
 export const signShopify: Signer = (input) => ({
   url: input.url,
   headers: { 'X-Shopify-Hmac-Sha256': hmacOf('sha256', input.signingKey, input.body).toString('base64') },

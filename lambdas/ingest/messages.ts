@@ -39,6 +39,13 @@ export const FORWARDED_HEADERS: ReadonlySet<string> = new Set([
   'x-shopify-shop-domain',
   'x-shopify-api-version',
   'x-shopify-triggered-at',
+  // Shopify's newer spelling of the same headers (see lambdas/providers/shopify.ts).
+  'shopify-topic',
+  'shopify-event-id',
+  'shopify-webhook-id',
+  'shopify-shop-domain',
+  'shopify-api-version',
+  'shopify-triggered-at',
   'webhook-id',
   'webhook-timestamp',
   'svix-id',

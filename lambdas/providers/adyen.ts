@@ -4,7 +4,11 @@
  * - `standard` (default; payment notifications): the signature is inside each
  *   `notificationItems[].NotificationRequestItem.additionalData.hmacSignature`, HMAC-SHA256, base64, over
  *   `pspReference:originalReference:merchantAccountCode:merchantReference:amount.value:amount.currency:eventCode:success`
- *   (missing fields are empty strings, values are not escaped). Every item in the body must verify.
+ *   (missing or null fields are empty strings, numbers and booleans as `String` writes them, values are not
+ *   escaped). Every item in the body must verify. As with `@adyen/api-library`'s `HmacValidator`, an item
+ *   without an `amount` object is rejected (`malformed_body`); so is a signed field that is an object,
+ *   array or other non-scalar, which the SDK would sign as its `String` form and which a signature over an
+ *   empty field must not authenticate.
  *   JSON notifications only; Adyen's legacy form-encoded and SOAP notifications are not accepted.
  * - `platform` (Balance Platform / Management webhooks): `HmacSignature` header, HMAC-SHA256, base64, over
  *   the raw body; a `Protocol` header, when present, must be `HmacSHA256`.
@@ -64,27 +68,50 @@ function anyKeyMatches(keys: readonly Buffer[], candidate: Buffer, mac: (key: Bu
   return matched;
 }
 
-function text(value: unknown): string {
+/**
+ * A signed field as the SDK's `Array.prototype.join` writes it: absent or null is "", strings as they are,
+ * numbers and booleans through `String`. Undefined for anything else: the SDK would sign an object as
+ * "[object Object]" and an array as its joined elements, and ours refuses rather than pick a spelling
+ * (a signature over an empty field must not vouch for an object injected in its place).
+ */
+function signedText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return '';
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean')
+    return String(value);
+  return undefined;
 }
 
-/** The string Adyen signs for one NotificationRequestItem. */
-export function adyenSigningString(item: Record<string, unknown>): string {
+type SigningString = { ok: true; value: string } | { ok: false; problem: string };
+
+function signingString(item: Record<string, unknown>): SigningString {
+  // The SDK reads `amount.value` unguarded, so an item without an amount object never validates there.
   const amount = asRecord(item.amount);
-  return [
-    item.pspReference,
-    item.originalReference,
-    item.merchantAccountCode,
-    item.merchantReference,
-    amount?.value,
-    amount?.currency,
-    item.eventCode,
-    item.success,
-  ]
-    .map(text)
-    .join(':');
+  if (!amount) return { ok: false, problem: 'has no amount object' };
+  const fields: readonly (readonly [string, unknown])[] = [
+    ['pspReference', item.pspReference],
+    ['originalReference', item.originalReference],
+    ['merchantAccountCode', item.merchantAccountCode],
+    ['merchantReference', item.merchantReference],
+    ['amount.value', amount.value],
+    ['amount.currency', amount.currency],
+    ['eventCode', item.eventCode],
+    ['success', item.success],
+  ];
+  const parts: string[] = [];
+  for (const [name, value] of fields) {
+    const part = signedText(value);
+    if (part === undefined)
+      return { ok: false, problem: `${name} is not a string, finite number or boolean` };
+    parts.push(part);
+  }
+  return { ok: true, value: parts.join(':') };
+}
+
+/** The string Adyen signs for one NotificationRequestItem; undefined for an item ours will not verify. */
+export function adyenSigningString(item: Record<string, unknown>): string | undefined {
+  const signing = signingString(item);
+  return signing.ok ? signing.value : undefined;
 }
 
 function notificationItems(body: Buffer): Record<string, unknown>[] | undefined {
@@ -114,7 +141,9 @@ function verifyStandard(request: RawRequest, keys: Buffer[]): Verdict {
         `Notification item ${index} hmacSignature is not a base64 HMAC-SHA256`,
       );
     }
-    const signed = adyenSigningString(item);
+    const signing = signingString(item);
+    if (!signing.ok) return reject('malformed_body', `Notification item ${index} ${signing.problem}`);
+    const signed = signing.value;
     if (!anyKeyMatches(keys, candidate, (key) => hmac('sha256', key, signed)))
       return reject('signature_mismatch', `Notification item ${index} hmacSignature does not match`);
   }

@@ -2,7 +2,10 @@
  * Linear (`Linear-Signature`): HMAC-SHA256, hex, keyed with the webhook's signing secret (UTF-8) over the
  * body. The replay check uses the signed body's `webhookTimestamp` (epoch **milliseconds**), which Linear
  * asks receivers to hold within one minute of now: default tolerance 60 s, both directions. The body is
- * parsed for that field only after the signature has matched.
+ * parsed for that field only after the signature has matched. As `@linear/sdk` requires, the field must be a
+ * JSON number (a string of digits is `malformed_timestamp`; ours also insists on whole milliseconds), and
+ * a body that starts with a UTF-8 byte order mark is `malformed_body`, since the SDK's `JSON.parse`
+ * rejects it.
  *
  * Events: one per request, id = `Linear-Delivery` header (falling back to the body's `webhookId` +
  * `webhookTimestamp`, which is unique per delivery attempt), type = `<type>.<action>` from the body
@@ -45,16 +48,20 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
     hmac('sha256', secret, request.body),
   );
   if (!matched) return reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
+  // parseJson's decoder drops a leading BOM, which the SDK's JSON.parse would choke on.
+  if (startsWithBom(request.body)) return reject('malformed_body', 'Body starts with a byte order mark');
   const body = asRecord(parseJson(request.body));
   const timestamp = body?.webhookTimestamp;
   if (timestamp === undefined) return reject('missing_timestamp', 'Body has no webhookTimestamp');
-  const checked = checkTimestamp(
-    typeof timestamp === 'number' || typeof timestamp === 'string' ? String(timestamp) : '',
-    'ms',
-    context.nowMs,
-    context.toleranceSeconds,
-  );
+  if (typeof timestamp !== 'number') {
+    return reject('malformed_timestamp', 'webhookTimestamp is not a JSON number');
+  }
+  const checked = checkTimestamp(String(timestamp), 'ms', context.nowMs, context.toleranceSeconds);
   return checked.ok ? ACCEPTED : checked;
+}
+
+function startsWithBom(body: Buffer): boolean {
+  return body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
 }
 
 function extract(request: RawRequest): Extraction {

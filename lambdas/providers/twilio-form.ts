@@ -3,14 +3,15 @@
  * body text, and the bytes Twilio signs from them (every `name + value`, names sorted; a repeated name
  * contributes each distinct value once, values sorted: twilio-node's `getExpectedTwilioSignature`).
  *
- * Why not simply `new URLSearchParams(body.toString())`: at 256 KB, turning the body into a string and the
- * signed text back into bytes cost over 2 ms, ten times the HMAC itself (bench/verify.ts). Here the body
- * stays bytes: `&` and `=` cannot occur inside a multi-byte UTF-8 sequence, so the pairs are found on the
- * bytes; a component without `%` or `+` is its own UTF-8 and is copied as is; one with escapes is decoded
- * with `decodeURIComponent`, which whenever it succeeds gives what URLSearchParams gives (the WHATWG rule:
- * percent-decode the bytes, then decode UTF-8). Anything it refuses (a stray `%`, escapes that are not
- * UTF-8) sends the whole body to URLSearchParams itself. test/unit/providers/twilio-form.test.ts checks the
- * two agree on generated forms.
+ * Why not simply `new URLSearchParams(body.toString())`: it decodes character by character into strings,
+ * and the signed text must then be encoded back into bytes; for a real 2 KB callback that is several times
+ * the HMAC itself, and milliseconds at 256 KB (bench/verify.ts). Here the body stays bytes. The WHATWG
+ * rule URLSearchParams follows is itself byte-level: split on `&` and `=`, turn `+` into a space,
+ * percent-decode (a `%` without two hex digits stays as it is), then decode UTF-8. `&`, `=`, `+` and `%`
+ * never occur inside a multi-byte UTF-8 sequence, so splitting and decoding the bytes gives the bytes of
+ * URLSearchParams' strings, which are what Twilio signs, whenever they are valid UTF-8; when they are not,
+ * the component is decoded to text with U+FFFD, as the standard says. test/unit/providers/twilio-form.test.ts
+ * checks this against a transcription of the standard and against URLSearchParams on generated forms.
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -25,6 +26,7 @@ const EQUALS = 0x3d;
 const PERCENT = 0x25;
 const PLUS = 0x2b;
 const QUESTION_MARK = 0x3f;
+const EMPTY = Buffer.alloc(0);
 
 /** A leading UTF-8 byte order mark, which a fatal TextDecoder drops. */
 function bomLength(body: Buffer): number {
@@ -63,13 +65,36 @@ function firstEscape(percent: ByteFinder, plus: ByteFinder, from: number): numbe
   return Math.min(percent.next(from), plus.next(from));
 }
 
-/** A component with escapes, decoded as URLSearchParams does; undefined when only its fallback applies. */
-function decodeEscaped(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw.replaceAll('+', ' '));
-  } catch {
-    return undefined;
+/** Hex digit values by byte, -1 for bytes that are not hex digits. */
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let digit = 0; digit < 16; digit++) {
+  const text = digit.toString(16);
+  HEX_VALUE[text.charCodeAt(0)] = digit;
+  HEX_VALUE[text.toUpperCase().charCodeAt(0)] = digit;
+}
+
+/**
+ * Decodes body[start, end) into `out` from `at`: `+` as a space, `%XX` as its byte, anything else (a `%`
+ * without two hex digits included) as it is. Returns where the writing stopped.
+ */
+function percentDecodeInto(body: Buffer, start: number, end: number, out: Buffer, at: number): number {
+  let written = at;
+  let i = start;
+  while (i < end) {
+    const byte = body[i] as number;
+    if (byte === PERCENT && i + 2 < end) {
+      const high = HEX_VALUE[body[i + 1] as number] as number;
+      const low = HEX_VALUE[body[i + 2] as number] as number;
+      if ((high | low) >= 0) {
+        out[written++] = (high << 4) | low;
+        i += 3;
+        continue;
+      }
+    }
+    out[written++] = byte === PLUS ? 0x20 : byte;
+    i++;
   }
+  return written;
 }
 
 function addParam(params: FormParams, name: string, value: FormValue): void {
@@ -78,16 +103,30 @@ function addParam(params: FormParams, name: string, value: FormValue): void {
   else params.set(name, [value]);
 }
 
-/** The reference decoding, for bodies with escapes `decodeURIComponent` refuses. */
-function paramsOfText(text: string): FormParams {
-  const params: FormParams = new Map();
-  for (const [name, value] of new URLSearchParams(text)) addParam(params, name, value);
-  return params;
+/** Decodes UTF-8 as URLSearchParams must: invalid sequences become U+FFFD, a byte order mark stays. */
+const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * One component (name or value): a view of the body when it has no escapes; else decoded into `scratch`
+ * from `at`, as bytes when they are UTF-8 and otherwise as the text URLSearchParams makes of them.
+ */
+function component(
+  body: Buffer,
+  start: number,
+  end: number,
+  escaped: boolean,
+  scratch: Buffer,
+  at: number,
+): FormValue {
+  if (!escaped) return body.subarray(start, end);
+  const decoded = scratch.subarray(at, percentDecodeInto(body, start, end, scratch, at));
+  return isUtf8(decoded) ? decoded : lenientUtf8.decode(decoded);
 }
 
 /**
- * The body's parameters, decoded exactly as `new URLSearchParams(new TextDecoder('utf-8', { fatal: true })
- * .decode(body))` decodes them; undefined when the body is not UTF-8.
+ * The body's parameters, decoded as the WHATWG URL standard's `application/x-www-form-urlencoded` parser
+ * decodes `new TextDecoder('utf-8', { fatal: true }).decode(body)` (what `new URLSearchParams` does, save
+ * for a Node quirk noted in the tests); undefined when the body is not UTF-8.
  */
 export function parseForm(body: Buffer): FormParams | undefined {
   if (!isUtf8(body)) return undefined;
@@ -95,23 +134,24 @@ export function parseForm(body: Buffer): FormParams | undefined {
   const equals = new ByteFinder(body, EQUALS);
   const percent = new ByteFinder(body, PERCENT);
   const plus = new ByteFinder(body, PLUS);
+  // Decoded components never outgrow their encoded bytes; each takes the next free stretch of this.
+  let scratch: Buffer | undefined;
+  let used = 0;
+  const decode = (from: number, to: number, escaped: boolean): FormValue => {
+    if (escaped && !scratch) scratch = Buffer.allocUnsafe(body.length);
+    const decoded = component(body, from, to, escaped, scratch ?? body, used);
+    if (escaped) used += to - from;
+    return decoded;
+  };
   let start = textStart(body);
   while (start < body.length) {
     const ampersand = body.indexOf(AMPERSAND, start);
     const end = ampersand === -1 ? body.length : ampersand;
     if (end > start) {
       const eq = Math.min(equals.next(start), end);
-      const name = body.toString('utf8', start, eq);
-      const decodedName = firstEscape(percent, plus, start) < eq ? decodeEscaped(name) : name;
-      let value: FormValue | undefined = '';
-      if (eq < end) {
-        const escaped = firstEscape(percent, plus, eq + 1) < end;
-        value = escaped ? decodeEscaped(body.toString('utf8', eq + 1, end)) : body.subarray(eq + 1, end);
-      }
-      if (decodedName === undefined || value === undefined) {
-        return paramsOfText(body.toString('utf8', bomLength(body)));
-      }
-      addParam(params, decodedName, value);
+      const name = decode(start, eq, firstEscape(percent, plus, start) < eq);
+      const value = eq < end ? decode(eq + 1, end, firstEscape(percent, plus, eq + 1) < end) : EMPTY;
+      addParam(params, typeof name === 'string' ? name : name.toString('utf8'), value);
     }
     start = end + 1;
   }
@@ -136,22 +176,31 @@ function signedValues(values: readonly FormValue[]): readonly FormValue[] {
   ].sort();
 }
 
-function byteLength(part: FormValue): number {
-  return typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
-}
-
-/** The parameter part of what Twilio signs (the URL comes first), as bytes. */
-export function signedFormBytes(params: FormParams): Buffer {
-  const parts: FormValue[] = [];
-  for (const name of [...params.keys()].sort()) {
-    for (const value of signedValues(params.get(name) ?? [])) parts.push(name, value);
+/**
+ * What Twilio signs, as bytes: `url` (the one most likely signed) followed by the parameters; the
+ * parameters alone are `subarray(Buffer.byteLength(url))`. One buffer, so the HMAC takes one update.
+ */
+export function signedFormBytes(params: FormParams, url = ''): Buffer {
+  const names = [...params.keys()].sort();
+  let length = Buffer.byteLength(url, 'utf8');
+  const values: (readonly FormValue[])[] = [];
+  for (const name of names) {
+    const signed = signedValues(params.get(name) ?? []);
+    values.push(signed);
+    for (const value of signed) {
+      length += Buffer.byteLength(name, 'utf8');
+      length += typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+    }
   }
-  let length = 0;
-  for (const part of parts) length += byteLength(part);
-  // Fully written below: every byte of it comes from a part.
+  // Fully written below: every byte of it comes from the URL, a name or a value.
   const out = Buffer.allocUnsafe(length);
-  let at = 0;
-  for (const part of parts) at += typeof part === 'string' ? out.write(part, at, 'utf8') : part.copy(out, at);
+  let at = out.write(url, 0, 'utf8');
+  names.forEach((name, i) => {
+    for (const value of values[i] ?? []) {
+      at += out.write(name, at, 'utf8');
+      at += typeof value === 'string' ? out.write(value, at, 'utf8') : value.copy(out, at);
+    }
+  });
   return out;
 }
 

@@ -66,16 +66,17 @@ function splitUrl(url: string): UrlParts | undefined {
   };
 }
 
-function withDefaultPort(url: string): string {
+/**
+ * The URL without and with its port (the scheme's default when it has none), from one split; the URL
+ * itself wherever it already has that form, so the common case builds no new string.
+ */
+function portForms(url: string): [withoutPort: string, withPort: string] {
   const parts = splitUrl(url);
-  if (!parts || parts.port) return url;
-  const port = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
-  return parts.scheme + parts.userInfo + parts.host + port + parts.rest;
-}
-
-function withoutPort(url: string): string {
-  const parts = splitUrl(url);
-  return parts ? parts.scheme + parts.userInfo + parts.host + parts.rest : url;
+  if (!parts) return [url, url];
+  const origin = parts.scheme + parts.userInfo + parts.host;
+  if (parts.port) return [origin + parts.rest, url];
+  const defaultPort = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
+  return [url, origin + defaultPort + parts.rest];
 }
 
 function withLegacyQuery(url: string): string {
@@ -94,7 +95,8 @@ export function twilioUrlCandidates(url: string): string[] {
 
 /** The URL as received, without and with the default port: what Twilio signs in practice. */
 function asReceived(url: string): string[] {
-  return [withoutPort(url), withDefaultPort(url)];
+  const [bare, ported] = portForms(url);
+  return bare === ported ? [bare] : [bare, ported];
 }
 
 /** WHATWG-normalised and legacy-querystring spellings, tried only when the as-received forms fail. */
@@ -105,8 +107,7 @@ function normalisedForms(url: string): string[] {
   } catch {
     return [];
   }
-  const bare = withoutPort(normalised);
-  const ported = withDefaultPort(normalised);
+  const [bare, ported] = portForms(normalised);
   return [bare, ported, withLegacyQuery(bare), withLegacyQuery(ported)];
 }
 
@@ -144,18 +145,31 @@ function isJsonBodyRequest(url: string): boolean {
   return bodySha256Param(url) !== undefined;
 }
 
+/**
+ * What a URL's signature covers: the URL and then `params`, or for the URL that `signed` already starts
+ * with, `signed` as it is (one HMAC update instead of two).
+ */
+interface SignedContent {
+  readonly params: Buffer | undefined;
+  readonly signed?: { readonly url: string; readonly bytes: Buffer };
+}
+
+function macFor(secret: string, url: string, content: SignedContent): string {
+  if (content.signed?.url === url) return hmacBase64('sha1', secret, content.signed.bytes);
+  return content.params ? hmacBase64('sha1', secret, url, content.params) : hmacBase64('sha1', secret, url);
+}
+
 function matchesAnyUrl(
   secrets: readonly string[],
   signature: string,
   urls: readonly string[],
-  params: Buffer | undefined,
+  content: SignedContent,
 ): boolean {
   let matched = false;
   for (const url of urls) {
     for (const secret of secrets) {
       // Compared as base64 text, as twilio-node compares it: canonical by construction, nothing to decode.
-      const expected = params ? hmacBase64('sha1', secret, url, params) : hmacBase64('sha1', secret, url);
-      if (safeEqualText(signature, expected)) matched = true;
+      if (safeEqualText(signature, macFor(secret, url, content))) matched = true;
     }
     // The URL is public, so stopping at the first URL that matches leaks nothing secret.
     if (matched) return true;
@@ -168,12 +182,12 @@ function signatureMatches(
   secrets: readonly string[],
   signature: string,
   url: string,
-  params: Buffer | undefined,
+  content: SignedContent,
 ): boolean {
   const received = asReceived(url);
-  if (matchesAnyUrl(secrets, signature, received, params)) return true;
+  if (matchesAnyUrl(secrets, signature, received, content)) return true;
   const rest = normalisedForms(url).filter((form) => !received.includes(form));
-  return matchesAnyUrl(secrets, signature, [...new Set(rest)], params);
+  return matchesAnyUrl(secrets, signature, [...new Set(rest)], content);
 }
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
@@ -187,7 +201,7 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   }
   const bodyHash = bodySha256Param(request.url);
   if (bodyHash !== undefined) {
-    if (!signatureMatches(context.secrets, signature, request.url, undefined)) {
+    if (!signatureMatches(context.secrets, signature, request.url, { params: undefined })) {
       return reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
     }
     // Neither side is secret (the body and its hash are the caller's), so a plain comparison is safe; the
@@ -202,7 +216,10 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   }
   const params = parseForm(request.body);
   if (params === undefined) return reject('malformed_body', 'Form body is not valid UTF-8');
-  return signatureMatches(context.secrets, signature, request.url, signedFormBytes(params))
+  const [likelyUrl = request.url] = asReceived(request.url);
+  const bytes = signedFormBytes(params, likelyUrl);
+  const content = { params: bytes.subarray(Buffer.byteLength(likelyUrl)), signed: { url: likelyUrl, bytes } };
+  return signatureMatches(context.secrets, signature, request.url, content)
     ? ACCEPTED
     : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
 }

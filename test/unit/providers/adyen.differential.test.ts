@@ -10,8 +10,9 @@
  *
  * Signature mutations stay within the standard base64 alphabet: outside it the SDK (Node's forgiving base64
  * decoder) is laxer than ours, which the "intended differences" test asserts on its own, together with the
- * `Protocol` header and malformed keys. The cases where ours accepts what the SDK rejects are recorded as
- * `todo` tests at the end (reported, lambdas/ unchanged).
+ * `Protocol` header and malformed keys. The cases where ours used to accept what the SDK rejects (an item
+ * without `amount`, a non-scalar signed field) are asserted at the end: ours now rejects them too, and
+ * where the SDK accepts a non-scalar field signed as its `String` form, ours still refuses it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -152,7 +153,9 @@ type StandardMutation =
   | { kind: 'unpadded'; item: number }
   | { kind: 'base64url'; item: number }
   | { kind: 'drop-signature'; item: number }
-  | { kind: 'swap-signatures' };
+  | { kind: 'swap-signatures' }
+  | { kind: 'object-field'; item: number; field: (typeof SIGNED_FIELDS)[number]; value: object }
+  | { kind: 'drop-amount'; item: number };
 
 const standardMutationArb: fc.Arbitrary<StandardMutation> = fc.oneof(
   fc.constant({ kind: 'none' as const }),
@@ -180,6 +183,15 @@ const standardMutationArb: fc.Arbitrary<StandardMutation> = fc.oneof(
   fc.record({ kind: fc.constant('base64url' as const), item: fc.nat() }),
   fc.record({ kind: fc.constant('drop-signature' as const), item: fc.nat() }),
   fc.constant({ kind: 'swap-signatures' as const }),
+  // Objects only: the SDK signs an array as its joined elements, which can equal the signed text (an
+  // intended difference asserted on its own).
+  fc.record({
+    kind: fc.constant('object-field' as const),
+    item: fc.nat(),
+    field: fc.constantFrom(...SIGNED_FIELDS),
+    value: fc.constantFrom<object>({}, { injected: true }),
+  }),
+  fc.record({ kind: fc.constant('drop-amount' as const), item: fc.nat() }),
 );
 
 /** Applies the mutation to one item's copy (the batch is signed already). */
@@ -234,6 +246,19 @@ function mutateStandard(items: Item[], key: string, m: StandardMutation): { item
     }
     case 'drop-signature':
       setSignature(pick(m.item), undefined);
+      break;
+    case 'object-field': {
+      const item = pick(m.item);
+      if (m.field === 'amount.value' || m.field === 'amount.currency') {
+        const amount = item.amount as Item;
+        amount[m.field === 'amount.value' ? 'value' : 'currency'] = m.value;
+      } else {
+        item[m.field] = m.value;
+      }
+      break;
+    }
+    case 'drop-amount':
+      delete pick(m.item).amount;
       break;
     case 'swap-signatures': {
       const first = copy[0] as Item;
@@ -429,13 +454,11 @@ describe('adyen: intended differences (ours is stricter)', () => {
   });
 });
 
-describe('adyen: reported cases where ours accepts what the SDK rejects', () => {
+describe('adyen: formerly reported cases, now rejected by ours as by the SDK', () => {
   const key = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
   const signedString = (...fields: string[]) => validator.calculateHmac(fields.join(':'), key);
 
-  it('an item without amount, signed with empty amount fields', {
-    todo: 'reported; the SDK throws reading amount.value',
-  }, () => {
+  it('an item without amount, signed with empty amount fields', () => {
     const item: Item = {
       pspReference: '7914073381342284',
       merchantAccountCode: 'TestMerchant',
@@ -454,22 +477,12 @@ describe('adyen: reported cases where ours accepts what the SDK rejects', () => 
       'true',
     );
     const body = notification([{ ...item, additionalData: { hmacSignature } }]);
-    assert.equal(oursAcceptsStandard(body, [key]), sdkAcceptsStandard(body, key));
+    // The SDK throws reading amount.value.
+    assert.equal(sdkAcceptsStandard(body, key), false);
+    assert.equal(oursAcceptsStandard(body, [key]), false);
   });
 
-  it('a signed field sent as a JSON object, signed as the empty string', {
-    todo: 'reported; ours signs non-scalar values as "", the SDK as String(value)',
-  }, () => {
-    const hmacSignature = signedString(
-      '',
-      '',
-      'TestMerchant',
-      'TestPayment-1407325143704',
-      '1130',
-      'EUR',
-      'AUTHORISATION',
-      'true',
-    );
+  it('a signed field sent as a JSON object, signed as the empty string', () => {
     const item: Item = {
       pspReference: { injected: true },
       merchantAccountCode: 'TestMerchant',
@@ -477,9 +490,51 @@ describe('adyen: reported cases where ours accepts what the SDK rejects', () => 
       amount: { value: 1130, currency: 'EUR' },
       eventCode: 'AUTHORISATION',
       success: 'true',
-      additionalData: { hmacSignature },
     };
-    const body = notification([item]);
-    assert.equal(oursAcceptsStandard(body, [key]), sdkAcceptsStandard(body, key));
+    const fields = ['TestMerchant', 'TestPayment-1407325143704', '1130', 'EUR', 'AUTHORISATION', 'true'];
+    const overEmpty = notification([
+      { ...item, additionalData: { hmacSignature: signedString('', '', ...fields) } },
+    ]);
+    assert.equal(sdkAcceptsStandard(overEmpty, key), false);
+    assert.equal(oursAcceptsStandard(overEmpty, [key]), false);
+
+    // Intended differences: the SDK signs a non-scalar as its String form (an object as "[object Object]",
+    // an array as its elements joined with commas, so [] as ""); ours refuses any non-scalar.
+    for (const [value, text] of [
+      [{ injected: true }, '[object Object]'],
+      [[], ''],
+      [['7914073381342284'], '7914073381342284'],
+    ] as const) {
+      const body = notification([
+        {
+          ...item,
+          pspReference: value,
+          additionalData: { hmacSignature: signedString(text, '', ...fields) },
+        },
+      ]);
+      assert.equal(sdkAcceptsStandard(body, key), true, JSON.stringify(value));
+      assert.equal(oursAcceptsStandard(body, [key]), false, JSON.stringify(value));
+    }
+  });
+
+  it('agrees on scalars: null as "", booleans and numbers through String', () => {
+    const base: Item = {
+      pspReference: '7914073381342284',
+      merchantAccountCode: 'TestMerchant',
+      merchantReference: 'TestPayment-1407325143704',
+      amount: { value: 1130, currency: 'EUR' },
+      eventCode: 'AUTHORISATION',
+      success: 'true',
+    };
+    for (const item of [
+      { ...base, originalReference: null },
+      { ...base, success: true },
+      { ...base, merchantReference: 42.5 },
+      { ...base, amount: { value: '1130', currency: 'EUR' } },
+    ]) {
+      const body = notification([signed(item, key)]);
+      assert.equal(sdkAcceptsStandard(body, key), true, JSON.stringify(item));
+      assert.equal(oursAcceptsStandard(body, [key]), true, JSON.stringify(item));
+    }
   });
 });

@@ -54,13 +54,16 @@ const standard = (body: string, secrets = [DOC_KEY]) =>
   verifyWith(adyen, rawRequest({ body }), { secrets, nowMs: 0 });
 const platform = (body: string, headers: Record<string, string>, secrets = [PLATFORM_KEY]) =>
   verifyWith(adyen, rawRequest({ body, headers }), { secrets, nowMs: 0, options: { variant: 'platform' } });
+function signingStringOf(item: Record<string, unknown>): string {
+  const signing = adyenSigningString(item);
+  assert.ok(signing !== undefined, 'the item has a signing string');
+  return signing;
+}
+const macOf = (signing: string, key: string) =>
+  createHmac('sha256', Buffer.from(key, 'hex')).update(signing).digest('base64');
 const withSignature = (item: Record<string, unknown>, key: string) => ({
   ...item,
-  additionalData: {
-    hmacSignature: createHmac('sha256', Buffer.from(key, 'hex'))
-      .update(adyenSigningString(item))
-      .digest('base64'),
-  },
+  additionalData: { hmacSignature: macOf(signingStringOf(item), key) },
 });
 
 describe('adyen standard notifications', () => {
@@ -82,7 +85,7 @@ describe('adyen standard notifications', () => {
     const textKeyed = {
       ...DOC_ITEM,
       additionalData: {
-        hmacSignature: createHmac('sha256', DOC_KEY).update(adyenSigningString(DOC_ITEM)).digest('base64'),
+        hmacSignature: createHmac('sha256', DOC_KEY).update(signingStringOf(DOC_ITEM)).digest('base64'),
       },
     };
     assertRejected(standard(notification(textKeyed)), 'signature_mismatch', [DOC_KEY]);
@@ -117,6 +120,56 @@ describe('adyen standard notifications', () => {
     assertRejected(standard(''), 'empty_body');
     assertRejected(standard(notification(DOC_ITEM), ['not-hex']), 'invalid_secret_config');
     assertRejected(standard(notification(DOC_ITEM), []), 'no_active_secret');
+  });
+
+  it('rejects items without an amount object, even when signed with empty amount fields', () => {
+    const { amount: _, ...noAmount } = DOC_ITEM;
+    const emptyAmount = '7914073381342284::TestMerchant:TestPayment-1407325143704:::AUTHORISATION:true';
+    for (const amount of [undefined, null, [], 'EUR 1130', 1130]) {
+      const item = { ...noAmount, ...(amount === undefined ? {} : { amount }) };
+      assert.equal(adyenSigningString(item), undefined);
+      const body = notification({ ...item, additionalData: { hmacSignature: macOf(emptyAmount, DOC_KEY) } });
+      assertRejected(standard(body), 'malformed_body');
+    }
+    // Present but empty: both amount fields are signed as "".
+    assert.deepEqual(standard(notification(withSignature({ ...DOC_ITEM, amount: {} }, DOC_KEY))), {
+      ok: true,
+    });
+  });
+
+  it('rejects signed fields that are not strings, finite numbers or booleans', () => {
+    // A signature over an empty field must not vouch for an object put in its place.
+    const emptyPsp = '::TestMerchant:TestPayment-1407325143704:1130:EUR:AUTHORISATION:true';
+    for (const injected of [{ injected: true }, [], ['7914073381342284'], {}]) {
+      const item = { ...DOC_ITEM, pspReference: injected };
+      assert.equal(adyenSigningString(item), undefined);
+      const body = notification({ ...item, additionalData: { hmacSignature: macOf(emptyPsp, DOC_KEY) } });
+      assertRejected(standard(body), 'malformed_body');
+    }
+    for (const item of [
+      { ...DOC_ITEM, amount: { value: { cents: 1130 }, currency: 'EUR' } },
+      { ...DOC_ITEM, amount: { value: 1130, currency: ['EUR'] } },
+      { ...DOC_ITEM, success: { value: true } },
+    ]) {
+      assert.equal(adyenSigningString(item), undefined);
+    }
+    // JSON's 1e400 parses to Infinity, which the SDK would sign as "Infinity".
+    const infinite = notification(DOC_ITEM).replace('"value":1130', '"value":1e400');
+    assertRejected(standard(infinite), 'malformed_body');
+  });
+
+  it('signs scalars as the SDK joins them: null as "", numbers and booleans through String', () => {
+    assert.equal(
+      adyenSigningString({ ...DOC_ITEM, originalReference: null, success: true }),
+      '7914073381342284::TestMerchant:TestPayment-1407325143704:1130:EUR:AUTHORISATION:true',
+    );
+    for (const item of [
+      { ...DOC_ITEM, originalReference: null },
+      { ...DOC_ITEM, success: false },
+      { ...DOC_ITEM, merchantReference: 42.5 },
+    ]) {
+      assert.deepEqual(standard(notification(withSignature(item, DOC_KEY))), { ok: true });
+    }
   });
 
   it('extracts one event per item with pspReference:eventCode', () => {

@@ -7,8 +7,9 @@
  *
  * Intended differences, kept out of the generators and asserted on their own: ours accepts upper-case hex
  * (it compares the decoded bytes) and rejects a fractional timestamp or a non-UTF-8 body, both of which
- * the SDK lets through. The cases where ours accepts what the SDK rejects are recorded as `todo` tests at
- * the end (reported, lambdas/ unchanged).
+ * the SDK lets through. The cases where ours used to accept what the SDK rejects (a timestamp sent as a
+ * string of digits, a body that starts with a byte order mark) are asserted at the end: ours now rejects
+ * them too.
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -79,7 +80,8 @@ type Mutation =
   | { kind: 'unsigned-timestamp'; delta: number }
   | { kind: 'timestamp-value'; value: unknown }
   | { kind: 'base64' }
-  | { kind: 'not-json' };
+  | { kind: 'not-json' }
+  | { kind: 'bom' };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   // Unmutated requests weigh more so the accepting side of the verdict is well exercised.
@@ -103,13 +105,25 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     kind: fc.constant('unsigned-timestamp' as const),
     delta: fc.integer({ min: -120_000, max: 120_000 }).filter((d) => d !== 0),
   }),
-  // Signed, but not a usable epoch-milliseconds number (strings and fractions are compared separately).
+  // Signed, but not a usable epoch-milliseconds number (fractions are compared separately).
   fc.record({
     kind: fc.constant('timestamp-value' as const),
-    value: fc.constantFrom(null, true, [NOW_MS], { at: NOW_MS }, -1, 0, Math.floor(NOW_MS / 1000), 1e300),
+    value: fc.constantFrom(
+      null,
+      true,
+      [NOW_MS],
+      { at: NOW_MS },
+      -1,
+      0,
+      Math.floor(NOW_MS / 1000),
+      1e300,
+      String(NOW_MS),
+      '',
+    ),
   }),
   fc.constant({ kind: 'base64' as const }),
   fc.constant({ kind: 'not-json' as const }),
+  fc.constant({ kind: 'bom' as const }),
 );
 
 describe('linear vs @linear/sdk LinearWebhookClient.verify', () => {
@@ -171,6 +185,10 @@ describe('linear vs @linear/sdk LinearWebhookClient.verify', () => {
             body = body.slice(0, -1);
             signature = sign(secret, body);
             break;
+          case 'bom':
+            body = `\uFEFF${body}`;
+            signature = sign(secret, body);
+            break;
         }
         assert.equal(
           oursAccepts([receiverSecret], body, signature),
@@ -225,28 +243,24 @@ describe('linear vs @linear/sdk LinearWebhookClient.verify', () => {
   });
 });
 
-describe('linear: reported cases where ours accepts what the SDK rejects', () => {
+describe('linear: formerly reported cases, now rejected by ours as by the SDK', () => {
   const secret = 'lin_wh_differential';
 
-  it('a signed webhookTimestamp sent as a JSON string of digits', {
-    todo: 'reported; the SDK requires a number',
-  }, (t) => {
+  it('a signed webhookTimestamp sent as a JSON string of digits', (t) => {
     pinClock(t);
     const body = payload(String(NOW_MS));
-    assert.equal(
-      oursAccepts([secret], body, sign(secret, body)),
-      sdkAccepts(secret, body, sign(secret, body)),
-    );
+    assert.equal(sdkAccepts(secret, body, sign(secret, body)), false);
+    assert.equal(oursAccepts([secret], body, sign(secret, body)), false);
   });
 
-  it('a signed body that starts with a UTF-8 byte order mark', {
-    todo: 'reported; ours strips the BOM before JSON.parse, the SDK does not',
-  }, (t) => {
+  it('a signed body that starts with a UTF-8 byte order mark', (t) => {
     pinClock(t);
     const body = `\uFEFF${payload(NOW_MS)}`;
-    assert.equal(
-      oursAccepts([secret], body, sign(secret, body)),
-      sdkAccepts(secret, body, sign(secret, body)),
-    );
+    assert.equal(sdkAccepts(secret, body, sign(secret, body)), false);
+    assert.equal(oursAccepts([secret], body, sign(secret, body)), false);
+    // Only at the start: a BOM character inside a JSON string is ordinary text to both.
+    const inside = payload(NOW_MS, { xnote: '\uFEFF' });
+    assert.equal(sdkAccepts(secret, inside, sign(secret, inside)), true);
+    assert.equal(oursAccepts([secret], inside, sign(secret, inside)), true);
   });
 });

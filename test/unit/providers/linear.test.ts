@@ -36,6 +36,9 @@ describe('linear', () => {
     assertRejected(verify(request(body(NOW + 61_000))), 'timestamp_in_future');
     assertRejected(verify(request(body(Math.floor(NOW / 1000)))), 'timestamp_too_old');
     assertRejected(verify(request(body('soon'))), 'malformed_timestamp');
+    // Linear sends a JSON number, and @linear/sdk accepts nothing else.
+    assertRejected(verify(request(body(String(NOW - 5000)))), 'malformed_timestamp');
+    assertRejected(verify(request(body(null))), 'malformed_timestamp');
     assertRejected(verify(request(JSON.stringify({ type: 'Issue' }))), 'missing_timestamp');
   });
 
@@ -49,6 +52,14 @@ describe('linear', () => {
     );
     assertRejected(verify(request(text, null)), 'missing_signature');
     assertRejected(verify(request('', sign(SECRET, ''))), 'empty_body');
+  });
+
+  it('rejects a signed body that starts with a UTF-8 byte order mark, as the SDK does', () => {
+    const bom = `\uFEFF${body()}`;
+    assertRejected(verify(request(bom)), 'malformed_body');
+    assert.deepEqual(verify(request(body().replace('"issue-1"', '"\uFEFFissue-1"'))), { ok: true });
+    // The signature is checked first: an unsigned BOM body is a mismatch, not a malformed body.
+    assertRejected(verify(request(bom, sign(SECRET, body()))), 'signature_mismatch');
   });
 
   it('extracts Linear-Delivery, type.action and createdAt', () => {

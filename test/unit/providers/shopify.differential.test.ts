@@ -5,9 +5,11 @@
  * the full header set the SDK requires, for both the classic `X-Shopify-*` and the events API `shopify-*`
  * spellings, so the two verdicts can only differ on the signature.
  *
- * Intended difference, kept out of the generators and asserted on its own: a repeated signature header is
- * rejected by ours, while the SDK reads only the first value. The cases where ours accepts what the SDK
- * rejects are recorded as `todo` tests at the end (reported, lambdas/ unchanged).
+ * Intended differences, kept out of the generators and asserted on their own: a repeated signature header,
+ * or both spellings of it with different values, is rejected by ours, while the SDK reads only the first
+ * value of the header its flavour names. The cases where ours used to accept what the SDK rejects (both
+ * spellings, the events one wrong; no topic, domain, API version or webhook id headers) are asserted at
+ * the end: ours now rejects them too.
  */
 import '@shopify/shopify-api/adapters/node';
 import assert from 'node:assert/strict';
@@ -104,7 +106,9 @@ type Mutation =
   | { kind: 'signature'; at: number; char: string }
   | { kind: 'unpadded' }
   | { kind: 'hex' }
-  | { kind: 'empty-body' };
+  | { kind: 'empty-body' }
+  | { kind: 'drop-header'; at: number }
+  | { kind: 'both-spellings' };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   // Unmutated requests weigh more so the accepting side of the verdict is well exercised.
@@ -126,6 +130,9 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constant({ kind: 'unpadded' as const }),
   fc.constant({ kind: 'hex' as const }),
   fc.constant({ kind: 'empty-body' as const }),
+  fc.record({ kind: fc.constant('drop-header' as const), at: fc.nat() }),
+  // The same signature under the other spelling too (different values are an intended difference).
+  fc.constant({ kind: 'both-spellings' as const }),
 );
 
 describe('shopify vs @shopify/shopify-api webhooks.validate', () => {
@@ -152,6 +159,7 @@ describe('shopify vs @shopify/shopify-api webhooks.validate', () => {
           let body = original;
           let receiverSecret = secret;
           let signature = getHmac(original, secret);
+          let editHeaders = (headers: Headers): Headers => headers;
           switch (mutation.kind) {
             case 'none':
               break;
@@ -177,8 +185,22 @@ describe('shopify vs @shopify/shopify-api webhooks.validate', () => {
             case 'empty-body':
               body = '';
               break;
+            case 'drop-header':
+              editHeaders = (headers) => {
+                const names = Object.keys(headers).filter((name) => !name.endsWith('hmac-sha256'));
+                const { [names[mutation.at % names.length] ?? '']: _, ...rest } = headers;
+                return rest;
+              };
+              break;
+            case 'both-spellings':
+              editHeaders = (headers) => ({
+                ...headers,
+                [flavour === 'events' ? ShopifyHeader.Hmac.toLowerCase() : ShopifyEventsHeader.Hmac]:
+                  signature,
+              });
+              break;
           }
-          const headers = shopifyHeaders(flavour, signature);
+          const headers = editHeaders(shopifyHeaders(flavour, signature));
           assert.equal(
             oursAccepts([receiverSecret], body, headers),
             await sdkAccepts(receiverSecret, body, headers),
@@ -202,28 +224,48 @@ describe('shopify vs @shopify/shopify-api webhooks.validate', () => {
   });
 });
 
-describe('shopify: reported cases where ours accepts what the SDK rejects', () => {
+describe('shopify: formerly reported cases, now rejected by ours as by the SDK', () => {
   const secret = 'shpss_differential';
   const body = '{"id":820982911946154500}';
   const genuine = getHmac(body, secret);
+  const forged = 'bm90IGEgc2lnbmF0dXJl';
 
-  it('both header spellings present: the SDK checks only shopify-hmac-sha256', {
-    todo: 'reported; ours reads X-Shopify-Hmac-Sha256 first',
-  }, async () => {
-    const headers = {
-      ...shopifyHeaders('events', 'bm90IGEgc2lnbmF0dXJl'),
-      ...shopifyHeaders('webhooks', genuine),
-    };
-    assert.equal(oursAccepts([secret], body, headers), await sdkAccepts(secret, body, headers));
+  it('both header spellings present: the SDK checks only shopify-hmac-sha256', async () => {
+    const eventsForged = { ...shopifyHeaders('events', forged), ...shopifyHeaders('webhooks', genuine) };
+    assert.equal(await sdkAccepts(secret, body, eventsForged), false);
+    assert.equal(oursAccepts([secret], body, eventsForged), false);
+
+    // Intended difference: the other way round the SDK accepts, ours refuses two signatures that differ.
+    const classicForged = { ...shopifyHeaders('webhooks', forged), ...shopifyHeaders('events', genuine) };
+    assert.equal(await sdkAccepts(secret, body, classicForged), true);
+    assert.equal(oursAccepts([secret], body, classicForged), false);
+
+    // The same value under both spellings is fine for both; the events headers then apply.
+    const same = { ...shopifyHeaders('webhooks', genuine), ...shopifyHeaders('events', genuine) };
+    assert.equal(await sdkAccepts(secret, body, same), true);
+    assert.equal(oursAccepts([secret], body, same), true);
   });
 
-  it('a genuinely signed request without the topic, domain, API version or webhook id headers', {
-    todo: 'reported; ours needs only the signature header',
-  }, async () => {
+  it('a genuinely signed request without the topic, domain, API version or webhook id headers', async () => {
     for (const flavour of ['webhooks', 'events'] as const) {
       const hmacHeader = flavour === 'events' ? ShopifyEventsHeader.Hmac : ShopifyHeader.Hmac;
       const headers = { [hmacHeader.toLowerCase()]: genuine };
-      assert.equal(oursAccepts([secret], body, headers), await sdkAccepts(secret, body, headers));
+      assert.equal(await sdkAccepts(secret, body, headers), false, flavour);
+      assert.equal(oursAccepts([secret], body, headers), false, flavour);
     }
+  });
+
+  it('the delivery headers of the other spelling do not stand in', async () => {
+    const { [ShopifyEventsHeader.Hmac]: _, ...eventsDelivery } = shopifyHeaders('events', genuine);
+    const classicSignature = { ...eventsDelivery, [ShopifyHeader.Hmac.toLowerCase()]: genuine };
+    assert.equal(await sdkAccepts(secret, body, classicSignature), false);
+    assert.equal(oursAccepts([secret], body, classicSignature), false);
+    const { [ShopifyHeader.Hmac.toLowerCase()]: __, ...classicDelivery } = shopifyHeaders(
+      'webhooks',
+      genuine,
+    );
+    const eventsSignature = { ...classicDelivery, [ShopifyEventsHeader.Hmac]: genuine };
+    assert.equal(await sdkAccepts(secret, body, eventsSignature), false);
+    assert.equal(oursAccepts([secret], body, eventsSignature), false);
   });
 });

@@ -12,8 +12,26 @@ const NOW = 1_750_000_000_000;
 const mac = (secret: string, body: string | Buffer = BODY) =>
   createHmac('sha256', secret).update(body).digest('base64');
 
+/** The delivery headers Shopify sends (and the verifier requires) alongside `X-Shopify-Hmac-Sha256`. */
+const DELIVERY = {
+  'X-Shopify-Topic': 'orders/create',
+  'X-Shopify-Shop-Domain': 'example.myshopify.com',
+  'X-Shopify-API-Version': '2025-07',
+  'X-Shopify-Webhook-Id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+};
+/** The events API's spelling, which adds `shopify-event-id`. */
+const EVENTS_DELIVERY = {
+  'shopify-topic': 'orders/create',
+  'shopify-shop-domain': 'example.myshopify.com',
+  'shopify-api-version': '2025-07',
+  'shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+  'shopify-event-id': '98880550-7158-44d4-b7cd-2c97c8a091b5',
+};
+
+/** A request with the classic delivery headers, the events API's when `headers` signs with `shopify-*`. */
 function request(headers: Record<string, string | string[]>, body: string | Buffer = BODY) {
-  return rawRequest({ headers, body });
+  const delivery = 'shopify-hmac-sha256' in headers ? EVENTS_DELIVERY : DELIVERY;
+  return rawRequest({ headers: { ...delivery, ...headers }, body });
 }
 
 const verify = (req: ReturnType<typeof request>, secrets = [SECRET]) =>
@@ -21,8 +39,9 @@ const verify = (req: ReturnType<typeof request>, secrets = [SECRET]) =>
 
 describe('shopify: verification', () => {
   it('accepts the base64 HMAC-SHA256 of the raw body, under either header spelling', () => {
-    // No official vector is published (Shopify's own libraries test with computed MACs); the SDK is not
-    // a devDependency, so the docs' recipe (base64 HMAC-SHA256 of the raw bytes, secret as UTF-8) is the oracle.
+    // No official vector is published (Shopify's own libraries test with computed MACs), so the docs'
+    // recipe (base64 HMAC-SHA256 of the raw bytes, secret as UTF-8) is the oracle here; the SDK's
+    // webhooks.validate is compared in shopify.differential.test.ts.
     assert.equal(verify(request({ 'X-Shopify-Hmac-Sha256': mac(SECRET) })).ok, true);
     assert.equal(verify(request({ 'shopify-hmac-sha256': mac(SECRET) })).ok, true);
   });
@@ -68,6 +87,62 @@ describe('shopify: verification', () => {
     assert.equal(verify(request({ 'X-Shopify-Hmac-Sha256': mac(SECRET, binary) }, binary)).ok, true);
   });
 
+  it('both signature headers: the same value is fine, different values are a duplicate', () => {
+    const both = { 'X-Shopify-Hmac-Sha256': mac(SECRET), 'shopify-hmac-sha256': mac(SECRET) };
+    assert.equal(verify(request(both)).ok, true);
+    for (const other of [mac(OLD_SECRET), '', 'not base64']) {
+      assertRejected(verify(request({ ...both, 'X-Shopify-Hmac-Sha256': other })), 'duplicate_header');
+      assertRejected(verify(request({ ...both, 'shopify-hmac-sha256': other })), 'duplicate_header');
+    }
+    // Both sent, both empty: no signature at all.
+    assertRejected(
+      verify(request({ 'X-Shopify-Hmac-Sha256': '', 'shopify-hmac-sha256': ' ' })),
+      'missing_signature',
+    );
+  });
+
+  it('both signature headers select the events API headers, as the SDK does', () => {
+    const both = { 'X-Shopify-Hmac-Sha256': mac(SECRET), 'shopify-hmac-sha256': mac(SECRET) };
+    const classicOnly = rawRequest({ headers: { ...DELIVERY, ...both }, body: BODY });
+    const verdict = verify(classicOnly);
+    assertRejected(verdict, 'missing_header');
+    assert.ok(!verdict.ok && verdict.message.includes('shopify-topic'), JSON.stringify(verdict));
+  });
+
+  it('requires the topic, shop domain, API version and webhook id headers (and the event id for events)', () => {
+    for (const name of Object.keys(DELIVERY)) {
+      const headers: Record<string, string> = { ...DELIVERY, 'X-Shopify-Hmac-Sha256': mac(SECRET) };
+      delete headers[name];
+      const verdict = verify(rawRequest({ headers, body: BODY }));
+      assertRejected(verdict, 'missing_header');
+      assert.ok(!verdict.ok && verdict.message.includes(name), `${name}: ${JSON.stringify(verdict)}`);
+      assertRejected(
+        verify(rawRequest({ headers: { ...headers, [name]: '  ' }, body: BODY })),
+        'missing_header',
+      );
+    }
+    for (const name of Object.keys(EVENTS_DELIVERY)) {
+      const headers: Record<string, string> = { ...EVENTS_DELIVERY, 'shopify-hmac-sha256': mac(SECRET) };
+      delete headers[name];
+      const verdict = verify(rawRequest({ headers, body: BODY }));
+      assertRejected(verdict, 'missing_header');
+      assert.ok(!verdict.ok && verdict.message.includes(name), `${name}: ${JSON.stringify(verdict)}`);
+    }
+    // The other family's spelling does not stand in: the signature header decides which one is read.
+    const mixed = rawRequest({
+      headers: { ...EVENTS_DELIVERY, 'X-Shopify-Hmac-Sha256': mac(SECRET) },
+      body: BODY,
+    });
+    assertRejected(verify(mixed), 'missing_header');
+    // Every missing header is named.
+    const bare = verify(rawRequest({ headers: { 'X-Shopify-Hmac-Sha256': mac(SECRET) }, body: BODY }));
+    assert.ok(!bare.ok);
+    assert.equal(
+      bare.message,
+      'Missing X-Shopify-Topic, X-Shopify-Shop-Domain, X-Shopify-API-Version, X-Shopify-Webhook-Id headers',
+    );
+  });
+
   it('no replay window: an old X-Shopify-Triggered-At does not matter (it is not signed)', () => {
     const req = request({
       'X-Shopify-Hmac-Sha256': mac(SECRET),
@@ -86,18 +161,18 @@ describe('shopify: extraction', () => {
       'X-Shopify-Event-Id': '98880550-7158-44d4-b7cd-2c97c8a091b5',
       'X-Shopify-Triggered-At': '2023-03-29T18:00:27.877041743Z',
     };
-    const extraction = shopify.extract(request(headers), undefined);
+    const extraction = shopify.extract(rawRequest({ headers }), undefined);
     assert.ok(extraction.ok);
     assert.deepEqual(
       extraction.events.map((e) => [e.providerEventId, e.eventType, e.occurredAt]),
       [['98880550-7158-44d4-b7cd-2c97c8a091b5', 'orders/create', '2023-03-29T18:00:27.877Z']],
     );
     const { 'X-Shopify-Event-Id': _, ...older } = headers;
-    const fallback = shopify.extract(request(older), undefined);
+    const fallback = shopify.extract(rawRequest({ headers: older }), undefined);
     assert.ok(fallback.ok);
     assert.equal(fallback.events[0]?.providerEventId, 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043');
     const events = shopify.extract(
-      request({ 'shopify-topic': 'products/update', 'shopify-event-id': 'e1' }),
+      rawRequest({ headers: { 'shopify-topic': 'products/update', 'shopify-event-id': 'e1' } }),
       undefined,
     );
     assert.ok(events.ok);

@@ -1,7 +1,7 @@
 /**
- * The byte-level form parser must decode exactly what `new URLSearchParams(text)` decodes (the reference
- * the Twilio scheme used before, and what twilio-node's users parse with), and sign exactly what
- * `twilioParamString` builds from those strings.
+ * The byte-level form parser must decode what the WHATWG URL standard's urlencoded parser decodes (the
+ * rule URLSearchParams implements, transcribed below on bytes), agree with Node's URLSearchParams wherever
+ * Node follows it, and sign exactly what `twilioParamString` builds from those strings.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -14,24 +14,92 @@ import {
   twilioParamString,
 } from '../../../lambdas/providers/twilio-form';
 
-/** What the scheme did before: a fatal UTF-8 decode (BOM dropped), then URLSearchParams. */
-function reference(body: Buffer): Map<string, string[]> | undefined {
-  let text: string;
+type TextParams = Map<string, string[]>;
+
+function add(params: TextParams, name: string, value: string): void {
+  const values = params.get(name);
+  if (values) values.push(value);
+  else params.set(name, [value]);
+}
+
+/** The body as the scheme reads it: a fatal UTF-8 decode (a leading BOM dropped), or undefined. */
+function bodyText(body: Buffer): string | undefined {
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {
     return undefined;
   }
-  const params = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(text)) {
-    const values = params.get(name);
-    if (values) values.push(value);
-    else params.set(name, [value]);
+}
+
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
+/** WHATWG URL, "application/x-www-form-urlencoded parsing", step by step on the UTF-8 bytes. */
+function whatwg(body: Buffer): TextParams | undefined {
+  const text = bodyText(body);
+  if (text === undefined) return undefined;
+  // URLSearchParams' constructor drops one leading "?" before parsing.
+  const bytes = Buffer.from(text.startsWith('?') ? text.slice(1) : text, 'utf8');
+  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+  const percentDecode = (input: Buffer): string => {
+    const out: number[] = [];
+    for (let i = 0; i < input.length; i++) {
+      const byte = input[i] === 0x2b ? 0x20 : (input[i] as number);
+      const hex = input.subarray(i + 1, i + 3).toString('latin1');
+      if (byte === 0x25 && HEX.test(hex)) {
+        out.push(Number.parseInt(hex, 16));
+        i += 2;
+      } else out.push(byte);
+    }
+    return utf8.decode(Uint8Array.from(out));
+  };
+  const params: TextParams = new Map();
+  let start = 0;
+  while (start <= bytes.length) {
+    const amp = bytes.indexOf(0x26, start);
+    const end = amp === -1 ? bytes.length : amp;
+    if (end > start) {
+      const sequence = bytes.subarray(start, end);
+      const eq = sequence.indexOf(0x3d);
+      const name = eq === -1 ? sequence : sequence.subarray(0, eq);
+      const value = eq === -1 ? Buffer.alloc(0) : sequence.subarray(eq + 1);
+      add(params, percentDecode(name), percentDecode(value));
+    }
+    start = end + 1;
   }
   return params;
 }
 
-function asText(params: FormParams | undefined): Map<string, string[]> | undefined {
+/** Node's URLSearchParams over the same text. */
+function urlSearchParams(body: Buffer): TextParams | undefined {
+  const text = bodyText(body);
+  if (text === undefined) return undefined;
+  const params: TextParams = new Map();
+  for (const [name, value] of new URLSearchParams(text)) add(params, name, value);
+  return params;
+}
+
+/**
+ * Node's one departure from the standard: when `decodeURIComponent` refuses a component (a stray `%`,
+ * escapes that are not UTF-8), Node re-decodes the string by char codes, truncating every non-ASCII
+ * character to one byte.
+ */
+function nodeQuirkApplies(text: string): boolean {
+  const components = text.split('&').flatMap((pair) => {
+    const eq = pair.indexOf('=');
+    return eq === -1 ? [pair] : [pair.slice(0, eq), pair.slice(eq + 1)];
+  });
+  return components.some((component) => {
+    if (![...component].some((char) => (char.codePointAt(0) ?? 0) > 0x7f)) return false;
+    try {
+      decodeURIComponent(component.replaceAll('+', ' '));
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+function asText(params: FormParams | undefined): TextParams | undefined {
   if (!params) return undefined;
   return new Map(
     [...params].map(([name, values]) => [
@@ -82,17 +150,32 @@ const PIECES = [
 const formText = fc.array(fc.constantFrom(...PIECES), { maxLength: 24 }).map((pieces) => pieces.join(''));
 
 describe('twilio form parsing', () => {
-  it('decodes generated forms exactly as URLSearchParams does', () => {
+  it('decodes generated forms as the WHATWG standard does, and as URLSearchParams wherever Node follows it', () => {
     fc.assert(
       fc.property(formText, fc.boolean(), (text, bom) => {
         const body = Buffer.concat([
           bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0),
           Buffer.from(text),
         ]);
-        assert.deepEqual(asText(parseForm(body)), reference(body));
+        const parsed = asText(parseForm(body));
+        assert.deepEqual(parsed, whatwg(body));
+        if (!nodeQuirkApplies(text)) assert.deepEqual(parsed, urlSearchParams(body));
       }),
-      { numRuns: 2000 },
+      { numRuns: 3000 },
     );
+  });
+
+  it('keeps a character next to a stray % intact, as the standard says (Node mangles it)', () => {
+    const body = Buffer.from('%€%3D=1');
+    assert.deepEqual(asText(parseForm(body)), new Map([['%€=', ['1']]]));
+    assert.notDeepEqual(urlSearchParams(body), asText(parseForm(body)));
+  });
+
+  it('decodes escapes that are not UTF-8 to U+FFFD, as URLSearchParams does', () => {
+    const body = Buffer.from('a=%FF%C3&b=%ED%A0%80');
+    const parsed = asText(parseForm(body));
+    assert.deepEqual(parsed, urlSearchParams(body));
+    assert.deepEqual(parsed?.get('a'), ['\uFFFD\uFFFD']);
   });
 
   it('signs generated forms exactly as the string reference does', () => {
@@ -100,7 +183,7 @@ describe('twilio form parsing', () => {
       fc.property(formText, (text) => {
         const body = Buffer.from(text);
         const params = parseForm(body);
-        const expected = reference(body);
+        const expected = whatwg(body);
         assert.ok(params && expected);
         assert.equal(signedFormBytes(params).toString('utf8'), twilioParamString(expected));
       }),
@@ -112,8 +195,8 @@ describe('twilio form parsing', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         const body = Buffer.from(bytes);
-        assert.equal(parseForm(body) === undefined, reference(body) === undefined);
-        if (reference(body)) assert.deepEqual(asText(parseForm(body)), reference(body));
+        assert.equal(parseForm(body) === undefined, whatwg(body) === undefined);
+        if (whatwg(body)) assert.deepEqual(asText(parseForm(body)), whatwg(body));
       }),
       { numRuns: 2000 },
     );
