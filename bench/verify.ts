@@ -11,7 +11,7 @@
  * already-decoded signed string: decoding and sorting the form, which Twilio's scheme requires of every
  * verifier, is not in it.
  *
- * Run: `npx tsx bench/verify.ts [--samples 60] [--batch-ms 5]`, or via `npm run bench`.
+ * Run: `npx tsx bench/verify.ts [--samples 60] [--batch-ms 5] [--only <provider>]`, or via `npm run bench`.
  * Writes bench/results/verify.json and bench/results/verify.md.
  */
 import { createHash, createHmac, generateKeyPairSync, sign, verify as verifySignature } from 'node:crypto';
@@ -73,6 +73,8 @@ export interface VerifyBenchOptions {
   readonly write?: boolean;
   /** Print the table. @default true */
   readonly print?: boolean;
+  /** Measure only the rows whose provider name starts with this (investigations; nothing is written). */
+  readonly only?: string;
 }
 
 export interface VerifyBenchResult {
@@ -482,7 +484,8 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
   const samples = options.samples ?? 60;
   const batchMs = options.batchMs ?? 5;
   const rows: VerifyBenchRow[] = [];
-  const all = contenders(await loadShippedSchemes());
+  const only = options.only;
+  const all = contenders(await loadShippedSchemes()).filter((c) => !only || c.provider.startsWith(only));
   // Every verifier runs (and gets compiled) before anything is measured, so the first contender is not
   // timed while the JIT and the module loader are still busy.
   for (const c of all) {
@@ -499,7 +502,9 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
     collect({ type: 'major' });
     // Warm-up, then calibrate each verifier's batch so every sample lasts about batchMs.
     for (const v of verifiers) await calibrate(v, batchMs);
-    const calls = await Promise.all(verifiers.map((v) => calibrate(v, batchMs)));
+    // One at a time: calibrations run side by side would each time the others' calls too.
+    const calls: number[] = [];
+    for (const v of verifiers) calls.push(await calibrate(v, batchMs));
     const timings: number[][] = [[], [], []];
     for (let s = 0; s < samples; s++) {
       // Round-robin, rotating who goes first, so drift and noise spread evenly.
@@ -602,5 +607,12 @@ if (invokedDirectly) {
     const value = at >= 0 ? Number(process.argv[at + 1]) : Number.NaN;
     return Number.isFinite(value) && value > 0 ? value : undefined;
   };
-  await runVerifyBench({ samples: arg('samples'), batchMs: arg('batch-ms') });
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+  await runVerifyBench({
+    samples: arg('samples'),
+    batchMs: arg('batch-ms'),
+    only,
+    write: only === undefined,
+  });
 }
