@@ -1,18 +1,28 @@
 /**
- * `npm run bench`: runs every benchmark module in turn; each prints its table and writes its results
- * under bench/results/. Add a module here by importing its `run…Bench()` and appending it to BENCHES.
+ * `npm run bench`: runs every benchmark in turn, each in a process of its own; each prints its table and
+ * writes its results under bench/results/. Separate processes because the handlers keep their AWS clients
+ * and secrets as module singletons (as they do in Lambda): a benchmark that ran the pipeline against its own
+ * emulators would otherwise leave the next one talking to endpoints that are gone.
  */
-import { runCostBench } from './cost';
-import { runIngestBench } from './ingest';
-import { runVerifyBench } from './verify';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
-const BENCHES: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<unknown> }> = [
-  { name: 'verify', run: () => runVerifyBench() },
-  { name: 'cost', run: () => runCostBench() },
-  { name: 'ingest', run: () => runIngestBench() },
-];
+const BENCHES: readonly string[] = ['verify', 'cost', 'ingest'];
 
-for (const bench of BENCHES) {
-  console.log(`\n=== bench: ${bench.name} ===`);
-  await bench.run();
+function run(name: string): Promise<number> {
+  const file = join(import.meta.dirname, `${name}.ts`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+for (const name of BENCHES) {
+  console.log(`\n=== bench: ${name} ===`);
+  const code = await run(name);
+  if (code !== 0) {
+    console.error(`bench ${name} failed (exit ${code})`);
+    process.exit(code);
+  }
 }

@@ -182,25 +182,27 @@ function signedValues(values: readonly FormValue[]): readonly FormValue[] {
  */
 export function signedFormBytes(params: FormParams, url = ''): Buffer {
   const names = [...params.keys()].sort();
+  const values: (readonly FormValue[])[] = new Array(names.length);
   let length = Buffer.byteLength(url, 'utf8');
-  const values: (readonly FormValue[])[] = [];
-  for (const name of names) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     const signed = signedValues(params.get(name) ?? []);
-    values.push(signed);
+    values[i] = signed;
+    const nameLength = Buffer.byteLength(name, 'utf8');
     for (const value of signed) {
-      length += Buffer.byteLength(name, 'utf8');
-      length += typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+      length += nameLength + (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length);
     }
   }
   // Fully written below: every byte of it comes from the URL, a name or a value.
   const out = Buffer.allocUnsafe(length);
   let at = out.write(url, 0, 'utf8');
-  names.forEach((name, i) => {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     for (const value of values[i] ?? []) {
       at += out.write(name, at, 'utf8');
       at += typeof value === 'string' ? out.write(value, at, 'utf8') : value.copy(out, at);
     }
-  });
+  }
   return out;
 }
 

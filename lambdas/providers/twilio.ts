@@ -183,8 +183,8 @@ function signatureMatches(
   signature: string,
   url: string,
   content: SignedContent,
+  received: readonly string[] = asReceived(url),
 ): boolean {
-  const received = asReceived(url);
   if (matchesAnyUrl(secrets, signature, received, content)) return true;
   const rest = normalisedForms(url).filter((form) => !received.includes(form));
   return matchesAnyUrl(secrets, signature, [...new Set(rest)], content);
@@ -216,10 +216,11 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   }
   const params = parseForm(request.body);
   if (params === undefined) return reject('malformed_body', 'Form body is not valid UTF-8');
-  const [likelyUrl = request.url] = asReceived(request.url);
+  const received = asReceived(request.url);
+  const [likelyUrl = request.url] = received;
   const bytes = signedFormBytes(params, likelyUrl);
   const content = { params: bytes.subarray(Buffer.byteLength(likelyUrl)), signed: { url: likelyUrl, bytes } };
-  return signatureMatches(context.secrets, signature, request.url, content)
+  return signatureMatches(context.secrets, signature, request.url, content, received)
     ? ACCEPTED
     : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
 }
