@@ -1,7 +1,8 @@
 /**
- * Twilio's form-encoded requests: the POST parameters, decoded exactly as `new URLSearchParams` decodes the
- * body text, and the bytes Twilio signs from them (every `name + value`, names sorted; a repeated name
- * contributes each distinct value once, values sorted: twilio-node's `getExpectedTwilioSignature`).
+ * Twilio's form-encoded requests: the POST parameters, decoded by the WHATWG URL standard's urlencoded
+ * parser (what `new URLSearchParams` implements), and the bytes Twilio signs from them (every
+ * `name + value`, names sorted; a repeated name contributes each distinct value once, values sorted:
+ * twilio-node's `getExpectedTwilioSignature`).
  *
  * Why not simply `new URLSearchParams(body.toString())`: it decodes character by character into strings,
  * and the signed text must then be encoded back into bytes; for a real 2 KB callback that is several times

@@ -19,7 +19,15 @@ import { describe, it } from 'node:test';
 import { hmacValidator as HmacValidator } from '@adyen/api-library';
 import fc from 'fast-check';
 import { adyen } from '../../../lambdas/providers/adyen';
-import { rawRequest, verifyWith } from './scheme-test-kit';
+import {
+  bodyInsertionArb,
+  insertAt,
+  rawRequest,
+  replaceCharAt,
+  shortTextArb,
+  signatureCharArb,
+  verifyWith,
+} from './scheme-test-kit';
 
 const RUNS = 200;
 const validator = new HmacValidator();
@@ -93,16 +101,10 @@ function oursAcceptsPlatform(
   }).ok;
 }
 
-/** Replaces the character at `at` (mod length) of `text` with `char`. */
-function replaceAt(text: string, at: number, char: string): string {
-  const i = at % text.length;
-  return text.slice(0, i) + char + text.slice(i + 1);
-}
-
 /** Flips one hex digit, so the key stays well-formed but is another key. */
 function otherKey(key: string, at: number): string {
   const i = at % key.length;
-  return replaceAt(key, i, key[i] === '0' ? '1' : '0');
+  return replaceCharAt(key, i, key[i] === '0' ? '1' : '0');
 }
 
 const keyArb = fc
@@ -163,13 +165,13 @@ const standardMutationArb: fc.Arbitrary<StandardMutation> = fc.oneof(
     kind: fc.constant('signed-field' as const),
     item: fc.nat(),
     field: fc.constantFrom(...SIGNED_FIELDS),
-    text: fc.string({ minLength: 1, maxLength: 3, unit: 'grapheme' }),
+    text: shortTextArb('grapheme'),
   }),
   fc.record({
     kind: fc.constant('unsigned-field' as const),
     item: fc.nat(),
     field: fc.constantFrom('eventDate' as const, 'reason' as const, 'paymentMethod' as const),
-    text: fc.string({ minLength: 1, maxLength: 3, unit: 'grapheme' }),
+    text: shortTextArb('grapheme'),
   }),
   fc.record({ kind: fc.constant('key' as const), at: fc.nat() }),
   fc.constant({ kind: 'lower-case-key' as const }),
@@ -231,7 +233,7 @@ function mutateStandard(items: Item[], key: string, m: StandardMutation): { item
       return { items: copy, key: key.toLowerCase() };
     case 'signature': {
       const item = pick(m.item);
-      setSignature(item, replaceAt(signatureOf(item), m.at % 43, m.char));
+      setSignature(item, replaceCharAt(signatureOf(item), m.at % 43, m.char));
       break;
     }
     case 'unpadded': {
@@ -284,17 +286,9 @@ type PlatformMutation =
 
 const platformMutationArb: fc.Arbitrary<PlatformMutation> = fc.oneof(
   fc.constant({ kind: 'none' as const }),
-  fc.record({
-    kind: fc.constant('body' as const),
-    at: fc.nat(),
-    text: fc.string({ minLength: 1, maxLength: 3, unit: 'grapheme' }),
-  }),
+  bodyInsertionArb(shortTextArb('grapheme')),
   fc.record({ kind: fc.constant('key' as const), at: fc.nat() }),
-  fc.record({
-    kind: fc.constant('signature' as const),
-    at: fc.nat(),
-    char: fc.constantFrom(...BASE64_ALPHABET),
-  }),
+  signatureCharArb([...BASE64_ALPHABET]),
   fc.constant({ kind: 'unpadded' as const }),
   fc.constant({ kind: 'base64url' as const }),
   fc.constant({ kind: 'hex' as const }),
@@ -358,16 +352,14 @@ describe('adyen platform webhooks vs HmacValidator.validateHMACSignature', () =>
         switch (mutation.kind) {
           case 'none':
             break;
-          case 'body': {
-            const at = mutation.at % (body.length + 1);
-            body = body.slice(0, at) + mutation.text + body.slice(at);
+          case 'body':
+            body = insertAt(body, mutation.at, mutation.text);
             break;
-          }
           case 'key':
             receiverKey = otherKey(key, mutation.at);
             break;
           case 'signature':
-            signature = replaceAt(signature, mutation.at % 43, mutation.char);
+            signature = replaceCharAt(signature, mutation.at % 43, mutation.char);
             break;
           case 'unpadded':
             signature = signature.replace(/=+$/, '');

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { verify as octokitVerify, sign } from '@octokit/webhooks-methods';
 import fc from 'fast-check';
 import { github } from '../../../lambdas/providers/github';
-import { rawRequest, verifyWith } from './scheme-test-kit';
+import { type CommonMutation, commonMutations, rawRequest, verifyWith } from './scheme-test-kit';
 
 const RUNS = 200;
 
@@ -31,26 +31,15 @@ const bodyArb = fc.oneof(
   fc.string({ minLength: 1, maxLength: 400, unit: 'grapheme' }),
 );
 
-type Mutation =
-  | { kind: 'none' }
-  | { kind: 'body'; at: number; text: string }
-  | { kind: 'secret'; text: string }
-  | { kind: 'signature'; at: number; char: string }
-  | { kind: 'prefix'; prefix: string };
+type Mutation = CommonMutation | { kind: 'prefix'; prefix: string };
 
+const common = commonMutations({
+  signatureChars: ['0', '9', 'a', 'f', 'g', '=', ' ', '!'],
+  // Within the 64 hex digits: the prefix has its own mutation.
+  signatureFrom: 'sha256='.length,
+});
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.constant({ kind: 'none' as const }),
-  fc.record({
-    kind: fc.constant('body' as const),
-    at: fc.nat(),
-    text: fc.string({ minLength: 1, maxLength: 3 }),
-  }),
-  fc.record({ kind: fc.constant('secret' as const), text: fc.string({ minLength: 1, maxLength: 3 }) }),
-  fc.record({
-    kind: fc.constant('signature' as const),
-    at: fc.nat(),
-    char: fc.constantFrom('0', '9', 'a', 'f', 'g', '=', ' ', '!'),
-  }),
+  ...common.arbitraries,
   fc.record({
     kind: fc.constant('prefix' as const),
     prefix: fc.constantFrom('sha1=', 'SHA256=', 'sha256 =', '', 'sha512='),
@@ -73,29 +62,11 @@ describe('github vs @octokit/webhooks-methods', () => {
   it('judges mutated bodies, secrets, signatures and prefixes like octokit', async () => {
     await fc.assert(
       fc.asyncProperty(secretArb, bodyArb, mutationArb, async (secret, original, mutation) => {
-        let body = original;
-        let receiverSecret = secret;
-        let signature = await sign(secret, original);
-        switch (mutation.kind) {
-          case 'none':
-            break;
-          case 'body': {
-            const at = mutation.at % (body.length + 1);
-            body = body.slice(0, at) + mutation.text + body.slice(at);
-            break;
-          }
-          case 'secret':
-            receiverSecret = secret + mutation.text;
-            break;
-          case 'signature': {
-            const at = 'sha256='.length + (mutation.at % 64);
-            signature = signature.slice(0, at) + mutation.char + signature.slice(at + 1);
-            break;
-          }
-          case 'prefix':
-            signature = mutation.prefix + signature.slice('sha256='.length);
-            break;
-        }
+        const signed = { body: original, receiverSecret: secret, signature: await sign(secret, original) };
+        const { body, receiverSecret, signature } =
+          mutation.kind === 'prefix'
+            ? { ...signed, signature: mutation.prefix + signed.signature.slice('sha256='.length) }
+            : common.apply(signed, mutation);
         assert.equal(
           oursAccepts([receiverSecret], body, signature),
           await octokitAccepts(receiverSecret, body, signature),

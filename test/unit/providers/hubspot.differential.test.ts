@@ -10,6 +10,13 @@ import { Signature } from '@hubspot/api-client';
 import fc from 'fast-check';
 import { hubspot } from '../../../lambdas/providers/hubspot';
 import type { RawRequest } from '../../../lambdas/providers/types';
+import {
+  bodyInsertionArb,
+  insertAt,
+  replaceCharAt,
+  secretExtensionArb,
+  signatureCharArb,
+} from './scheme-test-kit';
 
 const RUNS = 200;
 
@@ -106,29 +113,19 @@ type Mutation =
   | { kind: 'none' };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({
-    kind: fc.constant('body' as const),
-    at: fc.nat(),
-    text: fc.string({ minLength: 1, maxLength: 3 }),
-  }),
-  fc.record({ kind: fc.constant('secret' as const), text: fc.string({ minLength: 1, maxLength: 3 }) }),
+  bodyInsertionArb(),
+  secretExtensionArb(),
   fc.record({ kind: fc.constant('url' as const), text: fc.constantFrom('/', 'x', '?a=1', '%2F', '#') }),
   fc.record({ kind: fc.constant('method' as const) }),
   fc.record({ kind: fc.constant('timestamp' as const), delta: fc.integer({ min: -1000, max: 1000 }) }),
-  fc.record({
-    kind: fc.constant('signature' as const),
-    at: fc.nat(),
-    char: fc.constantFrom('0', 'a', 'f', 'A', 'Z', '+', '/', '=', 'g', '!'),
-  }),
+  signatureCharArb(['0', 'a', 'f', 'A', 'Z', '+', '/', '=', 'g', '!']),
   fc.record({ kind: fc.constant('none' as const) }),
 );
 
 function mutate(input: Signed, mutation: Mutation): Signed {
   switch (mutation.kind) {
-    case 'body': {
-      const at = mutation.at % (input.body.length + 1);
-      return { ...input, body: input.body.slice(0, at) + mutation.text + input.body.slice(at) };
-    }
+    case 'body':
+      return { ...input, body: insertAt(input.body, mutation.at, mutation.text) };
     case 'secret':
       return { ...input, secret: input.secret + mutation.text };
     case 'url':
@@ -138,9 +135,8 @@ function mutate(input: Signed, mutation: Mutation): Signed {
     case 'timestamp':
       return input.version === 'v3' ? { ...input, timestamp: input.timestamp + mutation.delta } : input;
     case 'signature': {
-      const at = mutation.at % input.signature.length;
       const char = input.version === 'v3' ? mutation.char : mutation.char.toLowerCase();
-      return { ...input, signature: input.signature.slice(0, at) + char + input.signature.slice(at + 1) };
+      return { ...input, signature: replaceCharAt(input.signature, mutation.at, char) };
     }
     case 'none':
       return input;

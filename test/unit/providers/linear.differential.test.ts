@@ -17,7 +17,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { LinearWebhookClient } from '@linear/sdk/webhooks';
 import fc from 'fast-check';
 import { linear } from '../../../lambdas/providers/linear';
-import { rawRequest, verifyWith } from './scheme-test-kit';
+import { type CommonMutation, commonMutations, rawRequest, verifyWith } from './scheme-test-kit';
 
 const RUNS = 200;
 const NOW_MS = 1_750_000_000_000;
@@ -73,33 +73,21 @@ const ageArb = fc.oneof(
 );
 
 type Mutation =
-  | { kind: 'none' }
-  | { kind: 'body'; at: number; text: string }
-  | { kind: 'secret'; text: string }
-  | { kind: 'signature'; at: number; char: string }
+  | CommonMutation
   | { kind: 'unsigned-timestamp'; delta: number }
   | { kind: 'timestamp-value'; value: unknown }
   | { kind: 'base64' }
   | { kind: 'not-json' }
   | { kind: 'bom' };
 
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+const common = commonMutations({
   // Unmutated requests weigh more so the accepting side of the verdict is well exercised.
-  { arbitrary: fc.constant({ kind: 'none' as const }), weight: 4 },
-  fc.record({
-    kind: fc.constant('body' as const),
-    at: fc.nat(),
-    text: fc.string({ minLength: 1, maxLength: 3, unit: 'grapheme' }),
-  }),
-  fc.record({
-    kind: fc.constant('secret' as const),
-    text: fc.string({ minLength: 1, maxLength: 3, unit: 'grapheme' }),
-  }),
-  fc.record({
-    kind: fc.constant('signature' as const),
-    at: fc.nat(),
-    char: fc.constantFrom('0', '1', '9', 'a', 'f', 'g', 'z', ' ', '!'),
-  }),
+  noneWeight: 4,
+  textUnit: 'grapheme',
+  signatureChars: ['0', '1', '9', 'a', 'f', 'g', 'z', ' ', '!'],
+});
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  ...common.arbitraries,
   // The timestamp is rewritten after signing (a replay with a fresher timestamp).
   fc.record({
     kind: fc.constant('unsigned-timestamp' as const),
@@ -156,21 +144,6 @@ describe('linear vs @linear/sdk LinearWebhookClient.verify', () => {
         let receiverSecret = secret;
         let signature = sign(secret, body);
         switch (mutation.kind) {
-          case 'none':
-            break;
-          case 'body': {
-            const at = mutation.at % (body.length + 1);
-            body = body.slice(0, at) + mutation.text + body.slice(at);
-            break;
-          }
-          case 'secret':
-            receiverSecret = secret + mutation.text;
-            break;
-          case 'signature': {
-            const at = mutation.at % signature.length;
-            signature = signature.slice(0, at) + mutation.char + signature.slice(at + 1);
-            break;
-          }
           case 'unsigned-timestamp':
             body = payload(timestamp + mutation.delta, extra);
             break;
@@ -189,6 +162,11 @@ describe('linear vs @linear/sdk LinearWebhookClient.verify', () => {
             body = `\uFEFF${body}`;
             signature = sign(secret, body);
             break;
+          default:
+            ({ body, receiverSecret, signature } = common.apply(
+              { body, receiverSecret, signature },
+              mutation,
+            ));
         }
         assert.equal(
           oursAccepts([receiverSecret], body, signature),

@@ -25,7 +25,7 @@ import {
 import { getHmac } from '@shopify/shopify-api/test-helpers';
 import fc from 'fast-check';
 import { shopify } from '../../../lambdas/providers/shopify';
-import { rawRequest, verifyWith } from './scheme-test-kit';
+import { type CommonMutation, commonMutations, rawRequest, verifyWith } from './scheme-test-kit';
 
 const RUNS = 200;
 
@@ -100,33 +100,21 @@ const bodyArb = fc.oneof(
 const flavourArb = fc.constantFrom<Flavour>('webhooks', 'events');
 
 type Mutation =
-  | { kind: 'none' }
-  | { kind: 'body'; at: number; text: string }
-  | { kind: 'secret'; text: string }
-  | { kind: 'signature'; at: number; char: string }
+  | CommonMutation
   | { kind: 'unpadded' }
   | { kind: 'hex' }
   | { kind: 'empty-body' }
   | { kind: 'drop-header'; at: number }
   | { kind: 'both-spellings' };
 
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+const common = commonMutations({
   // Unmutated requests weigh more so the accepting side of the verdict is well exercised.
-  { arbitrary: fc.constant({ kind: 'none' as const }), weight: 3 },
-  fc.record({
-    kind: fc.constant('body' as const),
-    at: fc.nat(),
-    text: fc.string({ minLength: 1, maxLength: 3, unit: 'grapheme' }),
-  }),
-  fc.record({
-    kind: fc.constant('secret' as const),
-    text: fc.string({ minLength: 1, maxLength: 3, unit: 'grapheme' }),
-  }),
-  fc.record({
-    kind: fc.constant('signature' as const),
-    at: fc.nat(),
-    char: fc.constantFrom('A', 'B', 'a', 'z', '0', '+', '/', '-', '_', '=', ' ', '!'),
-  }),
+  noneWeight: 3,
+  textUnit: 'grapheme',
+  signatureChars: ['A', 'B', 'a', 'z', '0', '+', '/', '-', '_', '=', ' ', '!'],
+});
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  ...common.arbitraries,
   fc.constant({ kind: 'unpadded' as const }),
   fc.constant({ kind: 'hex' as const }),
   fc.constant({ kind: 'empty-body' as const }),
@@ -161,21 +149,6 @@ describe('shopify vs @shopify/shopify-api webhooks.validate', () => {
           let signature = getHmac(original, secret);
           let editHeaders = (headers: Headers): Headers => headers;
           switch (mutation.kind) {
-            case 'none':
-              break;
-            case 'body': {
-              const at = mutation.at % (body.length + 1);
-              body = body.slice(0, at) + mutation.text + body.slice(at);
-              break;
-            }
-            case 'secret':
-              receiverSecret = secret + mutation.text;
-              break;
-            case 'signature': {
-              const at = mutation.at % signature.length;
-              signature = signature.slice(0, at) + mutation.char + signature.slice(at + 1);
-              break;
-            }
             case 'unpadded':
               signature = signature.replace(/=+$/, '');
               break;
@@ -199,6 +172,11 @@ describe('shopify vs @shopify/shopify-api webhooks.validate', () => {
                   signature,
               });
               break;
+            default:
+              ({ body, receiverSecret, signature } = common.apply(
+                { body, receiverSecret, signature },
+                mutation,
+              ));
           }
           const headers = editHeaders(shopifyHeaders(flavour, signature));
           assert.equal(

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { verifySlackRequest } from '@slack/bolt';
 import fc from 'fast-check';
 import { slack } from '../../../lambdas/providers/slack';
-import { rawRequest, verifyWith } from './scheme-test-kit';
+import { type CommonMutation, commonMutations, rawRequest, verifyWith } from './scheme-test-kit';
 
 const RUNS = 200;
 
@@ -75,27 +75,16 @@ const caseArb: fc.Arbitrary<Case> = fc
     return { secret, body, timestamp, signature: signSlack(secret, timestamp, body), nowMs: now * 1000 };
   });
 
-type Mutation =
-  | { kind: 'none' }
-  | { kind: 'body'; at: number; text: string }
-  | { kind: 'secret'; text: string }
-  | { kind: 'signature'; at: number; char: string }
-  | { kind: 'timestamp'; delta: number }
-  | { kind: 'version'; version: string };
+type Mutation = CommonMutation | { kind: 'timestamp'; delta: number } | { kind: 'version'; version: string };
 
+const common = commonMutations({
+  secretText: fc.stringMatching(/^[a-f0-9]{1,3}$/),
+  signatureChars: ['0', 'a', 'f', 'g', '!'],
+  // Within the 64 hex digits: the version has its own mutation.
+  signatureFrom: 'v0='.length,
+});
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.constant({ kind: 'none' as const }),
-  fc.record({
-    kind: fc.constant('body' as const),
-    at: fc.nat(),
-    text: fc.string({ minLength: 1, maxLength: 3 }),
-  }),
-  fc.record({ kind: fc.constant('secret' as const), text: fc.stringMatching(/^[a-f0-9]{1,3}$/) }),
-  fc.record({
-    kind: fc.constant('signature' as const),
-    at: fc.nat(),
-    char: fc.constantFrom('0', 'a', 'f', 'g', '!'),
-  }),
+  ...common.arbitraries,
   fc.record({ kind: fc.constant('timestamp' as const), delta: fc.integer({ min: -200, max: 200 }) }),
   fc.record({ kind: fc.constant('version' as const), version: fc.constantFrom('v1', 'V0', 'v00', '') }),
 );
@@ -103,24 +92,17 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 function mutate(c: Case, m: Mutation): { case: Case; receiverSecret: string } {
   const same = (next: Case) => ({ case: next, receiverSecret: c.secret });
   switch (m.kind) {
-    case 'none':
-      return same(c);
-    case 'body': {
-      const at = m.at % (c.body.length + 1);
-      return same({ ...c, body: c.body.slice(0, at) + m.text + c.body.slice(at) });
-    }
-    case 'secret':
-      return { case: c, receiverSecret: c.secret + m.text };
-    case 'signature': {
-      const at = 3 + (m.at % 64);
-      return same({ ...c, signature: c.signature.slice(0, at) + m.char + c.signature.slice(at + 1) });
-    }
     case 'timestamp': {
       const timestamp = c.timestamp + m.delta;
       return timestamp * 1000 - c.nowMs > 300_000 ? same(c) : same({ ...c, timestamp });
     }
     case 'version':
       return same({ ...c, signature: m.version + c.signature.slice(2) });
+    default: {
+      // The case keeps the secret it was signed with.
+      const { receiverSecret, ...mutated } = common.apply({ ...c, receiverSecret: c.secret }, m);
+      return { case: { ...c, ...mutated }, receiverSecret };
+    }
   }
 }
 

@@ -11,7 +11,14 @@ import fc from 'fast-check';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { standardWebhooks } from '../../../lambdas/providers/standard-webhooks';
-import { rawRequest, verifyWith } from './scheme-test-kit';
+import {
+  bodyInsertionArb,
+  insertAt,
+  rawRequest,
+  replaceCharAt,
+  signatureCharArb,
+  verifyWith,
+} from './scheme-test-kit';
 
 const RUNS = 200;
 
@@ -82,19 +89,11 @@ type Mutation =
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constant({ kind: 'none' as const }),
-  fc.record({
-    kind: fc.constant('body' as const),
-    at: fc.nat(),
-    text: fc.string({ minLength: 1, maxLength: 3 }),
-  }),
+  bodyInsertionArb(),
   fc.record({ kind: fc.constant('id' as const), text: fc.stringMatching(/^[A-Za-z0-9_]{1,3}$/) }),
   fc.record({ kind: fc.constant('timestamp' as const), delta: fc.constantFrom(-1, 1, -60, 3600) }),
   fc.constant({ kind: 'secret' as const }),
-  fc.record({
-    kind: fc.constant('signature' as const),
-    at: fc.nat(),
-    char: fc.constantFrom('A', 'z', '0', '+', '/', '=', '-', '_', '!'),
-  }),
+  signatureCharArb(['A', 'z', '0', '+', '/', '=', '-', '_', '!']),
   fc.record({
     kind: fc.constant('list' as const),
     extra: fc.constantFrom(
@@ -113,21 +112,16 @@ function mutate(m: Message, mutation: Mutation): { message: Message; receiverSec
   switch (mutation.kind) {
     case 'none':
       return same(m);
-    case 'body': {
-      const at = mutation.at % (m.body.length + 1);
-      return same({ ...m, body: m.body.slice(0, at) + mutation.text + m.body.slice(at) });
-    }
+    case 'body':
+      return same({ ...m, body: insertAt(m.body, mutation.at, mutation.text) });
     case 'id':
       return same({ ...m, id: m.id + mutation.text });
     case 'timestamp':
       return same({ ...m, timestamp: m.timestamp + mutation.delta });
     case 'secret':
       return { message: m, receiverSecret: `whsec_${randomBytes(24).toString('base64')}` };
-    case 'signature': {
-      const start = 'v1,'.length;
-      const at = start + (mutation.at % (m.signature.length - start));
-      return same({ ...m, signature: m.signature.slice(0, at) + mutation.char + m.signature.slice(at + 1) });
-    }
+    case 'signature':
+      return same({ ...m, signature: replaceCharAt(m.signature, mutation.at, mutation.char, 'v1,'.length) });
     case 'list':
       return same({
         ...m,

@@ -9,7 +9,14 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import { stripe } from '../../../lambdas/providers/stripe';
-import { rawRequest, verifyWith } from './scheme-test-kit';
+import {
+  type CommonMutation,
+  commonMutations,
+  insertAt,
+  rawRequest,
+  replaceCharAt,
+  verifyWith,
+} from './scheme-test-kit';
 
 const RUNS = 200;
 const TOLERANCE = 300;
@@ -66,27 +73,16 @@ const caseArb: fc.Arbitrary<Case> = fc
   });
 
 type Mutation =
-  | { kind: 'none' }
-  | { kind: 'body'; at: number; text: string }
-  | { kind: 'secret'; text: string }
-  | { kind: 'signature'; at: number; char: string }
+  | CommonMutation
   | { kind: 'timestamp'; delta: number }
   | { kind: 'extra'; entry: string }
   | { kind: 'drop'; part: 't' | 'v1' };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.constant({ kind: 'none' as const }),
-  fc.record({
-    kind: fc.constant('body' as const),
-    at: fc.nat(),
-    text: fc.string({ minLength: 1, maxLength: 3 }),
-  }),
-  fc.record({ kind: fc.constant('secret' as const), text: fc.stringMatching(/^[A-Za-z0-9]{1,3}$/) }),
-  fc.record({
-    kind: fc.constant('signature' as const),
-    at: fc.nat(),
-    char: fc.constantFrom('0', '1', 'a', 'f', 'g', 'z', '!', ' '),
-  }),
+  ...commonMutations({
+    secretText: fc.stringMatching(/^[A-Za-z0-9]{1,3}$/),
+    signatureChars: ['0', '1', 'a', 'f', 'g', 'z', '!', ' '],
+  }).arbitraries,
   fc.record({ kind: fc.constant('timestamp' as const), delta: fc.integer({ min: -400, max: 400 }) }),
   fc.record({
     kind: fc.constant('extra' as const),
@@ -99,22 +95,13 @@ function mutate(c: Case, m: Mutation): { case: Case; receiverSecret: string } {
   switch (m.kind) {
     case 'none':
       return { case: c, receiverSecret: c.secret };
-    case 'body': {
-      const at = m.at % (c.body.length + 1);
-      return {
-        case: { ...c, body: c.body.slice(0, at) + m.text + c.body.slice(at) },
-        receiverSecret: c.secret,
-      };
-    }
+    case 'body':
+      return { case: { ...c, body: insertAt(c.body, m.at, m.text) }, receiverSecret: c.secret };
     case 'secret':
       return { case: c, receiverSecret: c.secret + m.text };
     case 'signature': {
-      const sigStart = c.header.indexOf('v1=') + 3;
-      const at = sigStart + (m.at % (c.header.length - sigStart));
-      return {
-        case: { ...c, header: c.header.slice(0, at) + m.char + c.header.slice(at + 1) },
-        receiverSecret: c.secret,
-      };
+      const header = replaceCharAt(c.header, m.at, m.char, c.header.indexOf('v1=') + 3);
+      return { case: { ...c, header }, receiverSecret: c.secret };
     }
     case 'timestamp': {
       // The header claims another time than the one signed (keeping the future within the window).

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import twilioSdk from 'twilio';
 import { twilio } from '../../../lambdas/providers/twilio';
 import type { RawRequest } from '../../../lambdas/providers/types';
+import { replaceCharAt, signatureCharArb } from './scheme-test-kit';
 
 const RUNS = 200;
 
@@ -73,11 +74,7 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constant<Mutation>({ kind: 'token' }),
   fc.constant<Mutation>({ kind: 'port' }),
   fc.record({ kind: fc.constant('url' as const), suffix: fc.constantFrom('x', '/', '&a=1', "'", '%27') }),
-  fc.record({
-    kind: fc.constant('signature' as const),
-    at: fc.nat(),
-    char: fc.constantFrom('A', 'a', '0', '+', '/', '=', '-', '_'),
-  }),
+  signatureCharArb(['A', 'a', '0', '+', '/', '=', '-', '_']),
   fc.record({
     kind: fc.constant('param' as const),
     name: fc.constantFrom('pA', 'p', 'Body'),
@@ -89,11 +86,6 @@ function withPort(url: string): string {
   return url.replace(/^(https?:\/\/[^/?#:]*)/i, (origin) =>
     origin.toLowerCase().startsWith('https') ? `${origin}:443` : `${origin}:80`,
   );
-}
-
-function mutateSignature(signature: string, at: number, char: string): string {
-  const i = at % signature.length;
-  return signature.slice(0, i) + char + signature.slice(i + 1);
 }
 
 describe('twilio form-encoded vs twilio.validateRequest', () => {
@@ -125,7 +117,7 @@ describe('twilio form-encoded vs twilio.validateRequest', () => {
             req = { ...req, url: withPort(url) };
             break;
           case 'signature':
-            req = { ...req, signature: mutateSignature(signature, mutation.at, mutation.char) };
+            req = { ...req, signature: replaceCharAt(signature, mutation.at, mutation.char) };
             break;
           case 'param': {
             const existing = params[mutation.name];
@@ -176,7 +168,7 @@ describe('twilio JSON vs twilio.validateRequestWithBody', () => {
             token: kind === 'token' ? `${token}x` : token,
             url: kind === 'url' ? `${url}0` : url,
             body: kind === 'body' ? `${body} ` : body,
-            signature: kind === 'signature' ? mutateSignature(signature, at, 'Q') : signature,
+            signature: kind === 'signature' ? replaceCharAt(signature, at, 'Q') : signature,
           };
           const expected = sdkJson(req.token, req.signature, req.url, req.body);
           assert.equal(ours(req.token, req.signature, req.url, req.body), expected);
