@@ -9,6 +9,10 @@
  * table cannot do here because the event id, not the token, is the dedupe key (it must stay stable across
  * Mailgun's retries). Keep the window short for Mailgun sources.
  *
+ * Subaccounts: for a subaccount's domain Mailgun adds `signature.parent-signature`, the same HMAC keyed with
+ * the primary account's signing key, so one receiver configured with the primary key serves every
+ * subaccount. Either signature may match any active key (one more "any of several signatures").
+ *
  * Events: one per request, id = `event-data.id`, type = `event-data.event`, occurredAt =
  * `event-data.timestamp` (epoch seconds with a fraction). Legacy form bodies: type = `event`, no id.
  */
@@ -32,6 +36,8 @@ interface SignedFields {
   readonly timestamp: string;
   readonly token: string;
   readonly signature: string;
+  /** Subaccount events only: the same MAC under the primary account's key. */
+  readonly parentSignature?: string;
 }
 
 function decodeUtf8(body: Buffer): string | undefined {
@@ -54,8 +60,10 @@ function signedFields(body: Buffer): SignedFields | undefined {
     const timestamp = field(signature?.timestamp);
     const token = field(signature?.token);
     const mac = field(signature?.signature);
+    const parentSignature = signature?.['parent-signature'];
+    if (parentSignature !== undefined && typeof parentSignature !== 'string') return undefined;
     return timestamp !== undefined && token !== undefined && mac !== undefined
-      ? { timestamp, token, signature: mac }
+      ? { timestamp, token, signature: mac, parentSignature }
       : undefined;
   }
   const text = decodeUtf8(body);
@@ -77,9 +85,17 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   if (fields.token === '') return reject('malformed_signature', 'Signature token is empty');
   const candidate = decodeHex(fields.signature);
   if (candidate?.length !== 32) return reject('malformed_signature', 'Signature is not a hex HMAC-SHA256');
+  const candidates = [candidate];
+  if (fields.parentSignature !== undefined) {
+    const parent = decodeHex(fields.parentSignature);
+    if (parent?.length !== 32) {
+      return reject('malformed_signature', 'Parent signature is not a hex HMAC-SHA256');
+    }
+    candidates.push(parent);
+  }
   const checked = checkTimestamp(fields.timestamp, 's', context.nowMs, context.toleranceSeconds);
   if (!checked.ok) return checked;
-  const matched = anySignatureMatches(context.secrets, [candidate], (secret) =>
+  const matched = anySignatureMatches(context.secrets, candidates, (secret) =>
     hmac('sha256', secret, fields.timestamp, fields.token),
   );
   return matched ? ACCEPTED : reject('signature_mismatch', 'Mailgun signature does not match');

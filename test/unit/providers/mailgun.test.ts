@@ -25,6 +25,41 @@ describe('mailgun', () => {
     assert.deepEqual(verify(jsonBody({ timestamp: TS, token: TOKEN, signature: mac(KEY) })), { ok: true });
   });
 
+  it('accepts a subaccount event by its parent-signature, keyed with the primary account', () => {
+    const PARENT = 'key-primary-account-signing-key';
+    const body = jsonBody({
+      timestamp: String(TS),
+      token: TOKEN,
+      signature: mac(KEY),
+      'parent-signature': mac(PARENT),
+    });
+    assert.deepEqual(verify(body, [PARENT]), { ok: true });
+    assert.deepEqual(verify(body, [KEY]), { ok: true });
+    assertRejected(verify(body, ['unrelated-key']), 'signature_mismatch');
+    // The parent signature is bound to the same timestamp and token as the subaccount one.
+    const replayed = jsonBody({
+      timestamp: String(TS),
+      token: `${TOKEN}x`,
+      signature: mac(KEY),
+      'parent-signature': mac(PARENT),
+    });
+    assertRejected(verify(replayed, [PARENT]), 'signature_mismatch');
+    const malformed = jsonBody({
+      timestamp: String(TS),
+      token: TOKEN,
+      signature: mac(KEY),
+      'parent-signature': 'zz',
+    });
+    assertRejected(verify(malformed, [KEY]), 'malformed_signature');
+    const notText = jsonBody({
+      timestamp: String(TS),
+      token: TOKEN,
+      signature: mac(KEY),
+      'parent-signature': 1,
+    });
+    assertRejected(verify(notText, [KEY]), 'missing_signature');
+  });
+
   it('accepts legacy form-encoded signatures', () => {
     const form = new URLSearchParams({
       timestamp: String(TS),
