@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { twilio, twilioUrlCandidates } from '../../../lambdas/providers/twilio';
+import fc from 'fast-check';
+import { bodySha256Param, twilio, twilioUrlCandidates } from '../../../lambdas/providers/twilio';
 import { twilioParamString } from '../../../lambdas/providers/twilio-form';
 import type { RawRequest, Verdict } from '../../../lambdas/providers/types';
 
@@ -188,6 +189,62 @@ describe('twilio JSON requests', () => {
 function sha(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
+
+describe('twilio bodySHA256 lookup', () => {
+  /** What twilio-node reads: the WHATWG URL's first bodySHA256 parameter. */
+  function reference(url: string): string | undefined {
+    try {
+      return new globalThis.URL(url).searchParams.get('bodySHA256') ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  it('reads the parameter exactly as URL.searchParams does, without building a URL for plain queries', () => {
+    const piece = fc.constantFrom(
+      'bodySHA256',
+      '=',
+      '&',
+      'abc123',
+      'x=1',
+      '%62odySHA256',
+      '+',
+      '%',
+      '#',
+      '?',
+      ' ',
+      'é',
+      '\t',
+      '.',
+      '~',
+      '-',
+    );
+    const url = fc
+      .tuple(
+        fc.constantFrom(
+          'https://hooks.example.com/p',
+          'https://a.example:8443/x/y',
+          'https://exa mple.com/p',
+          'nonsense',
+        ),
+        fc.array(piece, { maxLength: 12 }),
+      )
+      .map(([base, pieces]) => `${base}?${pieces.join('')}`);
+    fc.assert(
+      fc.property(url, (candidate) => {
+        assert.equal(bodySha256Param(candidate), reference(candidate));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('ignores a fragment and a URL without a query', () => {
+    assert.equal(bodySha256Param('https://h.example/p#?bodySHA256=ab'), undefined);
+    assert.equal(bodySha256Param('https://h.example/p?x=1#bodySHA256=ab'), undefined);
+    assert.equal(bodySha256Param('https://h.example/p?bodySHA256=ab&bodySHA256=cd#f'), 'ab');
+    assert.equal(bodySha256Param('https://h.example/p'), undefined);
+  });
+});
 
 describe('twilio extract', () => {
   it('uses the idempotency token when present', () => {
