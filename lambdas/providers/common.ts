@@ -103,8 +103,10 @@ export type Digest = 'sha1' | 'sha256' | 'sha512';
  * String secrets as prepared HMAC keys, once per container: `createHmac` re-imports a string key on every
  * call, about a tenth of a 2 KB verification. An empty secret cannot become a KeyObject and is used as is.
  */
-const preparedHmacKey = keyCache<KeyObject>((secret) =>
-  secret === '' ? null : createSecretKey(Buffer.from(secret, 'utf8')),
+const preparedHmacKey = keyCache<KeyObject>(
+  (secret) => (secret === '' ? null : createSecretKey(Buffer.from(secret, 'utf8'))),
+  // Every active secret of every source a container serves (a few each), with room to spare.
+  256,
 );
 
 function startHmac(algorithm: Digest, key: string | Buffer, parts: readonly (string | Buffer)[]): Hmac {
