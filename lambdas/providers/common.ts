@@ -243,6 +243,40 @@ export function keyCache<K>(parse: (secret: string) => K | null, limit = 64): (s
   };
 }
 
+export type SignedHeaders = { ok: true; signature: string; timestamp: string } | Rejection;
+
+/**
+ * The checks every header-signed scheme starts with, in this order (the first failure is the reason):
+ * an active secret, a non-empty body, exactly one signature header and, when `timestampHeader` is given,
+ * exactly one timestamp header (`timestamp` is '' otherwise). Header names as spelled in messages.
+ */
+export function signedHeaders(
+  request: RawRequest,
+  secrets: readonly string[],
+  signatureHeader: string,
+  timestampHeader?: string,
+): SignedHeaders {
+  const noSecret = requireSecrets(secrets);
+  if (noSecret) return noSecret;
+  const emptyBody = requireBody(request);
+  if (emptyBody) return emptyBody;
+  const signature = singleHeaderValue(
+    request,
+    signatureHeader.toLowerCase(),
+    signatureHeader,
+    'missing_signature',
+  );
+  if (!signature.ok) return signature;
+  if (timestampHeader === undefined) return { ok: true, signature: signature.value, timestamp: '' };
+  const timestamp = singleHeaderValue(
+    request,
+    timestampHeader.toLowerCase(),
+    timestampHeader,
+    'missing_timestamp',
+  );
+  return timestamp.ok ? { ok: true, signature: signature.value, timestamp: timestamp.value } : timestamp;
+}
+
 export function requireSecrets(secrets: readonly string[]): Rejection | undefined {
   return secrets.length === 0
     ? reject('no_active_secret', 'No active secret is configured for this source')

@@ -23,9 +23,7 @@ import {
   keyCache,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
+  signedHeaders,
   toIso,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -49,23 +47,17 @@ function parseKey(secret: string): KeyObject | null {
 export const discordPublicKey = keyCache(parseKey);
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const signature = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
-  if (!signature.ok) return signature;
-  const timestamp = singleHeader(request, TIMESTAMP_HEADER, 'missing_timestamp');
-  if (!timestamp.ok) return timestamp;
-  const candidate = decodeHex(signature.value);
+  const headers = signedHeaders(request, context.secrets, SIGNATURE_HEADER, TIMESTAMP_HEADER);
+  if (!headers.ok) return headers;
+  const candidate = decodeHex(headers.signature);
   if (candidate?.length !== 64)
     return reject('malformed_signature', `${SIGNATURE_HEADER} is not a hex Ed25519 signature`);
-  const checked = checkTimestamp(timestamp.value, 's', context.nowMs, context.toleranceSeconds);
+  const checked = checkTimestamp(headers.timestamp, 's', context.nowMs, context.toleranceSeconds);
   if (!checked.ok) return checked;
   const keys = context.secrets.map(discordPublicKey).filter((key): key is KeyObject => key !== null);
   if (keys.length === 0)
     return reject('invalid_secret_config', 'No configured public key is 32 hex-encoded bytes');
-  const signed = Buffer.concat([Buffer.from(timestamp.value, 'utf8'), request.body]);
+  const signed = Buffer.concat([Buffer.from(headers.timestamp, 'utf8'), request.body]);
   let matched = false;
   for (const key of keys) {
     if (verifySignature(null, signed, key, candidate)) matched = true;

@@ -26,8 +26,7 @@ import {
   optionalHeader,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
+  signedHeaders,
   singleHeader,
   type TimestampUnit,
   toIso,
@@ -203,14 +202,10 @@ function verify(request: RawRequest, context: VerifyContext<GenericHmacOptions>)
     return reject('invalid_secret_config', `generic-hmac options are invalid: ${problems.join('; ')}`);
   }
   const o = context.options;
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeader(request, o.signatureHeader, 'missing_signature');
+  const header = signedHeaders(request, context.secrets, o.signatureHeader);
   if (!header.ok) return header;
 
-  const entries = o.signatureSeparator ? header.value.split(o.signatureSeparator) : [header.value];
+  const entries = o.signatureSeparator ? header.signature.split(o.signatureSeparator) : [header.signature];
   const prefix = o.prefix ?? '';
   const versioned = entries.map((e) => e.trim()).filter((e) => e.startsWith(prefix));
   if (versioned.length === 0) {

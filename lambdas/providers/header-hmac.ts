@@ -13,9 +13,7 @@ import {
   hmac,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
+  signedHeaders,
 } from './common';
 import type { Extraction, ProviderEvent, RawRequest, Verdict, VerifyContext } from './types';
 
@@ -36,17 +34,13 @@ export function verifyHeaderHmac(
   context: VerifyContext<unknown>,
   layout: HeaderHmacLayout,
 ): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
   const { header: name, prefix = '', algorithm, encoding } = layout;
-  const header = singleHeader(request, name, 'missing_signature');
+  const header = signedHeaders(request, context.secrets, name);
   if (!header.ok) return header;
-  if (!header.value.startsWith(prefix)) {
+  if (!header.signature.startsWith(prefix)) {
     return reject('unsupported_signature_version', `${name} must start with ${prefix}`);
   }
-  const encoded = header.value.slice(prefix.length);
+  const encoded = header.signature.slice(prefix.length);
   const candidate = encoding === 'hex' ? decodeHex(encoded) : decodeCanonicalBase64(encoded);
   if (candidate?.length !== DIGEST_BYTES[algorithm]) {
     return reject('malformed_signature', `${name} is not a ${encoding} HMAC-${algorithm.toUpperCase()}`);

@@ -23,17 +23,13 @@ import {
   optionalHeader,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeaderValue,
+  signedHeaders,
   toIso,
 } from './common';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const SIGNATURE_HEADER = 'Klaviyo-Signature';
 const TIMESTAMP_HEADER = 'Klaviyo-Timestamp';
-const SIGNATURE_KEY = SIGNATURE_HEADER.toLowerCase();
-const TIMESTAMP_KEY = TIMESTAMP_HEADER.toLowerCase();
 
 /** Klaviyo documents no window; five minutes as for the other timestamped schemes. */
 export const KLAVIYO_TOLERANCE_SECONDS = 300;
@@ -44,26 +40,20 @@ function unitOf(timestamp: string): 's' | 'ms' {
 }
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const signature = singleHeaderValue(request, SIGNATURE_KEY, SIGNATURE_HEADER, 'missing_signature');
-  if (!signature.ok) return signature;
-  const timestamp = singleHeaderValue(request, TIMESTAMP_KEY, TIMESTAMP_HEADER, 'missing_timestamp');
-  if (!timestamp.ok) return timestamp;
-  const decoded = decodeHex(signature.value);
+  const headers = signedHeaders(request, context.secrets, SIGNATURE_HEADER, TIMESTAMP_HEADER);
+  if (!headers.ok) return headers;
+  const decoded = decodeHex(headers.signature);
   if (decoded?.length !== 32)
     return reject('malformed_signature', `${SIGNATURE_HEADER} is not a hex HMAC-SHA256`);
   const checked = checkTimestamp(
-    timestamp.value,
-    unitOf(timestamp.value),
+    headers.timestamp,
+    unitOf(headers.timestamp),
     context.nowMs,
     context.toleranceSeconds,
   );
   if (!checked.ok) return checked;
   const matched = anySignatureMatches(context.secrets, [decoded], (secret) =>
-    hmac('sha256', secret, request.body, timestamp.value),
+    hmac('sha256', secret, request.body, headers.timestamp),
   );
   return matched ? ACCEPTED : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
 }

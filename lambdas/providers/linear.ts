@@ -22,9 +22,7 @@ import {
   optionalHeader,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
+  signedHeaders,
   toIso,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -35,13 +33,9 @@ const SIGNATURE_HEADER = 'Linear-Signature';
 export const LINEAR_TOLERANCE_SECONDS = 60;
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
-  if (!header.ok) return header;
-  const candidate = decodeHex(header.value);
+  const headers = signedHeaders(request, context.secrets, SIGNATURE_HEADER);
+  if (!headers.ok) return headers;
+  const candidate = decodeHex(headers.signature);
   if (candidate?.length !== 32)
     return reject('malformed_signature', `${SIGNATURE_HEADER} is not a hex HMAC-SHA256`);
   const matched = anySignatureMatches(context.secrets, [candidate], (secret) =>

@@ -21,9 +21,7 @@ import {
   hmac,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
+  signedHeaders,
   toIso,
 } from './common';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -49,13 +47,9 @@ function sortedFields(text: string): [string, string][] | undefined {
 }
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
-  if (!header.ok) return header;
-  const candidate = decodeCanonicalBase64(header.value);
+  const headers = signedHeaders(request, context.secrets, SIGNATURE_HEADER);
+  if (!headers.ok) return headers;
+  const candidate = decodeCanonicalBase64(headers.signature);
   if (candidate?.length !== 20)
     return reject('malformed_signature', `${SIGNATURE_HEADER} is not a base64 HMAC-SHA1`);
   const text = decodeUtf8(request.body);

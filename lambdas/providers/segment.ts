@@ -16,24 +16,17 @@ import {
   hmac,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeaderValue,
+  signedHeaders,
   toIso,
 } from './common';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const HEADER = 'X-Signature';
-const HEADER_KEY = HEADER.toLowerCase();
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeaderValue(request, HEADER_KEY, HEADER, 'missing_signature');
-  if (!header.ok) return header;
-  const decoded = decodeHex(header.value);
+  const headers = signedHeaders(request, context.secrets, HEADER);
+  if (!headers.ok) return headers;
+  const decoded = decodeHex(headers.signature);
   if (decoded?.length !== 20) return reject('malformed_signature', `${HEADER} is not a hex HMAC-SHA1`);
   const matched = anySignatureMatches(context.secrets, [decoded], (secret) =>
     hmac('sha1', secret, request.body),

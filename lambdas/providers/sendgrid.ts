@@ -26,9 +26,7 @@ import {
   keyCache,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
+  signedHeaders,
   toIso,
 } from './common';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -56,26 +54,20 @@ function parseKey(secret: string): KeyObject | null {
 export const sendgridPublicKey = keyCache(parseKey);
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const signature = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
-  if (!signature.ok) return signature;
-  const timestamp = singleHeader(request, TIMESTAMP_HEADER, 'missing_timestamp');
-  if (!timestamp.ok) return timestamp;
-  const der = decodeBase64(signature.value);
+  const headers = signedHeaders(request, context.secrets, SIGNATURE_HEADER, TIMESTAMP_HEADER);
+  if (!headers.ok) return headers;
+  const der = decodeBase64(headers.signature);
   // A DER P-256 signature is a SEQUENCE (0x30) of two INTEGERs: 8 to 72 bytes.
   if (!der || der.length < 8 || der.length > 72 || der[0] !== 0x30) {
     return reject('malformed_signature', `${SIGNATURE_HEADER} is not a base64 DER ECDSA signature`);
   }
-  const checked = checkTimestamp(timestamp.value, 's', context.nowMs, context.toleranceSeconds);
+  const checked = checkTimestamp(headers.timestamp, 's', context.nowMs, context.toleranceSeconds);
   if (!checked.ok) return checked;
   const keys = context.secrets.map(sendgridPublicKey).filter((key): key is KeyObject => key !== null);
   if (keys.length === 0) {
     return reject('invalid_secret_config', 'No configured verification key is a P-256 public key');
   }
-  const signed = Buffer.concat([Buffer.from(timestamp.value, 'utf8'), request.body]);
+  const signed = Buffer.concat([Buffer.from(headers.timestamp, 'utf8'), request.body]);
   let matched = false;
   for (const key of keys) {
     try {

@@ -25,9 +25,7 @@ import {
   hmac,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeaderValue,
+  signedHeaders,
   toIso,
 } from './common';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -35,32 +33,24 @@ import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, Ve
 const SIGNATURE_HEADER = 'X-Slack-Signature';
 const TIMESTAMP_HEADER = 'X-Slack-Request-Timestamp';
 const VERSION = 'v0';
-const SIGNATURE_KEY = SIGNATURE_HEADER.toLowerCase();
-const TIMESTAMP_KEY = TIMESTAMP_HEADER.toLowerCase();
 
 /** Slack's documented five minutes. */
 export const SLACK_TOLERANCE_SECONDS = 300;
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const signature = singleHeaderValue(request, SIGNATURE_KEY, SIGNATURE_HEADER, 'missing_signature');
-  if (!signature.ok) return signature;
-  const timestamp = singleHeaderValue(request, TIMESTAMP_KEY, TIMESTAMP_HEADER, 'missing_timestamp');
-  if (!timestamp.ok) return timestamp;
-  const eq = signature.value.indexOf('=');
-  if (eq <= 0 || signature.value.slice(0, eq) !== VERSION) {
+  const headers = signedHeaders(request, context.secrets, SIGNATURE_HEADER, TIMESTAMP_HEADER);
+  if (!headers.ok) return headers;
+  const eq = headers.signature.indexOf('=');
+  if (eq <= 0 || headers.signature.slice(0, eq) !== VERSION) {
     return reject('unsupported_signature_version', `${SIGNATURE_HEADER} must start with ${VERSION}=`);
   }
-  const decoded = decodeHex(signature.value.slice(eq + 1));
+  const decoded = decodeHex(headers.signature.slice(eq + 1));
   if (decoded?.length !== 32) {
     return reject('malformed_signature', `${SIGNATURE_HEADER} is not a hex HMAC-SHA256`);
   }
-  const checked = checkTimestamp(timestamp.value, 's', context.nowMs, context.toleranceSeconds);
+  const checked = checkTimestamp(headers.timestamp, 's', context.nowMs, context.toleranceSeconds);
   if (!checked.ok) return checked;
-  const prefix = `${VERSION}:${timestamp.value}:`;
+  const prefix = `${VERSION}:${headers.timestamp}:`;
   const matched = anySignatureMatches(context.secrets, [decoded], (secret) =>
     hmac('sha256', secret, prefix, request.body),
   );

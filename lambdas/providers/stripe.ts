@@ -24,16 +24,13 @@ import {
   hmac,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeaderValue,
+  signedHeaders,
   toIso,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const HEADER = 'Stripe-Signature';
 const SCHEME = 'v1';
-const HEADER_KEY = HEADER.toLowerCase();
 
 /** stripe-node's `DEFAULT_TOLERANCE`: 300 s. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -79,14 +76,10 @@ export function parseStripeSignatureHeader(header: string): StripeSignatureHeade
 }
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeaderValue(request, HEADER_KEY, HEADER, 'missing_signature');
-  if (!header.ok) return header;
+  const headers = signedHeaders(request, context.secrets, HEADER);
+  if (!headers.ok) return headers;
 
-  const parsed = parseStripeSignatureHeader(header.value);
+  const parsed = parseStripeSignatureHeader(headers.signature);
   if (parsed.repeatedTimestamp) return reject('malformed_header', `${HEADER} carries more than one t=`);
   if (parsed.timestamp === undefined && parsed.signatures.length === 0 && !parsed.otherSchemes) {
     return reject('malformed_header', `${HEADER} is not in the t=..,${SCHEME}=.. format`);

@@ -10,9 +10,7 @@ import {
   decodeHex,
   hmac,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
+  signedHeaders,
 } from './common';
 import type { RawRequest, Verdict, VerifyContext } from './types';
 
@@ -34,16 +32,12 @@ export function verifyTimestampedHexHmac(
   context: VerifyContext<unknown>,
   layout: TimestampedHmacLayout,
 ): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
   const { header: name, timestampKey, signatureKey } = layout;
-  const header = singleHeader(request, name, 'missing_signature');
+  const header = signedHeaders(request, context.secrets, name);
   if (!header.ok) return header;
   const timestamps: string[] = [];
   const candidates: Buffer[] = [];
-  for (const part of header.value.split(layout.pairSeparator)) {
+  for (const part of header.signature.split(layout.pairSeparator)) {
     const eq = part.indexOf('=');
     if (eq <= 0) return reject('malformed_header', `${name} is not a list of key=value pairs`);
     const key = part.slice(0, eq).trim();

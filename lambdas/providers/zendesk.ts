@@ -20,9 +20,7 @@ import {
   outsideReplayWindow,
   parseJson,
   reject,
-  requireBody,
-  requireSecrets,
-  singleHeader,
+  signedHeaders,
   toIso,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, Rejection, Verdict, VerifyContext } from './types';
@@ -44,22 +42,16 @@ export function checkIsoTimestamp(
 }
 
 function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
-  const noSecret = requireSecrets(context.secrets);
-  if (noSecret) return noSecret;
-  const emptyBody = requireBody(request);
-  if (emptyBody) return emptyBody;
-  const header = singleHeader(request, SIGNATURE_HEADER, 'missing_signature');
-  if (!header.ok) return header;
-  const timestamp = singleHeader(request, TIMESTAMP_HEADER, 'missing_timestamp');
-  if (!timestamp.ok) return timestamp;
-  const candidate = decodeBase64(header.value);
+  const headers = signedHeaders(request, context.secrets, SIGNATURE_HEADER, TIMESTAMP_HEADER);
+  if (!headers.ok) return headers;
+  const candidate = decodeBase64(headers.signature);
   if (candidate?.length !== 32) {
     return reject('malformed_signature', `${SIGNATURE_HEADER} is not a base64 HMAC-SHA256`);
   }
-  const stale = checkIsoTimestamp(timestamp.value, context.nowMs, context.toleranceSeconds);
+  const stale = checkIsoTimestamp(headers.timestamp, context.nowMs, context.toleranceSeconds);
   if (stale) return stale;
   const matched = anySignatureMatches(context.secrets, [candidate], (secret) =>
-    hmac('sha256', secret, timestamp.value, request.body),
+    hmac('sha256', secret, headers.timestamp, request.body),
   );
   return matched ? ACCEPTED : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
 }
