@@ -247,6 +247,26 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** Sends a DLQ message back to `queueUrl` (same body, failure attributes dropped): the error text, or undefined. */
+async function requeue(
+  sqs: SQSClient,
+  queueUrl: string,
+  message: Pick<DlqMessage, 'body' | 'attributes'>,
+): Promise<string | undefined> {
+  try {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: message.body,
+        MessageAttributes: requeueAttributes(message.attributes),
+      }),
+    );
+    return undefined;
+  } catch (error) {
+    return errorText(error);
+  }
+}
+
 /**
  * Moves matching DLQ messages to the main queue: same body, same attributes minus the failure attributes.
  * Each message is deleted from the DLQ only after its send succeeded, so a crash can duplicate a message
@@ -271,16 +291,9 @@ export async function moveMessages(sqs: SQSClient, options: MoveOptions): Promis
         return 'release';
       }
       await limiter.acquire();
-      try {
-        await sqs.send(
-          new SendMessageCommand({
-            QueueUrl: options.queueUrl,
-            MessageBody: message.body,
-            MessageAttributes: requeueAttributes(message.attributes),
-          }),
-        );
-      } catch (error) {
-        failed.push({ messageId: message.messageId, error: errorText(error) });
+      const sendError = await requeue(sqs, options.queueUrl, message);
+      if (sendError) {
+        failed.push({ messageId: message.messageId, error: sendError });
         return 'release';
       }
       moved.push(summarize(message, now()));
@@ -500,16 +513,9 @@ export async function replay(
   for (const message of selected) {
     if (!dryRun) {
       await limiter.acquire();
-      try {
-        await sqs.send(
-          new SendMessageCommand({
-            QueueUrl: options.queueUrl,
-            MessageBody: message.body,
-            MessageAttributes: requeueAttributes(message.attributes),
-          }),
-        );
-      } catch (error) {
-        failed.push({ messageId: message.messageId, error: errorText(error) });
+      const sendError = await requeue(sqs, options.queueUrl, message);
+      if (sendError) {
+        failed.push({ messageId: message.messageId, error: sendError });
         continue;
       }
     }

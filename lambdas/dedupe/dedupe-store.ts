@@ -180,82 +180,78 @@ export class DynamoDedupeStore implements DedupeStore {
     }
   }
 
-  async recordApplied(claim: Claim, operationKey: string, nowMs: number): Promise<void> {
+  /**
+   * Applies `update` only while `claim` is still ours: the item is in progress under the very lease we
+   * took (the fence every write after the claim uses). False when the fence refused it.
+   */
+  private async updateUnderLease(
+    claim: Claim,
+    update: {
+      readonly expression: string;
+      readonly names?: Record<string, string>;
+      readonly values: Record<string, unknown>;
+    },
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: dedupeItemKey(claim.dedupeKey) },
-          UpdateExpression:
-            'SET appliedOperations = list_append(if_not_exists(appliedOperations, :empty), :op), updatedAt = :now',
+          UpdateExpression: update.expression,
           ConditionExpression: '#status = :inProgress AND leaseExpiresAtMs = :lease',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', ...update.names },
           ExpressionAttributeValues: {
-            ':empty': [],
-            ':op': [operationKey],
-            ':now': new Date(nowMs).toISOString(),
+            ...update.values,
             ':inProgress': 'IN_PROGRESS',
             ':lease': claim.leaseExpiresAtMs,
           },
         }),
       );
+      return true;
     } catch (error) {
-      if (isConditionFailure(error)) throw new LeaseLostError(`Lost the claim on ${claim.dedupeKey}`);
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
 
+  async recordApplied(claim: Claim, operationKey: string, nowMs: number): Promise<void> {
+    const recorded = await this.updateUnderLease(claim, {
+      expression:
+        'SET appliedOperations = list_append(if_not_exists(appliedOperations, :empty), :op), updatedAt = :now',
+      values: { ':empty': [], ':op': [operationKey], ':now': new Date(nowMs).toISOString() },
+    });
+    if (!recorded) throw new LeaseLostError(`Lost the claim on ${claim.dedupeKey}`);
+  }
+
   async markCompleted(claim: Claim, nowMs: number, ttlSeconds: number): Promise<void> {
-    const nowIso = new Date(nowMs).toISOString();
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [PK]: dedupeItemKey(claim.dedupeKey) },
-          UpdateExpression:
-            'SET #status = :completed, completedAt = :now, updatedAt = :now, #ttl = :expiresAt REMOVE leaseExpiresAtMs, lastError',
-          ConditionExpression: '#status = :inProgress AND leaseExpiresAtMs = :lease',
-          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL },
-          ExpressionAttributeValues: {
-            ':completed': 'COMPLETED',
-            ':now': nowIso,
-            ':expiresAt': Math.floor(nowMs / 1000) + ttlSeconds,
-            ':inProgress': 'IN_PROGRESS',
-            ':lease': claim.leaseExpiresAtMs,
-          },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const current = await this.get(claim.dedupeKey);
-      // A delivery that took over our expired lease finished the job: the outcome is what we wanted.
-      if (current?.status === 'COMPLETED') return;
-      throw new LeaseLostError(`Lost the claim on ${claim.dedupeKey}`);
-    }
+    const completed = await this.updateUnderLease(claim, {
+      expression:
+        'SET #status = :completed, completedAt = :now, updatedAt = :now, #ttl = :expiresAt REMOVE leaseExpiresAtMs, lastError',
+      names: { '#ttl': TTL },
+      values: {
+        ':completed': 'COMPLETED',
+        ':now': new Date(nowMs).toISOString(),
+        ':expiresAt': Math.floor(nowMs / 1000) + ttlSeconds,
+      },
+    });
+    if (completed) return;
+    const current = await this.get(claim.dedupeKey);
+    // A delivery that took over our expired lease finished the job: the outcome is what we wanted.
+    if (current?.status === 'COMPLETED') return;
+    throw new LeaseLostError(`Lost the claim on ${claim.dedupeKey}`);
   }
 
   async release(claim: Claim, nowMs: number, lastError: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [PK]: dedupeItemKey(claim.dedupeKey) },
-          // A lease in the past (not a removed one) keeps the fencing rule simple: takeover compares values.
-          UpdateExpression: 'SET leaseExpiresAtMs = :released, lastError = :error, updatedAt = :now',
-          ConditionExpression: '#status = :inProgress AND leaseExpiresAtMs = :lease',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':released': nowMs,
-            ':error': lastError.slice(0, 512),
-            ':now': new Date(nowMs).toISOString(),
-            ':inProgress': 'IN_PROGRESS',
-            ':lease': claim.leaseExpiresAtMs,
-          },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // A lease in the past (not a removed one) keeps the fencing rule simple: takeover compares values.
+    // Refused by the fence means someone else holds the event now: nothing of ours left to release.
+    await this.updateUnderLease(claim, {
+      expression: 'SET leaseExpiresAtMs = :released, lastError = :error, updatedAt = :now',
+      values: {
+        ':released': nowMs,
+        ':error': lastError.slice(0, 512),
+        ':now': new Date(nowMs).toISOString(),
+      },
+    });
   }
 
   async get(dedupeKey: string): Promise<DedupeRecord | undefined> {

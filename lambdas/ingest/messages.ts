@@ -2,7 +2,6 @@
  * From accepted events to SQS messages: the queue envelope, its message attributes, the header allowlist,
  * the claim-check decision and the packing of messages into SendMessageBatch calls. Pure.
  */
-import type { ProviderId } from '../providers/types';
 import {
   ENVELOPE_VERSION,
   type EnvelopeBody,
@@ -90,16 +89,8 @@ export function sqsSafe(text: string): string {
   return text.replace(SQS_INVALID, '\uFFFD');
 }
 
-export interface EnvelopeFields {
-  readonly sourceId: string;
-  readonly provider: ProviderId;
-  readonly dedupeKey: string;
-  readonly providerEventId: string | undefined;
-  readonly eventType: string;
-  readonly occurredAt: string | undefined;
-  readonly receivedAt: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
+/** Everything an envelope carries except its version and body, which `envelopeJson` adds. */
+export type EnvelopeFields = Omit<QueueEnvelope, 'v' | 'body'>;
 
 export function envelopeJson(fields: EnvelopeFields, body: EnvelopeBody): string {
   const envelope: QueueEnvelope = { v: ENVELOPE_VERSION, ...fields, body };
