@@ -5,11 +5,11 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { queueDepth } from '../../cli/dlq';
 import { isQueueEnvelope, type QueueEnvelope } from '../../lambdas/shared/envelope';
 
 export interface DrainedMessage {
@@ -77,23 +77,9 @@ export async function envelopeBytes(s3: S3Client, envelope: QueueEnvelope): Prom
   return Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
 }
 
-/** Visible + in flight + delayed, as SQS reports it. */
+/** Visible + in flight + delayed, as SQS reports it (the CLI's `queueDepth`). */
 export async function queueTotal(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
+  return (await queueDepth(sqs, queueUrl)).total;
 }
 
 export function sleep(ms: number): Promise<void> {
