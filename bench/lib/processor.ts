@@ -1,18 +1,5 @@
-/**
- * The processor as the Lambda handler wires it (lambdas/processor/handler.ts), built here from the same
- * environment so the chaos and drill runs can inject faults through the interfaces the processor already
- * takes (a dedupe store that crashes, a broken CDP writer) and read its metrics without parsing EMF.
- */
-import { CdpClient, secretApiKeyProvider } from '../../lambdas/cdp/client';
-import {
-  type Claim,
-  type ClaimInput,
-  type ClaimResult,
-  type DedupeStore,
-  DynamoDedupeStore,
-} from '../../lambdas/dedupe/dedupe-store';
-import { DynamoEntityGuard } from '../../lambdas/dedupe/entity-guard';
-import { S3BodyStore, SqsQueuePort } from '../../lambdas/processor/aws-ports';
+import type { Claim, ClaimInput, ClaimResult, DedupeStore } from '../../lambdas/dedupe/dedupe-store';
+import { processorDepsFromEnv as productionDeps } from '../../lambdas/processor/deps';
 import type {
   MetricDimensions,
   ProcessorLogger,
@@ -20,17 +7,7 @@ import type {
   ProcessorMetrics,
 } from '../../lambdas/processor/ports';
 import type { ProcessorDeps } from '../../lambdas/processor/processor';
-import {
-  createDynamoDocumentClient,
-  createS3Client,
-  createSecretsManagerClient,
-  createSqsClient,
-  PROCESSOR_TIMEOUTS,
-} from '../../lambdas/shared/aws-clients';
 import type { DedupeRecord } from '../../lambdas/shared/schema';
-import { ENV } from '../../lambdas/shared/schema';
-import { CachedSecretsManagerSource } from '../../lambdas/shared/secrets';
-import { parseSources } from '../../lambdas/shared/source-config';
 import type { Rng } from './prng';
 
 /** Counts every metric the processor records, by name and by name + class. */
@@ -50,43 +27,12 @@ export class MetricCounter implements ProcessorMetrics {
 /** Logs nothing; the run's figures come from metrics and the stand-in's records. */
 export const silentLogger: ProcessorLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`${name} is not set (start the local pipeline first)`);
-  return value;
-}
-
-/** The production dependencies of the processor, from the environment local mode sets. */
+/** The production dependencies (lambdas/processor/deps.ts) with a silent logger and the given counter. */
 export function processorDepsFromEnv(
   metrics: ProcessorMetrics,
   env: NodeJS.ProcessEnv = process.env,
 ): ProcessorDeps {
-  const dynamo = createDynamoDocumentClient(PROCESSOR_TIMEOUTS);
-  const tableName = required(env, ENV.stateTable);
-  const queueUrl = env[ENV.queueUrl];
-  return {
-    dedupe: new DynamoDedupeStore(dynamo, tableName),
-    guard: new DynamoEntityGuard(dynamo, tableName),
-    cdp: new CdpClient({
-      baseUrl: required(env, ENV.cdpBaseUrl),
-      apiKey: secretApiKeyProvider(
-        new CachedSecretsManagerSource(createSecretsManagerClient(PROCESSOR_TIMEOUTS)),
-        required(env, ENV.cdpApiKeySecretId),
-      ),
-      connectTimeoutMs: PROCESSOR_TIMEOUTS.connectionTimeoutMs,
-      requestTimeoutMs: PROCESSOR_TIMEOUTS.requestTimeoutMs,
-    }),
-    queue: new SqsQueuePort(
-      createSqsClient(PROCESSOR_TIMEOUTS),
-      required(env, ENV.dlqUrl),
-      queueUrl ? [queueUrl] : [],
-    ),
-    bodies: new S3BodyStore(createS3Client(PROCESSOR_TIMEOUTS)),
-    sources: parseSources(required(env, ENV.sources)),
-    logger: silentLogger,
-    metrics,
-    maxReceiveCount: Number(env[ENV.maxReceiveCount] ?? 5),
-  };
+  return productionDeps({ logger: silentLogger, metrics }, env);
 }
 
 /** Thrown by the crash injector; the processor treats it like any unexpected error (retry later). */

@@ -1,43 +1,23 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
-import { uniqueName, useEmulators } from '../../support/emulators';
-import { createHarness, type Harness } from '../processor/harness';
+import { segmentTrack, useHarness } from '../processor/harness';
 import { cli } from './harness';
 
-function fixture(name: string): Buffer {
-  return readFileSync(new URL(`../../fixtures/payloads/${name}`, import.meta.url));
-}
-
 describe('CLI redrive with the real processor: a rejected event is applied exactly once after the fix', () => {
-  useEmulators();
-  let h: Harness;
-  before(async () => {
-    h = await createHarness({ cdpRequestTimeoutMs: 400 });
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness({ cdpRequestTimeoutMs: 400 });
 
   it('DLQ → list shows the reason → redrive → applied once; a second redrive or replay changes nothing', async () => {
-    const envelope = await h.envelope({
-      sourceId: 'segment',
-      provider: 'segment',
-      eventType: 'track',
-      eventId: uniqueName('msg'),
-      body: fixture('segment-track.json'),
-    });
+    const envelope = await h.envelope(segmentTrack());
     const effectKey = operationIdempotencyKey(envelope.dedupeKey, 'events.append');
     const args = ['--queue-url', h.queueUrl, '--dlq-url', h.dlqUrl];
 
     // The CDP rejects the record: the processor dead-letters it with its reason.
     h.standIn.queueFaults({ status: 422 });
-    await h.send(envelope);
-    await h.drain();
+    await h.deliver(envelope);
     const listed = JSON.parse((await cli(['dlq', 'list', ...args, '--json'])).stdout).messages;
     assert.equal(listed.length, 1);
     assert.equal(listed[0].reason, 'cdp_rejected');

@@ -1,49 +1,27 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dedupeItemKey } from '../../../lambdas/dedupe/dedupe-store';
+import { describe, it } from 'node:test';
 import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
 import { STATE_TABLE } from '../../../lambdas/shared/schema';
-import { uniqueName, useEmulators } from '../../support/emulators';
-import { createHarness, type Harness } from './harness';
-
-function fixture(name: string): Buffer {
-  return readFileSync(new URL(`../../fixtures/payloads/${name}`, import.meta.url));
-}
-
-/** A Shopify order for a unique customer and order id: two CDP operations (profile upsert, order append). */
-function shopifyOrder(id: number, email: string): object {
-  const order = JSON.parse(fixture('shopify-orders-create.json').toString('utf8'));
-  order.id = id;
-  order.admin_graphql_api_id = `gid://shopify/Order/${id}`;
-  order.email = email;
-  return order;
-}
+import { uniqueName } from '../../support/emulators';
+import {
+  eventInput,
+  fixture,
+  githubPush,
+  putCompletedRecord,
+  putInProgressRecord,
+  segmentTrack,
+  shopifyOrderCreated,
+  stripeInvoicePaid,
+  useHarness,
+} from './harness';
 
 describe('processor: every event reaches the CDP exactly once in effect', () => {
-  useEmulators();
-  let h: Harness;
-  before(async () => {
-    h = await createHarness();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness();
 
   it('a duplicate delivered sequentially has one effect, and the second delivery is acknowledged as a duplicate', async () => {
-    const eventId = uniqueName('evt');
-    const envelope = await h.envelope({
-      sourceId: 'segment',
-      provider: 'segment',
-      eventType: 'track',
-      eventId,
-      body: fixture('segment-track.json'),
-    });
-    await h.send(envelope);
-    await h.drain();
-    await h.send(envelope);
-    await h.drain();
+    const envelope = await h.envelope(segmentTrack());
+    await h.deliver(envelope);
+    await h.deliver(envelope);
     const key = operationIdempotencyKey(envelope.dedupeKey, 'events.append');
     assert.equal(h.standIn.effects().get(key), 1);
     assert.equal(h.standIn.requests.filter((r) => r.idempotencyKey === key).length, 1);
@@ -55,13 +33,7 @@ describe('processor: every event reaches the CDP exactly once in effect', () => 
 
   it('a duplicate delivered concurrently: exactly one proceeds, the other is retried later and then acknowledged', async () => {
     const email = `${uniqueName('c')}@example.com`;
-    const envelope = await h.envelope({
-      sourceId: 'shopify',
-      provider: 'shopify',
-      eventType: 'orders/create',
-      eventId: uniqueName('wh'),
-      body: shopifyOrder(9_000_001, email),
-    });
+    const envelope = await h.envelope(shopifyOrderCreated(email, 9_000_001));
     h.standIn.setFaults({ latencyMs: 300 });
     try {
       const [a, b] = [await h.send(envelope), await h.send(envelope)];
@@ -83,15 +55,8 @@ describe('processor: every event reaches the CDP exactly once in effect', () => 
   });
 
   it('a redriven message (new SQS message id, same dedupe key) has no second effect', async () => {
-    const envelope = await h.envelope({
-      sourceId: 'stripe',
-      provider: 'stripe',
-      eventType: 'invoice.payment_succeeded',
-      eventId: uniqueName('evt'),
-      body: fixture('stripe-invoice-payment-succeeded.json'),
-    });
-    const firstId = await h.send(envelope);
-    await h.drain();
+    const envelope = await h.envelope(stripeInvoicePaid());
+    const firstId = await h.deliver(envelope);
     // What a DLQ redrive or a provider redelivery through ingest looks like: same envelope, new message.
     const secondId = await h.send(JSON.stringify(envelope));
     assert.notEqual(firstId, secondId);
@@ -102,32 +67,14 @@ describe('processor: every event reaches the CDP exactly once in effect', () => 
   });
 
   it('an expired-but-undeleted dedupe record is treated as absent', async () => {
-    const envelope = await h.envelope({
-      sourceId: 'github',
-      provider: 'github',
-      eventType: 'push',
-      eventId: uniqueName('delivery'),
-      body: fixture('github-push.json'),
-    });
+    const envelope = await h.envelope(githubPush());
     const nowSec = Math.floor(Date.now() / 1000);
     // DynamoDB TTL deletes lazily: the record is past its expiry but still there.
-    await h.documentClient.send(
-      new PutCommand({
-        TableName: h.tableName,
-        Item: {
-          [STATE_TABLE.partitionKey]: dedupeItemKey(envelope.dedupeKey),
-          status: 'COMPLETED',
-          [STATE_TABLE.ttlAttribute]: nowSec - 60,
-          attempts: 1,
-          firstSeenAt: new Date((nowSec - 97 * 3600) * 1000).toISOString(),
-          updatedAt: new Date((nowSec - 97 * 3600) * 1000).toISOString(),
-          completedAt: new Date((nowSec - 97 * 3600) * 1000).toISOString(),
-          appliedOperations: [],
-        },
-      }),
-    );
-    await h.send(envelope);
-    await h.drain();
+    await putCompletedRecord(h, envelope.dedupeKey, {
+      completedAtMs: (nowSec - 97 * 3600) * 1000,
+      expiresAtSec: nowSec - 60,
+    });
+    await h.deliver(envelope);
     assert.equal(h.standIn.effects().get(operationIdempotencyKey(envelope.dedupeKey, 'events.append')), 1);
     const record = await h.dedupeStore.get(envelope.dedupeKey);
     assert.equal(record?.status, 'COMPLETED');
@@ -136,33 +83,16 @@ describe('processor: every event reaches the CDP exactly once in effect', () => 
 
   it('an expired lease of a crashed attempt is taken over and resumes after the operations it applied', async () => {
     const email = `${uniqueName('lease')}@example.com`;
-    const envelope = await h.envelope({
-      sourceId: 'shopify',
-      provider: 'shopify',
-      eventType: 'orders/create',
-      eventId: uniqueName('wh'),
-      body: shopifyOrder(9_000_002, email),
-    });
+    const envelope = await h.envelope(shopifyOrderCreated(email, 9_000_002));
     const upsertKey = operationIdempotencyKey(envelope.dedupeKey, 'profiles.upsert');
     const appendKey = operationIdempotencyKey(envelope.dedupeKey, 'orders.append');
     const nowMs = Date.now();
-    await h.documentClient.send(
-      new PutCommand({
-        TableName: h.tableName,
-        Item: {
-          [STATE_TABLE.partitionKey]: dedupeItemKey(envelope.dedupeKey),
-          status: 'IN_PROGRESS',
-          leaseExpiresAtMs: nowMs - 1000,
-          [STATE_TABLE.ttlAttribute]: Math.floor(nowMs / 1000) + 3600,
-          attempts: 1,
-          firstSeenAt: new Date(nowMs - 60_000).toISOString(),
-          updatedAt: new Date(nowMs - 60_000).toISOString(),
-          appliedOperations: [upsertKey],
-        },
-      }),
-    );
-    await h.send(envelope);
-    await h.drain();
+    await putInProgressRecord(h, envelope.dedupeKey, {
+      startedAtMs: nowMs - 60_000,
+      leaseExpiresAtMs: nowMs - 1000,
+      appliedOperations: [upsertKey],
+    });
+    await h.deliver(envelope);
     assert.equal(
       h.standIn.requests.filter((r) => r.idempotencyKey === upsertKey).length,
       0,
@@ -176,29 +106,13 @@ describe('processor: every event reaches the CDP exactly once in effect', () => 
   });
 
   it('a live lease of another delivery is not taken over: the message is retried after the lease', async () => {
-    const envelope = await h.envelope({
-      sourceId: 'segment',
-      provider: 'segment',
-      eventType: 'track',
-      eventId: uniqueName('msg'),
-      body: fixture('segment-track.json'),
-    });
+    const envelope = await h.envelope(segmentTrack());
     const nowMs = Date.now();
-    await h.documentClient.send(
-      new PutCommand({
-        TableName: h.tableName,
-        Item: {
-          [STATE_TABLE.partitionKey]: dedupeItemKey(envelope.dedupeKey),
-          status: 'IN_PROGRESS',
-          leaseExpiresAtMs: nowMs + 2500,
-          [STATE_TABLE.ttlAttribute]: Math.floor(nowMs / 1000) + 3600,
-          attempts: 1,
-          firstSeenAt: new Date(nowMs).toISOString(),
-          updatedAt: new Date(nowMs).toISOString(),
-          appliedOperations: [],
-        },
-      }),
-    );
+    await putInProgressRecord(h, envelope.dedupeKey, {
+      startedAtMs: nowMs,
+      leaseExpiresAtMs: nowMs + 2500,
+      appliedOperations: [],
+    });
     const inProgressBefore = h.metrics.count('Deferred', { class: 'in_progress' });
     const messageId = await h.send(envelope);
     const first = await h.pollOnce();
@@ -211,31 +125,20 @@ describe('processor: every event reaches the CDP exactly once in effect', () => 
   });
 
   it('claim-checked bodies are read from S3', async () => {
-    const envelope = await h.envelope({
-      sourceId: 'segment',
-      provider: 'segment',
-      eventType: 'identify',
-      eventId: uniqueName('msg'),
-      body: fixture('segment-identify.json'),
-      claimCheck: true,
-    });
+    const envelope = await h.envelope(
+      eventInput('segment', 'identify', fixture('segment-identify.json'), { claimCheck: true }),
+    );
     assert.equal(envelope.body.kind, 's3');
-    await h.send(envelope);
-    await h.drain();
+    await h.deliver(envelope);
     assert.equal(h.standIn.record('profiles', 'ada@example.com')?.first_name, 'Ada');
   });
 
   it('unknown event types of mapped providers are acknowledged and counted without a CDP call', async () => {
-    const envelope = await h.envelope({
-      sourceId: 'stripe',
-      provider: 'stripe',
-      eventType: 'charge.refunded',
-      eventId: uniqueName('evt'),
-      body: { id: 'evt_x', type: 'charge.refunded', data: { object: {} } },
-    });
+    const envelope = await h.envelope(
+      eventInput('stripe', 'charge.refunded', { id: 'evt_x', type: 'charge.refunded', data: { object: {} } }),
+    );
     const before = h.standIn.requests.length;
-    await h.send(envelope);
-    await h.drain();
+    await h.deliver(envelope);
     assert.equal(h.standIn.requests.length, before);
     assert.equal(h.metrics.count('UnmappedEventType', { source: 'stripe', eventType: 'charge.refunded' }), 1);
     assert.equal((await h.dedupeStore.get(envelope.dedupeKey))?.status, 'COMPLETED');

@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { DedupeStore } from '../../../lambdas/dedupe/dedupe-store';
 import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
 import { FAILURE_ATTRIBUTES, MESSAGE_ATTRIBUTES } from '../../../lambdas/shared/envelope';
 import { uniqueName, useEmulators } from '../../support/emulators';
-import { createHarness, type Harness } from './harness';
-
-function fixture(name: string): Buffer {
-  return readFileSync(new URL(`../../fixtures/payloads/${name}`, import.meta.url));
-}
+import {
+  githubPush,
+  interceptDedupe,
+  segmentTrack,
+  shopifyOrderCreated,
+  stripeInvoicePaid,
+  useHarness,
+  withHarness,
+} from './harness';
 
 function attribute(message: Message | undefined, name: string): string | undefined {
   return message?.MessageAttributes?.[name]?.StringValue;
@@ -21,30 +24,16 @@ function nonDecreasing(values: readonly number[]): boolean {
 }
 
 describe('processor: retryable failures are retried with growing delays and applied once', () => {
-  useEmulators();
-  let h: Harness;
-  before(async () => {
-    h = await createHarness({ cdpRequestTimeoutMs: 400 });
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness({ cdpRequestTimeoutMs: 400 });
 
   it('CDP 5xx, then 429 with Retry-After, then a timeout (whose write did land): retried, applied exactly once', async () => {
-    const envelope = await h.envelope({
-      sourceId: 'stripe',
-      provider: 'stripe',
-      eventType: 'invoice.payment_succeeded',
-      eventId: uniqueName('evt'),
-      body: fixture('stripe-invoice-payment-succeeded.json'),
-    });
+    const envelope = await h.envelope(stripeInvoicePaid());
     h.standIn.queueFaults(
       { status: 503 },
       { status: 429, retryAfterSeconds: 3 },
       { timeout: true, applyFirst: true },
     );
-    const messageId = await h.send(envelope);
-    await h.drain(40_000);
+    const messageId = await h.deliver(envelope, 40_000);
 
     const key = operationIdempotencyKey(envelope.dedupeKey, 'payments.append');
     const attempts = h.standIn.requests.filter((r) => r.idempotencyKey === key);
@@ -71,16 +60,9 @@ describe('processor: retryable failures are retried with growing delays and appl
   });
 
   it('CDP 422 sends the event to the DLQ with its reason after the first attempt; a redrive applies it once', async () => {
-    const envelope = await h.envelope({
-      sourceId: 'segment',
-      provider: 'segment',
-      eventType: 'track',
-      eventId: uniqueName('msg'),
-      body: fixture('segment-track.json'),
-    });
+    const envelope = await h.envelope(segmentTrack());
     h.standIn.queueFaults({ status: 422 });
-    await h.send(envelope);
-    await h.drain();
+    await h.deliver(envelope);
     const dlq = await h.dlqMessages();
     const message = dlq.find((m) => attribute(m, MESSAGE_ATTRIBUTES.dedupeKey) === envelope.dedupeKey);
     assert.ok(message, 'the event is in the DLQ');
@@ -101,21 +83,14 @@ describe('processor: retryable failures are retried with growing delays and appl
     assert.match(record?.lastError ?? '', /cdp_rejected/);
 
     // After the cause is fixed, a redrive (new message, same body) applies the event exactly once.
-    await h.send(message.Body ?? '');
-    await h.drain();
+    await h.deliver(message.Body ?? '');
     assert.equal(h.standIn.effects().get(operationIdempotencyKey(envelope.dedupeKey, 'events.append')), 1);
     assert.equal((await h.dedupeStore.get(envelope.dedupeKey))?.status, 'COMPLETED');
   });
 
   it('a malformed envelope and a vanished claim check go to the DLQ at once', async () => {
     await h.send('not json at all');
-    const envelope = await h.envelope({
-      sourceId: 'github',
-      provider: 'github',
-      eventType: 'push',
-      eventId: uniqueName('delivery'),
-      body: fixture('github-push.json'),
-    });
+    const envelope = await h.envelope(githubPush());
     await h.send({
       ...envelope,
       body: { kind: 's3', bucket: h.bucket, key: 'gone/never-existed', sizeBytes: 10 },
@@ -134,12 +109,8 @@ describe('processor: crash safety', () => {
 
   it('a crash between the CDP writes and "completed" causes no double effect after the retry', async () => {
     let crashes = 0;
-    const h = await createHarness({
-      remainingMs: 1500,
-      wrapDedupe: (store): DedupeStore => ({
-        claim: (input) => store.claim(input),
-        recordApplied: (claim, key, now) => store.recordApplied(claim, key, now),
-        get: (key) => store.get(key),
+    const wrapDedupe = (store: DedupeStore) =>
+      interceptDedupe(store, {
         async markCompleted(claim, now, ttl) {
           if (crashes === 0) {
             crashes++;
@@ -152,21 +123,11 @@ describe('processor: crash safety', () => {
           if (crashes === 1 && !claim.tookOver) return;
           return store.release(claim, now, error);
         },
-      }),
-    });
-    try {
-      const email = `${uniqueName('crash')}@example.com`;
-      const order = JSON.parse(fixture('shopify-orders-create.json').toString('utf8'));
-      order.email = email;
-      const envelope = await h.envelope({
-        sourceId: 'shopify',
-        provider: 'shopify',
-        eventType: 'orders/create',
-        eventId: uniqueName('wh'),
-        body: order,
       });
-      await h.send(envelope);
-      await h.drain();
+    await withHarness({ remainingMs: 1500, wrapDedupe }, async (h) => {
+      const email = `${uniqueName('crash')}@example.com`;
+      const envelope = await h.envelope(shopifyOrderCreated(email));
+      await h.deliver(envelope);
       assert.equal(crashes, 1);
       for (const op of ['profiles.upsert', 'orders.append']) {
         assert.equal(h.standIn.effects().get(operationIdempotencyKey(envelope.dedupeKey, op)), 1, op);
@@ -175,17 +136,13 @@ describe('processor: crash safety', () => {
       const record = await h.dedupeStore.get(envelope.dedupeKey);
       assert.equal(record?.status, 'COMPLETED');
       assert.equal(record?.attempts, 2);
-    } finally {
-      await h.stop();
-    }
+    });
   });
 
   it('a crash after the first of two operations resumes with the second, sending the first again only as a replay', async () => {
     let crashed = false;
-    const h = await createHarness({
-      remainingMs: 1500,
-      wrapDedupe: (store): DedupeStore => ({
-        claim: (input) => store.claim(input),
+    const wrapDedupe = (store: DedupeStore) =>
+      interceptDedupe(store, {
         // The upsert reached the CDP, but the crash hit before it was recorded as applied.
         async recordApplied(claim, key, now) {
           if (!crashed) {
@@ -194,24 +151,11 @@ describe('processor: crash safety', () => {
           }
           return store.recordApplied(claim, key, now);
         },
-        get: (key) => store.get(key),
-        markCompleted: (claim, now, ttl) => store.markCompleted(claim, now, ttl),
-        release: (claim, now, error) => store.release(claim, now, error),
-      }),
-    });
-    try {
-      const email = `${uniqueName('half')}@example.com`;
-      const order = JSON.parse(fixture('shopify-orders-create.json').toString('utf8'));
-      order.email = email;
-      const envelope = await h.envelope({
-        sourceId: 'shopify',
-        provider: 'shopify',
-        eventType: 'orders/create',
-        eventId: uniqueName('wh'),
-        body: order,
       });
-      await h.send(envelope);
-      await h.drain();
+    await withHarness({ remainingMs: 1500, wrapDedupe }, async (h) => {
+      const email = `${uniqueName('half')}@example.com`;
+      const envelope = await h.envelope(shopifyOrderCreated(email));
+      await h.deliver(envelope);
       const upsertKey = operationIdempotencyKey(envelope.dedupeKey, 'profiles.upsert');
       const upserts = h.standIn.requests.filter((r) => r.idempotencyKey === upsertKey);
       assert.deepEqual(
@@ -221,8 +165,6 @@ describe('processor: crash safety', () => {
       assert.equal(h.standIn.effects().get(upsertKey), 1);
       assert.equal(h.standIn.effects().get(operationIdempotencyKey(envelope.dedupeKey, 'orders.append')), 1);
       assert.equal(h.standIn.record('profiles', email)?.order_count, 3);
-    } finally {
-      await h.stop();
-    }
+    });
   });
 });

@@ -3,9 +3,14 @@
  * Manager stand-in) and the CDP stand-in. It plays the part of the Lambda event source mapping: receive a
  * batch, invoke the processor's batch handler, delete what succeeded, leave the failures to their
  * visibility timeouts (which the processor stretches).
+ *
+ * It also holds what the processor tests (and the CLI redrive test) share: per-describe and per-test
+ * harness lifetimes, the fixture events they send, and records seeded straight into the state table.
  */
+import { readFileSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import {
   CreateQueueCommand,
@@ -14,10 +19,12 @@ import {
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { CdpClient, secretApiKeyProvider } from '../../../lambdas/cdp/client';
-import { type DedupeStore, DynamoDedupeStore } from '../../../lambdas/dedupe/dedupe-store';
+import { type DedupeStore, DynamoDedupeStore, dedupeItemKey } from '../../../lambdas/dedupe/dedupe-store';
 import { DynamoEntityGuard } from '../../../lambdas/dedupe/entity-guard';
 import { S3BodyStore, SqsQueuePort } from '../../../lambdas/processor/aws-ports';
 import type {
@@ -46,7 +53,7 @@ import { STATE_TABLE } from '../../../lambdas/shared/schema';
 import { CachedSecretsManagerSource } from '../../../lambdas/shared/secrets';
 import type { SourceConfig } from '../../../lambdas/shared/source-config';
 import { type CdpStandIn, startCdpStandIn } from '../../../local/cdp-stand-in';
-import { uniqueName } from '../../support/emulators';
+import { uniqueName, useEmulators } from '../../support/emulators';
 
 export class MetricsRecorder implements ProcessorMetrics {
   readonly points: { name: ProcessorMetricName; dimensions: MetricDimensions; value: number }[] = [];
@@ -144,6 +151,8 @@ export interface Harness {
   envelope(input: EnvelopeInput): Promise<QueueEnvelope>;
   /** Sends a (raw) message body to the main queue; returns its message id. */
   send(body: QueueEnvelope | string): Promise<string>;
+  /** `send`, then `drain`: the message and everything it left behind (retries) are processed. */
+  deliver(body: QueueEnvelope | string, drainTimeoutMs?: number): Promise<string>;
   /** One event-source-mapping poll: receive up to 10 visible messages, invoke, delete successes. */
   pollOnce(): Promise<{ received: number; failed: string[] }>;
   /** Polls until the main queue is empty (visible and in flight) or the timeout passes. */
@@ -154,10 +163,8 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sqs = createSqsClient();
-  const s3 = createS3Client();
-  const documentClient = createDynamoDocumentClient();
+/** Creates a state table (dedupe records, entity locks) under a unique name and returns the name. */
+export async function createStateTable(): Promise<string> {
   const tableName = uniqueName('state');
   await new DynamoDBClient({}).send(
     new CreateTableCommand({
@@ -167,6 +174,21 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       KeySchema: [{ AttributeName: STATE_TABLE.partitionKey, KeyType: 'HASH' }],
     }),
   );
+  return tableName;
+}
+
+async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  return Attributes?.QueueArn ?? '';
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sqs = createSqsClient();
+  const s3 = createS3Client();
+  const documentClient = createDynamoDocumentClient();
+  const tableName = await createStateTable();
   await new DynamoDBClient({}).send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,
@@ -175,9 +197,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   );
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('dlq') }));
   const dlqUrl = dlq.QueueUrl ?? '';
-  const dlqArn =
-    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] })))
-      .Attributes?.QueueArn ?? '';
+  const dlqArn = await queueArnOf(sqs, dlqUrl);
   const main = await sqs.send(
     new CreateQueueCommand({
       QueueName: uniqueName('events'),
@@ -191,9 +211,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     }),
   );
   const queueUrl = main.QueueUrl ?? '';
-  const queueArn =
-    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })))
-      .Attributes?.QueueArn ?? '';
+  const queueArn = await queueArnOf(sqs, queueUrl);
   const bucket = uniqueName('claims');
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 
@@ -294,7 +312,6 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       let body: EnvelopeBody = { kind: 'inline', base64: bytes.toString('base64') };
       if (input.claimCheck) {
         const key = `events/${uniqueName(input.eventId)}`;
-        const { PutObjectCommand } = await import('@aws-sdk/client-s3');
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
         body = { kind: 's3', bucket, key, sizeBytes: bytes.length };
       }
@@ -330,6 +347,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         }),
       );
       return result.MessageId ?? '';
+    },
+    async deliver(body, drainTimeoutMs) {
+      const messageId = await harness.send(body);
+      await harness.drain(drainTimeoutMs);
+      return messageId;
     },
     async pollOnce() {
       const messages = await receive(queueUrl, 1);
@@ -377,4 +399,148 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
   };
   return harness;
+}
+
+/**
+ * One harness for every test of the enclosing describe (emulators included), stopped after them. The
+ * object is returned empty and filled in by the `before` hook, so the tests can hold it from the describe
+ * body; touch it only inside tests and hooks.
+ */
+export function useHarness(options: HarnessOptions = {}): Harness {
+  useEmulators();
+  // Cast: the describe body needs the reference before `before` can create what it points to.
+  const shared = {} as Harness;
+  let created: Harness | undefined;
+  before(async () => {
+    created = await createHarness(options);
+    Object.assign(shared, created);
+  });
+  after(async () => {
+    await created?.stop();
+  });
+  return shared;
+}
+
+/** Runs one test against a harness of its own (for options the describe's others must not share). */
+export async function withHarness(
+  options: HarnessOptions,
+  test: (h: Harness) => Promise<void>,
+): Promise<void> {
+  const h = await createHarness(options);
+  try {
+    await test(h);
+  } finally {
+    await h.stop();
+  }
+}
+
+/** A dedupe store that behaves like `store` except for the methods given (crash injection). */
+export function interceptDedupe(store: DedupeStore, overrides: Partial<DedupeStore>): DedupeStore {
+  return {
+    claim: (input) => store.claim(input),
+    recordApplied: (claim, key, now) => store.recordApplied(claim, key, now),
+    markCompleted: (claim, now, ttl) => store.markCompleted(claim, now, ttl),
+    release: (claim, now, error) => store.release(claim, now, error),
+    get: (key) => store.get(key),
+    ...overrides,
+  };
+}
+
+/** A payload from test/fixtures/payloads. */
+export function fixture(name: string): Buffer {
+  return readFileSync(new URL(`../../fixtures/payloads/${name}`, import.meta.url));
+}
+
+/** An event of one of {@link SOURCES} (each named after its provider), with a fresh event id unless given. */
+export function eventInput(
+  provider: ProviderId,
+  eventType: string,
+  body: EnvelopeInput['body'],
+  extra: Partial<EnvelopeInput> = {},
+): EnvelopeInput {
+  return { sourceId: provider, provider, eventType, eventId: uniqueName('evt'), body, ...extra };
+}
+
+/** A Segment `track` call: one CDP operation (events.append). */
+export function segmentTrack(): EnvelopeInput {
+  return eventInput('segment', 'track', fixture('segment-track.json'), { eventId: uniqueName('msg') });
+}
+
+/** A paid Stripe invoice: one CDP operation (payments.append). */
+export function stripeInvoicePaid(
+  body: EnvelopeInput['body'] = fixture('stripe-invoice-payment-succeeded.json'),
+): EnvelopeInput {
+  return eventInput('stripe', 'invoice.payment_succeeded', body);
+}
+
+/** A GitHub push delivery: one CDP operation (events.append). */
+export function githubPush(): EnvelopeInput {
+  return eventInput('github', 'push', fixture('github-push.json'), { eventId: uniqueName('delivery') });
+}
+
+/**
+ * A Shopify order for `email`: two CDP operations (profiles.upsert, orders.append). With `orderId` the
+ * order is also a distinct one; without, it keeps the fixture's id.
+ */
+export function shopifyOrderCreated(email: string, orderId?: number): EnvelopeInput {
+  const order = JSON.parse(fixture('shopify-orders-create.json').toString('utf8'));
+  if (orderId !== undefined) {
+    order.id = orderId;
+    order.admin_graphql_api_id = `gid://shopify/Order/${orderId}`;
+  }
+  order.email = email;
+  return eventInput('shopify', 'orders/create', order, { eventId: uniqueName('wh') });
+}
+
+/** Writes an event's dedupe record straight into the state table, as an earlier delivery left it. */
+async function putDedupeRecord(
+  h: Harness,
+  dedupeKey: string,
+  fields: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  await h.documentClient.send(
+    new PutCommand({
+      TableName: h.tableName,
+      Item: { [STATE_TABLE.partitionKey]: dedupeItemKey(dedupeKey), ...fields },
+    }),
+  );
+}
+
+/** The record of a first delivery that claimed the event at `startedAtMs` and has not finished. */
+export function putInProgressRecord(
+  h: Harness,
+  dedupeKey: string,
+  lease: {
+    readonly startedAtMs: number;
+    readonly leaseExpiresAtMs: number;
+    readonly appliedOperations: string[];
+  },
+): Promise<void> {
+  return putDedupeRecord(h, dedupeKey, {
+    status: 'IN_PROGRESS',
+    leaseExpiresAtMs: lease.leaseExpiresAtMs,
+    [STATE_TABLE.ttlAttribute]: Math.floor(Date.now() / 1000) + 3600,
+    attempts: 1,
+    firstSeenAt: new Date(lease.startedAtMs).toISOString(),
+    updatedAt: new Date(lease.startedAtMs).toISOString(),
+    appliedOperations: lease.appliedOperations,
+  });
+}
+
+/** The record of a delivery that completed (with no operations) at `completedAtMs`. */
+export function putCompletedRecord(
+  h: Harness,
+  dedupeKey: string,
+  record: { readonly completedAtMs: number; readonly expiresAtSec: number },
+): Promise<void> {
+  const completedAt = new Date(record.completedAtMs).toISOString();
+  return putDedupeRecord(h, dedupeKey, {
+    status: 'COMPLETED',
+    [STATE_TABLE.ttlAttribute]: record.expiresAtSec,
+    attempts: 1,
+    firstSeenAt: completedAt,
+    updatedAt: completedAt,
+    completedAt,
+    appliedOperations: [],
+  });
 }

@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
-import { uniqueName, useEmulators } from '../../support/emulators';
-import { createHarness, type Harness } from './harness';
+import { uniqueName } from '../../support/emulators';
+import { eventInput, fixture, stripeInvoicePaid, useHarness } from './harness';
 
 const BASE_CREATED = 1_767_225_600;
 
 function subscriptionUpdate(email: string, createdOffset: number, status: string) {
-  const event = JSON.parse(
-    readFileSync(
-      new URL('../../fixtures/payloads/stripe-customer-subscription-updated.json', import.meta.url),
-      'utf8',
-    ),
-  );
+  const event = JSON.parse(fixture('stripe-customer-subscription-updated.json').toString('utf8'));
   event.id = uniqueName('evt');
   event.created = BASE_CREATED + createdOffset;
   event.data.object.customer_email = email;
@@ -23,24 +17,15 @@ function subscriptionUpdate(email: string, createdOffset: number, status: string
 }
 
 describe('processor: out-of-order delivery never overwrites newer state', () => {
-  useEmulators();
-  let h: Harness;
-  before(async () => {
-    h = await createHarness();
-  });
-  after(async () => {
-    await h.stop();
-  });
+  const h = useHarness();
 
   async function enqueue(event: { id: string; created: number }) {
-    const envelope = await h.envelope({
-      sourceId: 'stripe',
-      provider: 'stripe',
-      eventType: 'customer.subscription.updated',
-      eventId: event.id,
-      body: event,
-      occurredAt: new Date(event.created * 1000).toISOString(),
-    });
+    const envelope = await h.envelope(
+      eventInput('stripe', 'customer.subscription.updated', event, {
+        eventId: event.id,
+        occurredAt: new Date(event.created * 1000).toISOString(),
+      }),
+    );
     await h.send(envelope);
     return envelope;
   }
@@ -137,16 +122,13 @@ describe('processor: out-of-order delivery never overwrites newer state', () => 
       change(3, 2000, 'lastname', 'Older'),
     ];
     for (const delivery of deliveries) {
-      await h.send(
-        await h.envelope({
-          sourceId: 'hubspot',
-          provider: 'hubspot',
-          eventType: delivery.subscriptionType,
-          eventId: `${contactId}-${delivery.eventId}`,
-          body: delivery,
-        }),
+      await h.deliver(
+        await h.envelope(
+          eventInput('hubspot', delivery.subscriptionType, delivery, {
+            eventId: `${contactId}-${delivery.eventId}`,
+          }),
+        ),
       );
-      await h.drain();
     }
     const profile = h.standIn.record('profiles', contactId);
     assert.equal(profile?.lastname, 'Newer');
@@ -160,24 +142,12 @@ describe('processor: out-of-order delivery never overwrites newer state', () => 
     await enqueue(newer);
     await h.drain();
     await enqueue(older);
-    const invoice = JSON.parse(
-      readFileSync(
-        new URL('../../fixtures/payloads/stripe-invoice-payment-succeeded.json', import.meta.url),
-        'utf8',
-      ),
-    );
+    const invoice = JSON.parse(fixture('stripe-invoice-payment-succeeded.json').toString('utf8'));
     invoice.created = BASE_CREATED;
     invoice.data.object.id = uniqueName('in');
     invoice.data.object.customer_email = email;
-    const invoiceEnvelope = await h.envelope({
-      sourceId: 'stripe',
-      provider: 'stripe',
-      eventType: 'invoice.payment_succeeded',
-      eventId: uniqueName('evt'),
-      body: invoice,
-    });
-    await h.send(invoiceEnvelope);
-    await h.drain();
+    const invoiceEnvelope = await h.envelope(stripeInvoicePaid(invoice));
+    await h.deliver(invoiceEnvelope);
     assert.equal(h.standIn.record('profiles', email)?.subscription_status, 'active');
     assert.equal(
       h.standIn.effects().get(operationIdempotencyKey(invoiceEnvelope.dedupeKey, 'payments.append')),

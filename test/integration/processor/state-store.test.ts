@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDedupeStore, LeaseLostError } from '../../../lambdas/dedupe/dedupe-store';
 import { DynamoEntityGuard, EntityLockLostError, entityItemKey } from '../../../lambdas/dedupe/entity-guard';
 import { createDynamoDocumentClient } from '../../../lambdas/shared/aws-clients';
 import { STATE_TABLE } from '../../../lambdas/shared/schema';
 import { uniqueName, useEmulators } from '../../support/emulators';
+import { createStateTable } from './harness';
 
 const TTL = 96 * 3600;
 
@@ -18,15 +18,7 @@ describe('state table: dedupe claims and the entity guard on DynamoDB conditiona
   const client = () => createDynamoDocumentClient();
 
   before(async () => {
-    tableName = uniqueName('state');
-    await new DynamoDBClient({}).send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: STATE_TABLE.partitionKey, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: STATE_TABLE.partitionKey, KeyType: 'HASH' }],
-      }),
-    );
+    tableName = await createStateTable();
     store = new DynamoDedupeStore(client(), tableName);
     guard = new DynamoEntityGuard(client(), tableName);
   });

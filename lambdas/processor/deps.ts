@@ -1,0 +1,58 @@
+/**
+ * The processor's production dependencies, built from the environment: AWS clients with the processor's
+ * explicit timeouts, the dedupe store and entity guard on the state table, the CDP client with its key from
+ * Secrets Manager, the queues, the claim-check store and the sources. One place, so the Lambda handler and
+ * the chaos/drill runs (which swap in fault injectors and counters) run the same wiring.
+ *
+ * Environment: STATE_TABLE, CDP_BASE_URL, CDP_API_KEY_SECRET_ID, DLQ_URL, PIPELINE_SOURCES, optional
+ * QUEUE_URL (the source queue, used for visibility changes) and MAX_RECEIVE_COUNT.
+ */
+import { CdpClient, secretApiKeyProvider } from '../cdp/client';
+import { DynamoDedupeStore } from '../dedupe/dedupe-store';
+import { DynamoEntityGuard } from '../dedupe/entity-guard';
+import {
+  createDynamoDocumentClient,
+  createS3Client,
+  createSecretsManagerClient,
+  createSqsClient,
+  PROCESSOR_TIMEOUTS,
+} from '../shared/aws-clients';
+import { optionalIntEnv, requireEnv } from '../shared/env';
+import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
+import { CachedSecretsManagerSource } from '../shared/secrets';
+import { parseSources } from '../shared/source-config';
+import { S3BodyStore, SqsQueuePort } from './aws-ports';
+import type { ProcessorLogger, ProcessorMetrics } from './ports';
+import type { ProcessorDeps } from './processor';
+
+export function processorDepsFromEnv(
+  observability: { readonly logger: ProcessorLogger; readonly metrics: ProcessorMetrics },
+  env: NodeJS.ProcessEnv = process.env,
+): ProcessorDeps {
+  const tableName = requireEnv(ENV.stateTable, env);
+  const dynamo = createDynamoDocumentClient(PROCESSOR_TIMEOUTS);
+  const queueUrl = env[ENV.queueUrl];
+  return {
+    dedupe: new DynamoDedupeStore(dynamo, tableName),
+    guard: new DynamoEntityGuard(dynamo, tableName),
+    cdp: new CdpClient({
+      baseUrl: requireEnv(ENV.cdpBaseUrl, env),
+      apiKey: secretApiKeyProvider(
+        new CachedSecretsManagerSource(createSecretsManagerClient(PROCESSOR_TIMEOUTS)),
+        requireEnv(ENV.cdpApiKeySecretId, env),
+      ),
+      connectTimeoutMs: PROCESSOR_TIMEOUTS.connectionTimeoutMs,
+      requestTimeoutMs: PROCESSOR_TIMEOUTS.requestTimeoutMs,
+    }),
+    queue: new SqsQueuePort(
+      createSqsClient(PROCESSOR_TIMEOUTS),
+      requireEnv(ENV.dlqUrl, env),
+      queueUrl ? [queueUrl] : [],
+    ),
+    bodies: new S3BodyStore(createS3Client(PROCESSOR_TIMEOUTS)),
+    sources: parseSources(requireEnv(ENV.sources, env)),
+    logger: observability.logger,
+    metrics: observability.metrics,
+    maxReceiveCount: optionalIntEnv(ENV.maxReceiveCount, QUEUE_DEFAULTS.maxReceiveCount, env),
+  };
+}
