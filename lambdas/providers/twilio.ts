@@ -34,7 +34,7 @@ import {
   singleHeaderValue,
   toIso,
 } from './common';
-import { formValue, parseForm, signedFormBytes } from './twilio-form';
+import { formValue, parseForm, signedBodyBytes } from './twilio-form';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const SIGNATURE_HEADER = 'X-Twilio-Signature';
@@ -214,11 +214,10 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   if (request.body.length === 0 && request.method !== 'GET') {
     return reject('empty_body', 'Request body is empty');
   }
-  const params = parseForm(request.body);
-  if (params === undefined) return reject('malformed_body', 'Form body is not valid UTF-8');
   const received = asReceived(request.url);
   const [likelyUrl = request.url] = received;
-  const bytes = signedFormBytes(params, likelyUrl);
+  const bytes = signedBodyBytes(request.body, likelyUrl);
+  if (bytes === undefined) return reject('malformed_body', 'Form body is not valid UTF-8');
   const content = { params: bytes.subarray(Buffer.byteLength(likelyUrl)), signed: { url: likelyUrl, bytes } };
   return signatureMatches(context.secrets, signature, request.url, content, received)
     ? ACCEPTED

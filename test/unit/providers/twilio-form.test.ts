@@ -10,6 +10,7 @@ import {
   type FormParams,
   formValue,
   parseForm,
+  signedBodyBytes,
   signedFormBytes,
   twilioParamString,
 } from '../../../lambdas/providers/twilio-form';
@@ -132,6 +133,7 @@ const PIECES = [
   '%E2%82%AC',
   '%F0%9F%98%80',
   '%C3',
+  '%A9',
   '%ED%A0%80',
   '%C0%80',
   '%F4%90%80%80',
@@ -141,7 +143,13 @@ const PIECES = [
   'é',
   '€',
   '😀',
+  // After '😀' in UTF-8 byte order, before it in UTF-16 order (which twilio-node sorts by).
+  '\uE000',
+  '%EE%80%80',
   '?',
+  // Longer than the parser's plain run (64 bytes), so it jumps ahead natively to the next special byte.
+  'x'.repeat(100),
+  'é'.repeat(40),
   '\uFEFF',
   ' ',
   '#',
@@ -191,6 +199,70 @@ describe('twilio form parsing', () => {
     );
   });
 
+  it('signs bodies directly exactly as the string reference signs their parameters', () => {
+    fc.assert(
+      fc.property(
+        formText,
+        fc.boolean(),
+        fc.constantFrom('', 'https://example.com/sms?x=é'),
+        (text, bom, url) => {
+          const body = Buffer.concat([
+            bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0),
+            Buffer.from(text),
+          ]);
+          const expected = whatwg(body);
+          assert.ok(expected);
+          assert.equal(signedBodyBytes(body, url)?.toString('utf8'), url + twilioParamString(expected));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('signs a real SMS callback as twilio-node builds it (ASCII names sorted, escapes decoded)', () => {
+    const fields = {
+      To: '+15005550006',
+      Body: 'Running late, see you at 5pm? Bring 2 cafés & the crème brûlée!',
+      MessageSid: 'SM1',
+      AccountSid: 'AC1',
+      From: '+14155551234',
+      NumMedia: '0',
+    };
+    const body = Buffer.from(new URLSearchParams(fields).toString());
+    const url = 'https://hooks.example.com/twilio';
+    const expected = Object.keys(fields)
+      .sort()
+      .map((name) => name + fields[name as keyof typeof fields])
+      .join('');
+    assert.equal(signedBodyBytes(body, url)?.toString('utf8'), url + expected);
+  });
+
+  it('decodes each component on its own when a character straddles `=` or `&`', () => {
+    // The decoded bytes C3 A9 are "é" together, but a name "%C3" and a value "%A9" are U+FFFD each.
+    for (const text of ['%C3=%A9', '%C3&%A9', 'a=%C3&b=%A9']) {
+      const body = Buffer.from(text);
+      assert.deepEqual(asText(parseForm(body)), whatwg(body));
+      assert.equal(signedBodyBytes(body, '')?.toString('utf8'), twilioParamString(whatwg(body) ?? new Map()));
+    }
+  });
+
+  it('jumps over long plain runs to exactly the next special byte', () => {
+    for (let run = 60; run <= 70; run++) {
+      for (const next of ['', '&b=2', '=x', '%41', '+', '%', 'é']) {
+        const body = Buffer.from(`a=${'x'.repeat(run)}${next}&c=${'y'.repeat(run)}`);
+        assert.deepEqual(asText(parseForm(body)), whatwg(body), `${run} plain bytes then ${next}`);
+        assert.equal(
+          signedBodyBytes(body, '')?.toString('utf8'),
+          twilioParamString(whatwg(body) ?? new Map()),
+        );
+      }
+    }
+  });
+
+  it('refuses to sign a body that is not UTF-8', () => {
+    assert.equal(signedBodyBytes(Buffer.from([0x61, 0x3d, 0xff]), 'https://example.com'), undefined);
+  });
+
   it('refuses exactly the bodies a fatal UTF-8 decoder refuses', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
@@ -202,7 +274,7 @@ describe('twilio form parsing', () => {
     );
   });
 
-  it('keeps escape-free values as slices of the body and decodes the rest', () => {
+  it('holds values as bytes and decodes escapes', () => {
     const body = Buffer.from('To=%2B15551234567&Body=Hello+world&MessageSid=SM1&Empty=&Flag');
     const params = parseForm(body);
     assert.ok(params);
