@@ -18,7 +18,7 @@
  * value, so a pair's signed bytes (`name + value`) are one contiguous slice, and verification sorts and
  * copies slices (`signedBodyBytes`) without building strings. A loop beats Buffer#indexOf here: a real
  * callback has a separator or an escape every few bytes, and each native call costs more than the bytes it
- * would skip; only a long run of plain bytes is handed to indexOf and a native copy.
+ * would skip; only the rest of a long value goes to indexOf, then to a native copy or a leaner loop.
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -79,7 +79,7 @@ interface DecodedForm {
 
 /**
  * `body.indexOf(byte, from)`, remembered: each search resumes where the last one stopped, so finding every
- * `&`, `=`, `%` or `+` this way costs one pass over the body however often it is asked.
+ * `&`, `%` or `+` this way costs one pass over the body however often it is asked.
  */
 class ByteFinder {
   private found = -1;
@@ -99,27 +99,58 @@ class ByteFinder {
   }
 }
 
-/** Where a long run of plain bytes ends: the next byte that means something to the parser. */
-class SpecialFinder {
-  private readonly finders: readonly ByteFinder[];
+/** The native searches for the rest of long values: where each ends, and whether it has escapes. */
+class ValueFinder {
+  private readonly ampersand: ByteFinder;
+  private readonly percent: ByteFinder;
+  private readonly plus: ByteFinder;
 
   constructor(body: Buffer) {
-    this.finders = [AMPERSAND, EQUALS, PERCENT, PLUS].map((byte) => new ByteFinder(body, byte));
+    this.ampersand = new ByteFinder(body, AMPERSAND);
+    this.percent = new ByteFinder(body, PERCENT);
+    this.plus = new ByteFinder(body, PLUS);
   }
 
-  next(from: number): number {
-    let nearest = Number.POSITIVE_INFINITY;
-    for (const finder of this.finders) nearest = Math.min(nearest, finder.next(from));
-    return nearest;
+  /** Where the value that continues at `from` ends (its `&` or the body's end). */
+  end(from: number): number {
+    return this.ampersand.next(from);
+  }
+
+  escaped(from: number, end: number): boolean {
+    return this.percent.next(from) < end || this.plus.next(from) < end;
   }
 }
 
 /**
- * After this many plain bytes in a row the loop asks Buffer#indexOf where the run ends and copies it
- * natively: a long value without escapes then costs a memcpy, while a real callback, whose runs are short,
- * never pays for a native call.
+ * After this many bytes of one value the loop hands the rest of it to native searches: a long value without
+ * escapes is then one memcpy, and one with escapes goes through a leaner loop that knows it is inside a value
+ * (no `&` in it, `=` is a plain byte). A real callback's values are short and never pay for a native call.
  */
-const LONG_RUN = 64;
+const LONG_VALUE = 64;
+/** Far enough below zero that no name reaches LONG_VALUE, and still a small integer for V8. */
+const NOT_IN_VALUE = -(2 ** 30);
+
+/** Decodes body[start, end), inside one value: `+` as a space, `%XX` as its byte, the rest as it is. */
+function percentDecodeInto(body: Buffer, start: number, end: number, out: Buffer, at: number): number {
+  let written = at;
+  let i = start;
+  const lastEscapeStart = end - 2;
+  while (i < end) {
+    const byte = body[i] as number;
+    if (byte === PERCENT && i < lastEscapeStart) {
+      const high = HEX_VALUE[body[i + 1] as number] as number;
+      const low = HEX_VALUE[body[i + 2] as number] as number;
+      if ((high | low) >= 0) {
+        out[written++] = (high << 4) | low;
+        i += 3;
+        continue;
+      }
+    }
+    out[written++] = byte === PLUS ? SPACE : byte;
+    i++;
+  }
+  return written;
+}
 
 /**
  * Decodes a UTF-8 body (see `parseForm`) into `bytes` (at least the body's length: decoded bytes never
@@ -129,25 +160,24 @@ function decodeForm(body: Buffer, bytes: Buffer = Buffer.allocUnsafe(body.length
   const bounds: number[] = [];
   const end = body.length;
   const lastEscapeStart = end - 2;
-  let specials: SpecialFinder | undefined;
+  let values: ValueFinder | undefined;
   let written = 0;
   let pairStart = 0;
   let valueStart = -1; // no `=` in this pair yet
-  let run = 0;
+  let valueBytes = NOT_IN_VALUE; // how far into the current value the loop is (none yet)
   let i = textStart(body);
   // Two loops: the inner one makes no calls, so V8 keeps the buffers' bounds and data pointers in registers;
-  // the native jump over a long run happens outside it.
+  // the rest of a long value is handled outside it.
   for (;;) {
     while (i < end) {
       const byte = body[i] as number;
       const kind = BYTE_KIND[byte];
+      if (++valueBytes === LONG_VALUE) break;
       if (kind === PLAIN) {
         bytes[written++] = byte;
-        if (++run === LONG_RUN) break;
         i++;
         continue;
       }
-      run = 0;
       if (kind === ESCAPE) {
         if (i < lastEscapeStart) {
           const high = HEX_VALUE[body[i + 1] as number] as number;
@@ -168,20 +198,23 @@ function decodeForm(body: Buffer, bytes: Buffer = Buffer.allocUnsafe(body.length
         }
         pairStart = written;
         valueStart = -1;
+        valueBytes = NOT_IN_VALUE;
       } else if (valueStart === -1) {
         valueStart = written;
+        valueBytes = 0;
       } else {
         bytes[written++] = byte; // a second `=` belongs to the value
       }
       i++;
     }
     if (i >= end) break;
-    // body[i] ended a long plain run and is written: copy the rest of the run in one native call.
-    specials ??= new SpecialFinder(body);
-    const runEnd = specials.next(i + 1);
-    written += body.copy(bytes, written, i + 1, runEnd);
-    run = 0;
-    i = runEnd;
+    // body[i] is the LONG_VALUE-th byte of a value, not yet decoded: the rest of the value goes natively.
+    values ??= new ValueFinder(body);
+    const valueEnd = values.end(i);
+    written = values.escaped(i, valueEnd)
+      ? percentDecodeInto(body, i, valueEnd, bytes, written)
+      : written + body.copy(bytes, written, i, valueEnd);
+    i = valueEnd;
   }
   if (written > pairStart || valueStart !== -1) {
     bounds.push(pairStart, valueStart === -1 ? written : valueStart, written);
