@@ -32,6 +32,7 @@ import { WebhooksHelper as SquareWebhooksHelper } from 'square';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import twilioSdk from 'twilio';
+import { percentDecodeInto } from '../lambdas/providers/twilio-form';
 import type { ProviderId, ProviderScheme, RawRequest } from '../lambdas/providers/types';
 import { bundleLikeLambda } from './lib/bundle';
 import { consoleTable, markdownTable, writeResults } from './lib/results';
@@ -271,34 +272,6 @@ function smsCallback(bytes: number): Record<string, string> {
   return fields;
 }
 
-const HEX_DIGIT = new Int8Array(256).fill(-1);
-for (let digit = 0; digit < 16; digit++) {
-  HEX_DIGIT[digit.toString(16).charCodeAt(0)] = digit;
-  HEX_DIGIT[digit.toString(16).toUpperCase().charCodeAt(0)] = digit;
-}
-
-/** `+` to a space and `%XX` to its byte, nothing else: no splitting, sorting, UTF-8 checks or allocation. */
-function barePercentDecode(body: Buffer, out: Buffer): number {
-  let written = 0;
-  let i = 0;
-  const lastEscapeStart = body.length - 2;
-  while (i < body.length) {
-    const byte = body[i] as number;
-    if (byte === 0x25 && i < lastEscapeStart) {
-      const high = HEX_DIGIT[body[i + 1] as number] as number;
-      const low = HEX_DIGIT[body[i + 2] as number] as number;
-      if ((high | low) >= 0) {
-        out[written++] = (high << 4) | low;
-        i += 3;
-        continue;
-      }
-    }
-    out[written++] = byte === 0x2b ? 0x20 : byte;
-    i++;
-  }
-  return written;
-}
-
 /** Twilio form verification for one set of parameters; the SDK is handed them parsed, as it needs. */
 function twilioFormContender(
   scheme: Schemes,
@@ -336,7 +309,7 @@ function twilioFormContender(
     // Only where escapes come every few bytes: a form of long plain runs is copied natively, below this loop.
     ...(escapeDense && {
       decodeFloor: () =>
-        barePercentDecode(form, decoded) > 0 &&
+        percentDecodeInto(form, 0, form.length, decoded, 0) > 0 &&
         createHmac('sha1', token).update(signedBytes).digest().length === 20,
     }),
   };

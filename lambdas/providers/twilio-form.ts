@@ -55,6 +55,13 @@ for (let digit = 0; digit < 16; digit++) {
   HEX_VALUE[text.toUpperCase().charCodeAt(0)] = digit;
 }
 
+/** The byte `%XX` at body[at] stands for, or -1 when the two bytes after `%` are not both hex digits. */
+function escapedByte(body: Buffer, at: number): number {
+  const high = HEX_VALUE[body[at + 1] as number] as number;
+  const low = HEX_VALUE[body[at + 2] as number] as number;
+  return (high | low) < 0 ? -1 : (high << 4) | low;
+}
+
 /** A leading UTF-8 byte order mark, which a fatal TextDecoder drops. */
 function bomLength(body: Buffer): number {
   return body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
@@ -130,21 +137,21 @@ const LONG_VALUE = 64;
 /** Far enough below zero that no name reaches LONG_VALUE, and still a small integer for V8. */
 const NOT_IN_VALUE = -(2 ** 30);
 
-/** Decodes body[start, end), inside one value: `+` as a space, `%XX` as its byte, the rest as it is. */
-function percentDecodeInto(body: Buffer, start: number, end: number, out: Buffer, at: number): number {
+/**
+ * Decodes body[start, end), inside one value: `+` as a space, `%XX` as its byte, the rest as it is. Also the
+ * decoding floor in bench/verify.ts: the least work any Twilio form verifier does.
+ */
+export function percentDecodeInto(body: Buffer, start: number, end: number, out: Buffer, at: number): number {
   let written = at;
   let i = start;
   const lastEscapeStart = end - 2;
   while (i < end) {
     const byte = body[i] as number;
-    if (byte === PERCENT && i < lastEscapeStart) {
-      const high = HEX_VALUE[body[i + 1] as number] as number;
-      const low = HEX_VALUE[body[i + 2] as number] as number;
-      if ((high | low) >= 0) {
-        out[written++] = (high << 4) | low;
-        i += 3;
-        continue;
-      }
+    const escaped = byte === PERCENT && i < lastEscapeStart ? escapedByte(body, i) : -1;
+    if (escaped >= 0) {
+      out[written++] = escaped;
+      i += 3;
+      continue;
     }
     out[written++] = byte === PLUS ? SPACE : byte;
     i++;
@@ -179,14 +186,11 @@ function decodeForm(body: Buffer, bytes: Buffer = Buffer.allocUnsafe(body.length
         continue;
       }
       if (kind === ESCAPE) {
-        if (i < lastEscapeStart) {
-          const high = HEX_VALUE[body[i + 1] as number] as number;
-          const low = HEX_VALUE[body[i + 2] as number] as number;
-          if ((high | low) >= 0) {
-            bytes[written++] = (high << 4) | low;
-            i += 3;
-            continue;
-          }
+        const escaped = i < lastEscapeStart ? escapedByte(body, i) : -1;
+        if (escaped >= 0) {
+          bytes[written++] = escaped;
+          i += 3;
+          continue;
         }
         bytes[written++] = byte; // a `%` without two hex digits stays as it is
       } else if (kind === SPACE_SIGN) {
