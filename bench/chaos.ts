@@ -5,8 +5,8 @@
  */
 import { Command } from 'commander';
 import { type ChaosReport, runChaos } from './lib/chaos-runner';
-import { machine, positiveInt, rate } from './lib/cli';
-import { type Cell, consoleTable, markdownTable, writeResults } from './lib/results';
+import { positiveInt, rate, recordReport } from './lib/cli';
+import { type Cell, consoleTable, markdownTable } from './lib/results';
 
 const options = new Command('chaos')
   .description('Send signed webhooks through local mode under CDP faults and crashes; reconcile the outcome.')
@@ -122,11 +122,7 @@ try {
     console.log(`lost: ${report.reconciliation.lostSamples.join(', ')}`);
   if (report.reconciliation.doubleSamples.length)
     console.log(`double effects: ${report.reconciliation.doubleSamples.join(', ')}`);
-  const paths = writeResults(
-    'chaos',
-    { ...report, machine: machine(), recordedAt: new Date().toISOString() },
-    markdown(report),
-  );
+  const paths = recordReport('chaos', report, markdown(report));
   console.log(`\n${report.ok ? 'PASS' : 'FAIL'}. Wrote ${paths.json} and ${paths.md}`);
   code = report.ok ? 0 : 1;
 } catch (error) {

@@ -4,9 +4,9 @@
  * and writes bench/results/cost.{json,md}.
  */
 import { Command } from 'commander';
-import { machine, positiveInt } from './lib/cli';
+import { positiveInt, recordReport } from './lib/cli';
 import { type CostReport, PRICES, runCostModel } from './lib/cost-runner';
-import { consoleTable, markdownTable, writeResults } from './lib/results';
+import { consoleTable, markdownTable } from './lib/results';
 
 /** Runs the cost model and records it; returns the report (for bench/run-all.ts). */
 export async function recordCostModel(
@@ -18,11 +18,7 @@ export async function recordCostModel(
   const lines = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => [k, v]);
   log(`\n${consoleTable(['AWS call', 'per webhook'], lines(report.callsPerWebhook))}\n`);
   log(consoleTable(['USD per million webhooks', 'HTTP API', 'REST API + WAF'], costRows(report)));
-  const paths = writeResults(
-    'cost',
-    { ...report, machine: machine(), recordedAt: new Date().toISOString() },
-    markdown(report),
-  );
+  const paths = recordReport('cost', report, markdown(report));
   log(`\nWrote ${paths.json} and ${paths.md}`);
   return report;
 }

@@ -4,9 +4,9 @@
  * applied exactly once in the end or an alarm condition did not show.
  */
 import { Command } from 'commander';
-import { machine, positiveInt } from './lib/cli';
+import { positiveInt, recordReport } from './lib/cli';
 import { type DrillReport, runDrill } from './lib/drill-runner';
-import { markdownTable, writeResults } from './lib/results';
+import { markdownTable } from './lib/results';
 
 const options = new Command('drill')
   .description('Rehearse a CDP outage: DLQ, alarms, recovery, CLI redrive, exactly-once.')
@@ -55,11 +55,7 @@ try {
   const report = await runDrill({ ...options, log: (line) => console.log(line) });
   console.log('\nOn-call, during a CDP outage:');
   for (const c of report.commands) console.log(`  # ${c.purpose}\n  ${c.command}`);
-  const paths = writeResults(
-    'drill',
-    { ...report, machine: machine(), recordedAt: new Date().toISOString() },
-    markdown(report),
-  );
+  const paths = recordReport('drill', report, markdown(report));
   console.log(`\n${report.ok ? 'PASS' : 'FAIL'}. Wrote ${paths.json} and ${paths.md}`);
   code = report.ok ? 0 : 1;
 } catch (error) {

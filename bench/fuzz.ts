@@ -4,9 +4,9 @@
  * table, writes bench/results/fuzz.{json,md}, exits 1 on any violation.
  */
 import { Command } from 'commander';
-import { ensureEmulators, machine, positiveInt } from './lib/cli';
+import { ensureEmulators, positiveInt, recordReport } from './lib/cli';
 import { type FuzzReport, runFuzz } from './lib/fuzz-runner';
-import { consoleTable, markdownTable, writeResults } from './lib/results';
+import { consoleTable, markdownTable } from './lib/results';
 
 const options = new Command('fuzz')
   .description('Fuzz the ingest handler with hostile requests; fails on any crash, 5xx or forgery.')
@@ -73,11 +73,7 @@ try {
   );
   for (const v of report.violations.samples) console.log(`VIOLATION ${v.kind} [${v.category}] ${v.detail}`);
   if (!report.ok) for (const line of report.handlerLogs.slice(0, 10)) console.log(`handler: ${line}`);
-  const paths = writeResults(
-    'fuzz',
-    { ...report, machine: machine(), recordedAt: new Date().toISOString() },
-    markdown(report),
-  );
+  const paths = recordReport('fuzz', report, markdown(report));
   console.log(
     `\n${report.ok ? 'PASS' : 'FAIL'}: ${report.violations.total} violation(s). Wrote ${paths.json} and ${paths.md}`,
   );

@@ -17,7 +17,7 @@
  */
 import { createHash, createHmac, generateKeyPairSync, sign, verify as verifySignature } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -35,6 +35,7 @@ import twilioSdk from 'twilio';
 import { percentDecodeInto } from '../lambdas/providers/twilio-form';
 import type { ProviderId, ProviderScheme, RawRequest } from '../lambdas/providers/types';
 import { bundleLikeLambda } from './lib/bundle';
+import { machine } from './lib/cli';
 import { consoleTable, markdownTable, writeResults } from './lib/results';
 import { median, round } from './lib/stats';
 
@@ -97,10 +98,6 @@ export interface VerifyBenchResult {
 
 const SIZES = [2 * 1024, 256 * 1024] as const;
 
-/** Figures depend on the machine: recorded with the results. */
-function machineFacts(): Record<string, string | number> {
-  return { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length };
-}
 const TOLERANCE = 300;
 
 /** A JSON body of exactly `bytes` bytes (an event with a padding string), as a provider would send. */
@@ -572,7 +569,7 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
   }
   const result: VerifyBenchResult = {
     generatedAt: new Date().toISOString(),
-    machine: machineFacts(),
+    machine: machine(),
     samples,
     batchMs,
     rows,

@@ -5,6 +5,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { type Emulators, emulatorEnv, startEmulators } from '../../local/emulators';
+import { writeResults } from './results';
 
 /** commander parser for a positive integer option. */
 export function positiveInt(value: string): number {
@@ -36,6 +37,15 @@ export function machine(): Record<string, string | number> {
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model ?? 'unknown',
   };
+}
+
+/** Records a run's report with the machine and the time it was measured on; returns the files' paths. */
+export function recordReport(name: string, report: object, markdown: string): { json: string; md: string } {
+  return writeResults(
+    name,
+    { ...report, machine: machine(), recordedAt: new Date().toISOString() },
+    markdown,
+  );
 }
 
 /**
