@@ -94,15 +94,20 @@ export interface SentDelivery {
   readonly body: Buffer;
 }
 
+/** POSTs a signed delivery as a provider would (giving up after 35 s); the status and the response text. */
+export async function postDelivery(delivery: SignedDelivery): Promise<{ status: number; body: string }> {
+  const response = await fetch(delivery.url, {
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+    signal: AbortSignal.timeout(35_000),
+  });
+  return { status: response.status, body: await response.text() };
+}
+
 async function post(delivery: SignedDelivery): Promise<{ status: number; body: string }> {
   try {
-    const response = await fetch(delivery.url, {
-      method: 'POST',
-      headers: delivery.headers,
-      body: delivery.body,
-      signal: AbortSignal.timeout(35_000),
-    });
-    return { status: response.status, body: await response.text() };
+    return await postDelivery(delivery);
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     if (cause?.code === 'ECONNREFUSED') {

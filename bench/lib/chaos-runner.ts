@@ -17,6 +17,7 @@ import type { CdpFaults } from '../../local/cdp-stand-in';
 import type { Emulators } from '../../local/emulators';
 import { readLocalSecrets, SECRETS_EXAMPLE_PATH } from '../../local/local-secrets';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline';
+import { postDelivery } from '../../local/send-webhooks';
 import { createDeliveryFactory, type Delivery, type ExpectedEvent } from './deliveries';
 import { createRng } from './prng';
 import { CrashingDedupeStore, MetricCounter, processorDepsFromEnv } from './processor';
@@ -218,14 +219,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
         const toSend = isRetry || attempt > 1 ? factory.resign(delivery) : delivery;
         if (attempt === 1) at = Date.now();
         try {
-          const response = await fetch(toSend.url, {
-            method: 'POST',
-            headers: toSend.headers,
-            body: toSend.body,
-            signal: AbortSignal.timeout(35_000),
-          });
-          status = response.status;
-          text = await response.text();
+          ({ status, body: text } = await postDelivery(toSend));
         } catch {
           status = 0;
         }

@@ -11,6 +11,7 @@ import { pipelineConfig } from '../../lib/pipeline-config';
 import { type Emulators, startEmulators } from '../../local/emulators';
 import { readLocalSecrets, SECRETS_EXAMPLE_PATH } from '../../local/local-secrets';
 import { startLocalPipeline } from '../../local/pipeline';
+import { postDelivery } from '../../local/send-webhooks';
 import { startCountingProxy } from './counting-proxy';
 import { createDeliveryFactory } from './deliveries';
 import { createRng } from './prng';
@@ -136,9 +137,8 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     dynamoProxy.reset();
     let sent = 0;
     await pool(deliveries, options.concurrency ?? 8, async (d) => {
-      const response = await fetch(d.url, { method: 'POST', headers: d.headers, body: d.body });
-      const text = await response.text();
-      if (response.status !== 202) throw new Error(`Ingest answered ${response.status}: ${text}`);
+      const response = await postDelivery(d);
+      if (response.status !== 202) throw new Error(`Ingest answered ${response.status}: ${response.body}`);
       sent += 1;
       if (sent % 250 === 0) log(`  sent ${sent}/${count}`);
     });

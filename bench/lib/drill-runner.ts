@@ -14,6 +14,7 @@ import { DEFAULT_ALARMS } from '../../lib/config';
 import { pipelineConfig } from '../../lib/pipeline-config';
 import { readLocalSecrets, SECRETS_EXAMPLE_PATH } from '../../local/local-secrets';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline';
+import { postDelivery } from '../../local/send-webhooks';
 import { createDeliveryFactory, type ExpectedEvent } from './deliveries';
 import { createRng } from './prng';
 import { MetricCounter, processorDepsFromEnv } from './processor';
@@ -131,9 +132,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     const accepted = new Map<string, ExpectedEvent>();
     for (let i = 0; i < count; i++) {
       const d = factory.fresh();
-      const response = await fetch(d.url, { method: 'POST', headers: d.headers, body: d.body });
-      const receipt = (await response.json()) as { eventIds?: string[] };
+      const response = await postDelivery(d);
       if (response.status !== 202) continue;
+      const receipt = JSON.parse(response.body) as { eventIds?: string[] };
       for (const id of receipt.eventIds ?? []) {
         const e = d.events.find((x) => x.dedupeKey === id);
         if (e && e.operationKeys.length > 0) accepted.set(id, e);

@@ -14,7 +14,12 @@ import { pipelineConfig } from '../../../lib/pipeline-config';
 import { loadFixture, renderFixture } from '../../../local/fixtures';
 import { readLocalSecrets, signingKeyOf } from '../../../local/local-secrets';
 import { type LocalPipeline, startLocalPipeline } from '../../../local/pipeline';
-import { resolveSource, type SignedDelivery, signDelivery } from '../../../local/send-webhooks';
+import {
+  postDelivery as post,
+  resolveSource,
+  type SignedDelivery,
+  signDelivery,
+} from '../../../local/send-webhooks';
 
 async function eventually<T>(
   probe: () => Promise<T | undefined>,
@@ -28,15 +33,6 @@ async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-async function post(delivery: SignedDelivery): Promise<{ status: number; body: string }> {
-  const response = await fetch(delivery.url, {
-    method: 'POST',
-    headers: delivery.headers,
-    body: delivery.body,
-  });
-  return { status: response.status, body: await response.text() };
 }
 
 async function getJson<T>(url: string): Promise<T> {
