@@ -52,7 +52,18 @@ function sdkJson(token: string, signature: string, url: string, body: string): b
 }
 
 const tokenArb = fc.string({ minLength: 1, maxLength: 32 });
-const textArb = fc.string({ maxLength: 20, unit: 'grapheme' });
+// Short values, and values long enough (over 64 bytes) that the parser hands their rest to native searches.
+const textArb = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ maxLength: 20, unit: 'grapheme' }) },
+  { weight: 1, arbitrary: fc.string({ minLength: 60, maxLength: 200, unit: 'grapheme' }) },
+  // Long plain text whose only escapes are spaces (`+`).
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.constantFrom('a', 'Z', '1', ' ', '.'), { minLength: 60, maxLength: 200 })
+      .map((chars) => chars.join('')),
+  },
+);
 const paramsArb: fc.Arbitrary<Params> = fc.dictionary(
   // Prefixed so no generated name is special on a plain object (e.g. __proto__).
   fc.string({ minLength: 0, maxLength: 10, unit: 'grapheme' }).map((name) => `p${name}`),
