@@ -90,6 +90,10 @@ const inlineBodies: BodyStore = {
     if (body.kind !== 'inline') throw new Error('inline only');
     return Buffer.from(body.base64, 'base64');
   },
+  async retain() {
+    return 'inline';
+  },
+  async discard() {},
 };
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
