@@ -5,13 +5,14 @@
  *
  * This module has no AWS CDK import on purpose: local mode and the CLI read it without loading the CDK.
  */
-import { schemeFor } from '../lambdas/providers/index';
+
 import {
   DEFAULT_BACKOFF,
   longestRetrySpanSeconds,
   MAX_VISIBILITY_SECONDS,
   visibilityCeilingSeconds,
 } from '../lambdas/processor/backoff';
+import { schemeFor } from '../lambdas/providers/index';
 import { QUEUE_DEFAULTS } from '../lambdas/shared/schema';
 import type { SourceConfig } from '../lambdas/shared/source-config';
 

@@ -71,7 +71,10 @@ export class S3BodyStore implements BodyStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async retain(body: EnvelopeBody, options: { readonly messageSentAtMs?: number } = {}): Promise<RetainOutcome> {
+  async retain(
+    body: EnvelopeBody,
+    options: { readonly messageSentAtMs?: number } = {},
+  ): Promise<RetainOutcome> {
     if (body.kind === 'inline') return 'inline';
     const ref = { bucket: body.bucket, key: body.key };
     if (options.messageSentAtMs !== undefined) {

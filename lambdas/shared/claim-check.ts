@@ -11,12 +11,7 @@
  * as a new write. A message that SQS moves to the DLQ after `maxReceiveCount` keeps its enqueue time, so
  * it needs nothing.
  */
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  HeadObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 /** Where a claim-checked body lives. */
 export interface ClaimCheckRef {

@@ -276,14 +276,17 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
 
       it('keeps a body longer than any message pointing to it can live, derived from the queue retentions', () => {
         const queues = Object.values(template.findResources('AWS::SQS::Queue')).map(
-          (q) => (q as { Properties: { MessageRetentionPeriod: number; RedrivePolicy?: unknown } }).Properties,
+          (q) =>
+            (q as { Properties: { MessageRetentionPeriod: number; RedrivePolicy?: unknown } }).Properties,
         );
         const dlqRetention = queues.find((q) => q.RedrivePolicy === undefined)?.MessageRetentionPeriod ?? 0;
         const mainRetention = queues.find((q) => q.RedrivePolicy !== undefined)?.MessageRetentionPeriod ?? 0;
         const [bucket] = Object.values(template.findResources('AWS::S3::Bucket'));
         const rules = (
           bucket as {
-            Properties: { LifecycleConfiguration: { Rules: { ExpirationInDays?: number; Status: string }[] } };
+            Properties: {
+              LifecycleConfiguration: { Rules: { ExpirationInDays?: number; Status: string }[] };
+            };
           }
         ).Properties.LifecycleConfiguration.Rules;
         const expiration = rules.find((r) => r.ExpirationInDays !== undefined);

@@ -64,7 +64,12 @@ describe('retry delays', () => {
     assert.equal(delay, visibilityCeilingSeconds(visibility));
     assert.ok(delay > 11 * HOUR);
     assert.equal(
-      retryDelaySeconds({ receiveCount: 1, random: 0, floorMs: twentyHours, policy: backoffForVisibility(900) }),
+      retryDelaySeconds({
+        receiveCount: 1,
+        random: 0,
+        floorMs: twentyHours,
+        policy: backoffForVisibility(900),
+      }),
       43_200 - 900,
     );
   });
@@ -104,7 +109,10 @@ describe('retry budget with the default queue settings', () => {
 
   it('is what the stack and local mode configure', () => {
     const defs = resourceDefinitions(
-      resolvePipelineConfig({ sources: [{ id: 's', provider: 'stripe' }], cdp: { baseUrl: 'https://x.example' } }),
+      resolvePipelineConfig({
+        sources: [{ id: 's', provider: 'stripe' }],
+        cdp: { baseUrl: 'https://x.example' },
+      }),
     );
     assert.equal(defs.deadLetterQueue.maxReceiveCount, maxReceiveCount);
     assert.equal(defs.queue.retentionSeconds, QUEUE_DEFAULTS.mainRetentionDays * DAY);
