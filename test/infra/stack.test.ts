@@ -371,6 +371,57 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
         }
       });
 
+      it("fire on the ingest's own 5xx answers, which never fail the invocation (Metrics Insights)", () => {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Metrics: [
+            Match.objectLike({
+              Expression: 'SELECT SUM(EnqueueFailed) FROM "WebhookPipeline"',
+              ReturnData: true,
+            }),
+          ],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+        const secretReasons = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+          .map((a) => JSON.stringify((a as { Properties: unknown }).Properties))
+          .find(
+            (text) => text.includes('SELECT SUM(Rejected)') && text.includes("reason = 'secret_unavailable'"),
+          );
+        assert.ok(secretReasons, 'no alarm on 503 secret_unavailable answers');
+        assert.match(secretReasons, /reason = 'source_misconfigured'/);
+        for (const name of ['SourceMisconfigured', 'ServerErrors']) {
+          template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Metrics: [Match.objectLike({ Expression: `SELECT SUM(${name}) FROM "WebhookPipeline"` })],
+          });
+        }
+      });
+
+      it('fire on the age of the oldest DLQ message well before any DLQ message can expire', () => {
+        const queues = template.findResources('AWS::SQS::Queue') as Record<
+          string,
+          { Properties: { MessageRetentionPeriod: number } }
+        >;
+        const retention = (id: string) => queues[id]?.Properties.MessageRetentionPeriod ?? 0;
+        const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+          .map((a) => (a as { Properties: Record<string, unknown> }).Properties)
+          .find(
+            (p) =>
+              p.MetricName === 'ApproximateAgeOfOldestMessage' &&
+              JSON.stringify(p.Dimensions).includes(dlqId),
+          );
+        assert.ok(alarm, 'no age alarm on the DLQ');
+        const threshold = alarm.Threshold as number;
+        // SQS ages a DLQ message from its move but expires it by its original enqueue time, which may be
+        // up to the main retention earlier: it is only sure to stay (DLQ - main) retention in the DLQ.
+        const guaranteed = retention(dlqId) - retention(queueId);
+        assert.ok(guaranteed > 0);
+        assert.ok(threshold <= 0.75 * guaranteed, `${threshold} s vs ${guaranteed} s guaranteed`);
+        assert.ok(threshold >= 0.25 * guaranteed, 'not so early that it is noise');
+        assert.equal(alarm.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+        assert.equal(alarm.Statistic, 'Maximum');
+      });
+
       it('fire on API Gateway 5xx responses', () => {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/ApiGateway',
@@ -412,7 +463,8 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
           EvaluationPeriods: 12,
           TreatMissingData: 'breaching',
         });
-        template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+        // 9 before + the DLQ age alarm + one per ingest 5xx metric.
+        template.resourceCountIs('AWS::CloudWatch::Alarm', 10 + METRICS.ingestServerErrors.length);
       });
 
       it('come with a dashboard following the flow end to end', () => {
