@@ -5,6 +5,13 @@
  *
  * This module has no AWS CDK import on purpose: local mode and the CLI read it without loading the CDK.
  */
+
+import {
+  DEFAULT_BACKOFF,
+  longestRetrySpanSeconds,
+  MAX_VISIBILITY_SECONDS,
+  visibilityCeilingSeconds,
+} from '../lambdas/processor/backoff';
 import { schemeFor } from '../lambdas/providers/index';
 import { QUEUE_DEFAULTS } from '../lambdas/shared/schema';
 import type { SourceConfig } from '../lambdas/shared/source-config';
@@ -59,7 +66,7 @@ export interface QueueOverrides {
   readonly processorTimeoutSeconds?: number;
   /** Main queue visibility timeout in seconds; at least 6x the processor timeout. @default 6x processor timeout */
   readonly visibilityTimeoutSeconds?: number;
-  /** Receives before SQS moves a message to the DLQ. @default 5 */
+  /** Receives before SQS moves a message to the DLQ. @default 12 (2.4-3.4 h of retries) */
   readonly maxReceiveCount?: number;
   /** Event source mapping batch size. @default 10 */
   readonly batchSize?: number;
@@ -67,7 +74,7 @@ export interface QueueOverrides {
   readonly maxBatchingWindowSeconds?: number;
   /** Most concurrent processor invocations: protects the CDP's rate limit. @default 5 */
   readonly maxConcurrency?: number;
-  /** Main queue retention in days. @default 4 */
+  /** Main queue retention in days; longer than maxReceiveCount x 12 h plus a day. @default 7 */
   readonly mainRetentionDays?: number;
   /** DLQ retention in days; longer than the main queue's. @default 14 */
   readonly dlqRetentionDays?: number;
@@ -321,9 +328,20 @@ function queueProblems(queue: Required<QueueOverrides>): string[] {
       'queue.dlqRetentionDays must be longer than queue.mainRetentionDays: a standard queue DLQ keeps the original enqueue time',
     );
   }
-  if (queue.mainRetentionDays * SECONDS_PER_DAY < queue.visibilityTimeoutSeconds * queue.maxReceiveCount) {
+  if (
+    isInt(queue.visibilityTimeoutSeconds, 0, 43_200) &&
+    visibilityCeilingSeconds(queue.visibilityTimeoutSeconds) < DEFAULT_BACKOFF.maxDelaySeconds
+  ) {
     problems.push(
-      'queue.mainRetentionDays is too short for maxReceiveCount receives at the visibility timeout',
+      `queue.visibilityTimeoutSeconds must leave room for the processor's backoff: at most ${MAX_VISIBILITY_SECONDS - DEFAULT_BACKOFF.maxDelaySeconds} (SQS counts its 12 h limit from the receive)`,
+    );
+  }
+  // Every receive may hold a message up to SQS's 12 h limit (a long Retry-After); the message must reach
+  // the DLQ before it could expire on the main queue, with a day to spare for backlogs between receives.
+  const retrySpanSeconds = longestRetrySpanSeconds(queue.maxReceiveCount) + SECONDS_PER_DAY;
+  if (queue.mainRetentionDays * SECONDS_PER_DAY < retrySpanSeconds) {
+    problems.push(
+      `queue.mainRetentionDays is too short for maxReceiveCount receives of up to 12 h each plus a day (${Math.ceil(retrySpanSeconds / SECONDS_PER_DAY)} days needed)`,
     );
   }
   if (!isInt(queue.claimCheckThresholdBytes, 1, MAX_CLAIM_CHECK_THRESHOLD_BYTES)) {

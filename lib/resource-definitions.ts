@@ -39,6 +39,22 @@ export const METRICS = {
     'no_active_secret',
     'invalid_secret_config',
   ],
+  /**
+   * What the ingest emits when it answers 5xx without failing the invocation (so Lambda `Errors` never
+   * sees it): one alarm each. `EnqueueFailed`: the queue or DLQ refused (503 enqueue_failed /
+   * dead_letter_failed). `Rejected` with a 5xx reason: no usable secret (503 secret_unavailable /
+   * source_misconfigured). `SourceMisconfigured` and `ServerErrors` are reserved for the ingest's own
+   * counters of the same answers; an alarm on a name not emitted stays OK.
+   */
+  ingestServerErrors: [
+    { metric: 'EnqueueFailed' },
+    {
+      metric: 'Rejected',
+      reasons: ['secret_unavailable', 'source_misconfigured', 'no_active_secret', 'invalid_secret_config'],
+    },
+    { metric: 'SourceMisconfigured' },
+    { metric: 'ServerErrors' },
+  ],
   /** Processor: one per failed processing attempt (dimension `class` says why). */
   failed: 'Failed',
   /** Processor: one per event written to the CDP. */
@@ -57,6 +73,8 @@ export interface ResourceDefinitions {
   readonly deadLetterQueue: {
     readonly localName: string;
     readonly retentionSeconds: number;
+    /** Age of the oldest DLQ message that raises an alarm, well before any message can expire. */
+    readonly ageAlarmSeconds: number;
     /** Receives of a message on the main queue before SQS moves it here (redrive policy). */
     readonly maxReceiveCount: number;
   };
@@ -100,6 +118,10 @@ export function resourceDefinitions(
     deadLetterQueue: {
       localName: `${namePrefix}-dlq`,
       retentionSeconds: q.dlqRetentionDays * SECONDS_PER_DAY,
+      ageAlarmSeconds: deadLetterAgeAlarmSeconds(
+        q.mainRetentionDays * SECONDS_PER_DAY,
+        q.dlqRetentionDays * SECONDS_PER_DAY,
+      ),
       maxReceiveCount: q.maxReceiveCount,
     },
     stateTable: {
@@ -146,6 +168,16 @@ export function runtimeSources(
     const { existingSecretArn: _arn, expectEventsWithinMinutes: _minutes, ...runtime } = source;
     return { ...runtime, secretId: secretIdOf(source) };
   });
+}
+
+/**
+ * When the DLQ's oldest message raises an alarm. SQS measures a DLQ message's age from its move to the DLQ
+ * but expires it by its original enqueue time, and a message may have spent up to the main queue's retention
+ * there first: it is only sure to stay `dlq - main` retention in the DLQ. Alarming at half of that leaves
+ * at least as much time again to redrive or export it before it expires.
+ */
+export function deadLetterAgeAlarmSeconds(mainRetentionSeconds: number, dlqRetentionSeconds: number): number {
+  return Math.max(60, Math.floor((dlqRetentionSeconds - mainRetentionSeconds) / 2));
 }
 
 /** The visibility timeout SQS needs for an event source mapping: 6x the function timeout (AWS guidance). */

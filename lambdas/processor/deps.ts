@@ -5,7 +5,8 @@
  * the chaos/drill runs (which swap in fault injectors and counters) run the same wiring.
  *
  * Environment: STATE_TABLE, CDP_BASE_URL, CDP_API_KEY_SECRET_ID, DLQ_URL, PIPELINE_SOURCES, optional
- * QUEUE_URL (the source queue, used for visibility changes) and MAX_RECEIVE_COUNT.
+ * QUEUE_URL (the source queue, used for visibility changes), MAX_RECEIVE_COUNT and
+ * VISIBILITY_TIMEOUT_SECONDS (the queue's, which bounds the longest delay SQS accepts).
  */
 import { CdpClient, secretApiKeyProvider } from '../cdp/client';
 import { DynamoDedupeStore } from '../dedupe/dedupe-store';
@@ -22,6 +23,7 @@ import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
 import { CachedSecretsManagerSource } from '../shared/secrets';
 import { parseSources } from '../shared/source-config';
 import { S3BodyStore, SqsQueuePort } from './aws-ports';
+import { backoffForVisibility } from './backoff';
 import type { ProcessorLogger, ProcessorMetrics } from './ports';
 import type { ProcessorDeps } from './processor';
 
@@ -54,5 +56,12 @@ export function processorDepsFromEnv(
     logger: observability.logger,
     metrics: observability.metrics,
     maxReceiveCount: optionalIntEnv(ENV.maxReceiveCount, QUEUE_DEFAULTS.maxReceiveCount, env),
+    backoff: backoffForVisibility(
+      optionalIntEnv(
+        ENV.visibilityTimeoutSeconds,
+        QUEUE_DEFAULTS.processorTimeoutSeconds * QUEUE_DEFAULTS.visibilityTimeoutMultiplier,
+        env,
+      ),
+    ),
   };
 }

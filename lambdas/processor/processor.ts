@@ -14,7 +14,9 @@
  *   jitter, report the item failed. SQS moves it to the DLQ after `maxReceiveCount`.
  * - Permanent (CDP 4xx, unmappable payload, malformed envelope, vanished claim check): send the original
  *   message to the DLQ with the reason attributes, release the claim (so a redrive after a fix runs again,
- *   resuming after the operations already applied), acknowledge.
+ *   resuming after the operations already applied), acknowledge. A claim-checked body's lifecycle clock is
+ *   restarted before the DLQ message is sent, so the body outlives it.
+ * - Completed (processed, unmapped, duplicate): a claim-checked body is deleted; nothing needs it any more.
  */
 
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -33,7 +35,12 @@ import {
   operationIdempotencyKey,
   parseJsonBody,
 } from '../mapping/index';
-import { FAILURE_ATTRIBUTES, isQueueEnvelope, type QueueEnvelope } from '../shared/envelope';
+import {
+  type EnvelopeBody,
+  FAILURE_ATTRIBUTES,
+  isQueueEnvelope,
+  type QueueEnvelope,
+} from '../shared/envelope';
 import { QUEUE_DEFAULTS } from '../shared/schema';
 import { SecretUnavailableError } from '../shared/secrets';
 import { DEFAULT_DEDUPE_TTL_HOURS, type SourceConfig } from '../shared/source-config';
@@ -325,7 +332,21 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     return 'processed';
   }
 
-  async function deadLetter(record: SQSRecord, failure: Classified, attempts: number): Promise<void> {
+  /** A completed event's claim-checked body is no longer needed; the bucket's lifecycle is the fallback. */
+  async function discardBody(body: EnvelopeBody): Promise<void> {
+    await deps.bodies.discard(body).catch((error: unknown) =>
+      logger.warn('Could not delete the claim-checked body; the bucket lifecycle expires it', {
+        error: String(error),
+      }),
+    );
+  }
+
+  async function deadLetter(
+    record: SQSRecord,
+    failure: Classified,
+    attempts: number,
+    body: EnvelopeBody | undefined,
+  ): Promise<void> {
     const failureAttributes: Record<string, OutgoingAttribute> = {
       [FAILURE_ATTRIBUTES.failureClass]: { DataType: 'String', StringValue: failure.failureClass },
       [FAILURE_ATTRIBUTES.failureMessage]: {
@@ -345,6 +366,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (Object.keys(attributes).length >= MAX_MESSAGE_ATTRIBUTES) break;
       if (!(name in attributes)) attributes[name] = value;
     }
+    // The DLQ message starts a new retention clock: the body's must restart too, or it could expire first.
+    if (body) await deps.bodies.retain(body);
     await deps.queue.sendToDlq(record.body, attributes);
   }
 
@@ -377,6 +400,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           dedupeKey: envelope.dedupeKey,
           messageId: record.messageId,
         });
+        await discardBody(envelope.body);
         return 'duplicate';
       }
       if (claimed.outcome === 'in_progress') {
@@ -394,7 +418,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           attempts: claim.attempts,
         });
       }
-      return await processClaimed(envelope, claim, ttlSeconds, dims, remainingMs);
+      // A message created without restarting its body's clock (SQS's own redrive task) restarts it now.
+      const sentAt = Number(record.attributes?.SentTimestamp);
+      if (Number.isFinite(sentAt)) await deps.bodies.retain(envelope.body, { messageSentAtMs: sentAt });
+      const outcome = await processClaimed(envelope, claim, ttlSeconds, dims, remainingMs);
+      await discardBody(envelope.body);
+      return outcome;
     } catch (error) {
       const failure = classifyError(error);
       const logContext = {
@@ -418,7 +447,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       metrics.record(contention ? 'Deferred' : 'Failed', { ...dims, class: failure.failureClass });
       if (!failure.retryable) {
         try {
-          await deadLetter(record, failure, receiveCount);
+          await deadLetter(record, failure, receiveCount, envelope?.body);
         } catch (dlqError) {
           logger.error('Could not dead-letter a permanently failed event; retrying it', {
             ...logContext,

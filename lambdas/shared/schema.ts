@@ -43,11 +43,19 @@ export const QUEUE_DEFAULTS = {
   processorTimeoutSeconds: 30,
   /** SQS visibility must be at least 6x the function timeout (AWS guidance for event source mappings). */
   visibilityTimeoutMultiplier: 6,
-  maxReceiveCount: 5,
+  /**
+   * Receives before SQS moves a message to the DLQ. With the processor's backoff (lambdas/processor/backoff.ts)
+   * the last receive comes 2.4-3.4 h after the first failure, so a CDP outage of up to 2 hours heals by itself.
+   */
+  maxReceiveCount: 12,
   batchSize: 10,
   maxBatchingWindowSeconds: 1,
   maxConcurrency: 5,
-  mainRetentionDays: 4,
+  /**
+   * Longer than the longest retry span (every receive may hold a message up to SQS's 12 h visibility limit
+   * when the CDP answers a long `Retry-After`): 12 receives x 12 h = 6 days, plus a day of backlog.
+   */
+  mainRetentionDays: 7,
   /** Longer than the main queue: a standard queue's DLQ keeps the original enqueue timestamp. */
   dlqRetentionDays: 14,
   /** Inline bodies above this go to S3 (SQS's own limit is 1 MiB for the whole message). */
@@ -65,4 +73,6 @@ export const ENV = {
   cdpApiKeySecretId: 'CDP_API_KEY_SECRET_ID',
   claimCheckThresholdBytes: 'CLAIM_CHECK_THRESHOLD_BYTES',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  /** The main queue's visibility timeout: bounds how long ago a message was received (backoff ceiling). */
+  visibilityTimeoutSeconds: 'VISIBILITY_TIMEOUT_SECONDS',
 } as const;

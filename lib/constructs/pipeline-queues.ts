@@ -9,9 +9,9 @@ export interface PipelineQueuesProps {
   readonly consumerTimeout: Duration;
   /** Main queue visibility timeout. @default 6x `consumerTimeout` */
   readonly visibilityTimeout?: Duration;
-  /** Receives before SQS moves a message to the DLQ. @default 5 */
+  /** Receives before SQS moves a message to the DLQ. @default QUEUE_DEFAULTS.maxReceiveCount (12) */
   readonly maxReceiveCount?: number;
-  /** Main queue retention. @default Duration.days(4) */
+  /** Main queue retention. @default Duration.days(QUEUE_DEFAULTS.mainRetentionDays) (7) */
   readonly retentionPeriod?: Duration;
   /** DLQ retention; longer than the main queue's. @default Duration.days(14) */
   readonly deadLetterRetentionPeriod?: Duration;

@@ -218,6 +218,21 @@ describe('validatePipelineConfig', () => {
     );
   });
 
+  it('rejects a main retention a message could outlive while every receive waits out a long Retry-After', () => {
+    // 12 receives x 12 h = 6 days, plus a day of backlog: 4 days (the old default) would let a message
+    // expire on the main queue instead of reaching the DLQ.
+    assertRejects(problemsOf({ queue: { mainRetentionDays: 4 } }), /too short for maxReceiveCount/);
+    assert.deepEqual(problemsOf({ queue: { mainRetentionDays: 7 } }), []);
+    assert.deepEqual(problemsOf({ queue: { maxReceiveCount: 1, mainRetentionDays: 2 } }), []);
+  });
+
+  it('rejects a visibility timeout that leaves the backoff no room under SQS 12-hour limit', () => {
+    assertRejects(
+      problemsOf({ queue: { visibilityTimeoutSeconds: 43_000 } }),
+      /visibilityTimeoutSeconds must leave room/,
+    );
+  });
+
   it('rejects a claim-check threshold whose base64 body would not fit an SQS message', () => {
     assertRejects(
       problemsOf({ queue: { claimCheckThresholdBytes: 1024 * 1024 } }),
@@ -281,7 +296,7 @@ describe('resource definitions shared with local mode', () => {
   it('derives queue, DLQ, table, bucket and batching settings from the same inputs', () => {
     const defs = localResourceDefinitions(valid);
     assert.equal(defs.queue.visibilityTimeoutSeconds, 180);
-    assert.equal(defs.queue.retentionSeconds, 4 * 86_400);
+    assert.equal(defs.queue.retentionSeconds, QUEUE_DEFAULTS.mainRetentionDays * 86_400);
     assert.equal(defs.deadLetterQueue.retentionSeconds, 14 * 86_400);
     assert.equal(defs.deadLetterQueue.maxReceiveCount, QUEUE_DEFAULTS.maxReceiveCount);
     assert.equal(defs.stateTable.ttlAttribute, STATE_TABLE.ttlAttribute);

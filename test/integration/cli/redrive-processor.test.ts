@@ -39,13 +39,30 @@ describe('CLI redrive with the real processor: a rejected event is applied exact
       assert.equal((await h.dedupeStore.get(envelope.dedupeKey))?.status, 'COMPLETED');
       assert.equal(JSON.parse((await cli(['dlq', 'stats', ...args, '--json'])).stdout).depth.total, 0);
 
-      // An on-call mistake: the same event put back again from the export. Dedupe absorbs it.
-      const replayed = await cli(['replay', '--from', file, ...args, '--yes', '--json']);
-      assert.equal(JSON.parse(replayed.stdout).sent.length, 1);
-      await h.drain();
+      // An on-call mistake: the same event put back again from the export. The replay reads the event's
+      // dedupe record first and refuses it as already completed, with the reason; nothing is sent.
+      const replayed = await cli([
+        'replay',
+        '--from',
+        file,
+        ...args,
+        '--table',
+        h.tableName,
+        '--yes',
+        '--json',
+      ]);
+      assert.equal(replayed.code, 0, replayed.stderr);
+      const result = JSON.parse(replayed.stdout);
+      assert.equal(result.sent.length, 0);
+      assert.deepEqual(
+        result.refused.map((r: { reason: string; dedupeKey: string }) => [r.reason, r.dedupeKey]),
+        [['already_completed', envelope.dedupeKey]],
+      );
+      // Put back by hand anyway (a second redrive of a copy): the processor's dedupe absorbs it.
+      await h.deliver(envelope);
       assert.equal(h.standIn.effects().get(effectKey), 1, 'still applied once');
       assert.equal(h.metrics.count('Processed'), 1);
-      assert.equal(h.metrics.count('DuplicateSkipped'), 1, 'the replayed copy was recognised as a duplicate');
+      assert.equal(h.metrics.count('DuplicateSkipped'), 1, 'the copy was recognised as a duplicate');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -109,6 +109,8 @@ export interface HarnessOptions {
   readonly remainingMs?: number;
   readonly cdpRequestTimeoutMs?: number;
   readonly maxReceiveCount?: number;
+  /** The processor's clock (time-travel tests). @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface EnvelopeInput {
@@ -239,13 +241,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     guard: new DynamoEntityGuard(documentClient, tableName),
     cdp,
     queue,
-    bodies: new S3BodyStore(s3),
+    bodies: new S3BodyStore(s3, options.now),
     sources: SOURCES,
     logger: logs,
     metrics,
     backoff: { baseDelaySeconds: 1, maxDelaySeconds: 4 },
     safetyMarginMs: 200,
     maxReceiveCount: options.maxReceiveCount ?? 5,
+    ...(options.now ? { now: options.now } : {}),
   };
   const processor = createProcessor(deps);
   const remainingMs = options.remainingMs ?? 4000;

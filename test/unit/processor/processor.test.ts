@@ -19,7 +19,12 @@ import type {
   QueuePort,
 } from '../../../lambdas/processor/ports';
 import { classifyError, createProcessor, type ProcessorDeps } from '../../../lambdas/processor/processor';
-import { ENVELOPE_VERSION, FAILURE_ATTRIBUTES, type QueueEnvelope } from '../../../lambdas/shared/envelope';
+import {
+  ENVELOPE_VERSION,
+  type EnvelopeBody,
+  FAILURE_ATTRIBUTES,
+  type QueueEnvelope,
+} from '../../../lambdas/shared/envelope';
 import type { DedupeRecord } from '../../../lambdas/shared/schema';
 
 class MemoryDedupe implements DedupeStore {
@@ -90,6 +95,10 @@ const inlineBodies: BodyStore = {
     if (body.kind !== 'inline') throw new Error('inline only');
     return Buffer.from(body.base64, 'base64');
   },
+  async retain() {
+    return 'inline';
+  },
+  async discard() {},
 };
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -268,5 +277,73 @@ describe('processor domain (in-memory fakes)', () => {
       { getRemainingTimeInMillis: () => 20_000 },
     );
     assert.equal(response.batchItemFailures.length, 2);
+  });
+});
+
+/** A claim-check store that records what happens to bodies, in order with the DLQ sends. */
+class RecordingBodies implements BodyStore {
+  readonly log: string[] = [];
+  constructor(
+    private readonly queue?: MemoryQueue,
+    private readonly failRetain = false,
+  ) {}
+  async load(body: EnvelopeBody): Promise<Buffer> {
+    if (body.kind === 'inline') return Buffer.from(body.base64, 'base64');
+    return Buffer.from(JSON.stringify({ ref: 'main' }));
+  }
+  async retain(body: EnvelopeBody, options: { readonly messageSentAtMs?: number } = {}) {
+    if (body.kind === 'inline') return 'inline' as const;
+    this.log.push(
+      `retain${options.messageSentAtMs !== undefined ? `@${options.messageSentAtMs}` : ''} (dlq ${this.queue?.dlq.length ?? 0})`,
+    );
+    if (this.failRetain && options.messageSentAtMs === undefined) throw new Error('S3 unavailable');
+    return 'restarted' as const;
+  }
+  async discard(body: EnvelopeBody): Promise<void> {
+    if (body.kind !== 'inline') this.log.push('discard');
+  }
+}
+
+const claimChecked = envelope({
+  body: { kind: 's3', bucket: 'claims', key: 'github/2026/01/01/abc', sizeBytes: 300_000 },
+});
+
+describe('processor: claim-checked bodies outlive their messages and end with their event', () => {
+  it('restarts the body clock before dead-lettering, and keeps the body', async () => {
+    const queue = new MemoryQueue();
+    const bodies = new RecordingBodies(queue);
+    const { base } = deps({ queue, bodies, cdp: new ScriptedCdp(new CdpPermanentError('bad', 422)) });
+    const outcome = await createProcessor(base).processRecord(
+      sqsRecord(JSON.stringify(claimChecked)),
+      () => 20_000,
+    );
+    assert.equal(outcome, 'dead_lettered');
+    assert.equal(queue.dlq.length, 1);
+    // On receive (message sent at 0: nothing to do beyond the check), then before the DLQ send.
+    assert.deepEqual(bodies.log, ['retain@0 (dlq 0)', 'retain (dlq 0)']);
+  });
+
+  it('does not dead-letter when the body cannot be kept alive: the message retries instead', async () => {
+    const queue = new MemoryQueue();
+    const bodies = new RecordingBodies(queue, true);
+    const { base } = deps({ queue, bodies, cdp: new ScriptedCdp(new CdpPermanentError('bad', 422)) });
+    await assert.rejects(
+      createProcessor(base).processRecord(sqsRecord(JSON.stringify(claimChecked)), () => 20_000),
+      (error: Error) => error.name === 'RetryLaterError',
+    );
+    assert.equal(queue.dlq.length, 0);
+  });
+
+  it('deletes the body once the event completed, and for a duplicate', async () => {
+    const bodies = new RecordingBodies();
+    const { base, dedupe } = deps({ bodies });
+    const processor = createProcessor(base);
+    const github = envelope({ ...claimChecked, eventType: 'push' });
+    assert.equal(await processor.processRecord(sqsRecord(JSON.stringify(github)), () => 20_000), 'processed');
+    assert.deepEqual(bodies.log, ['retain@0 (dlq 0)', 'discard']);
+    assert.ok(dedupe.completed.has(github.dedupeKey));
+    bodies.log.length = 0;
+    assert.equal(await processor.processRecord(sqsRecord(JSON.stringify(github)), () => 20_000), 'duplicate');
+    assert.deepEqual(bodies.log, ['discard']);
   });
 });
