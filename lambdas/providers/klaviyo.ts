@@ -71,7 +71,11 @@ export function parseIsoDateTime(text: string): number | undefined {
   const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), ms);
   const check = new Date(utc);
   // Date.UTC rolls 2024-02-30 over into March: refuse what does not round-trip.
-  if (check.getUTCDate() !== Number(d) || check.getUTCHours() !== Number(h) || Number(sec) > 59) {
+  const rolledOver =
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    check.getUTCHours() !== Number(h);
+  if (rolledOver || Number(mi) > 59 || Number(sec) > 59) {
     return undefined;
   }
   if (zone === 'Z' || zone === 'z') return utc;

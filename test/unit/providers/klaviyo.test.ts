@@ -89,7 +89,16 @@ describe('klaviyo: verification', () => {
     assert.equal(verify(sentAt('2025-06-15T15:06:40')).ok, true);
     assert.equal(verify(sentAt(NOW / 1000)).ok, true);
     assert.equal(verify(sentAt(String(NOW))).ok, true);
-    for (const bad of ['yesterday', '1.5e9', '2025-06-15', '2025-02-30T15:06:40Z', true, {}]) {
+    for (const bad of [
+      'yesterday',
+      '1.5e9',
+      '2025-06-15',
+      '2025-02-30T15:06:40Z',
+      '2025-13-01T15:06:40Z',
+      '2025-06-15T15:60:40Z',
+      true,
+      {},
+    ]) {
       assertRejected(verify(sentAt(bad)), 'malformed_timestamp');
     }
     assertRejected(verify(request({}, bodyWith({}))), 'missing_timestamp');
