@@ -19,9 +19,11 @@
  * the window has passed; a body without a usable `meta.timestamp` is refused (`missing_timestamp` /
  * `malformed_timestamp`), since nothing else signed says when it was sent. Accepted `meta.timestamp`
  * forms: ISO-8601 date-time (fraction of any length, `Z`, `±hh:mm` or no zone meaning UTC), or epoch
- * seconds / milliseconds (13+ digits) as a JSON number or digit string. Klaviyo retries for up to 72 h;
- * a retry is a request sent anew, so its `meta.timestamp` is new. A source whose retries arrive older
- * widens `toleranceSeconds`; the event ids (`external_id`, signed) still absorb every duplicate.
+ * seconds / milliseconds (13+ digits) as a JSON number or digit string. Klaviyo documents
+ * `meta.timestamp` as the time the request was sent, so a retry (a new send) should carry a new one; no
+ * document we found says so outright (Klaviyo's retry schedule is documented for flow webhooks, not for
+ * system webhooks), so a source whose retries arrive with older times widens `toleranceSeconds`: the
+ * signed `external_id` of each event still absorbs every duplicate.
  *
  * Events: the body's `data[]` array, one event per element; id = element `external_id` (fallback `id`),
  * type = element `topic` (fallback `type`), occurredAt = `datetime`/`timestamp` on the element or in its
