@@ -158,9 +158,13 @@ export const signSegment: Signer = (input) => ({
   headers: { 'X-Signature': hmacOf('sha1', input.signingKey, input.body).toString('hex') },
 });
 
-/** Klaviyo: `Klaviyo-Signature: <hex HMAC-SHA256 of body + Klaviyo-Timestamp>` (timestamp appended). */
+/**
+ * Klaviyo: `Klaviyo-Signature: <hex HMAC-SHA256 of body + Klaviyo-Timestamp>` (timestamp appended), with
+ * `Klaviyo-Timestamp` an HTTP-date (`Thu, 04 Jan 2024 18:05:25 GMT`) as Klaviyo's "Working with system
+ * webhooks" guide shows it. Freshness is judged on the body's `meta.timestamp`, which the fixture carries.
+ */
 export const signKlaviyo: Signer = (input) => {
-  const ts = seconds(input);
+  const ts = new Date(input.nowMs ?? Date.now()).toUTCString();
   const signature = hmacOf('sha256', input.signingKey, input.body, ts).toString('hex');
   return { url: input.url, headers: { 'Klaviyo-Signature': signature, 'Klaviyo-Timestamp': ts } };
 };

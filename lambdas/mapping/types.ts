@@ -64,4 +64,10 @@ export type EventMapper = (input: MappingInput) => readonly CdpOperation[];
 /** A provider's mappings by event type. */
 export interface ProviderMapping {
   readonly eventTypes: Readonly<Record<string, EventMapper>>;
+  /**
+   * The key into `eventTypes`, for providers whose event type arrives in a header their signature does
+   * not cover (Shopify's topic): derived from the signed body instead, so a rewritten header cannot choose
+   * the effect. Undefined means unmapped. Without it, the envelope's `eventType` is the key.
+   */
+  readonly eventTypeOf?: (input: MappingInput) => string | undefined;
 }

@@ -321,3 +321,28 @@ export function asString(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
 }
+
+/**
+ * An event id made only of signed content: `<prefix>:<sha256 hex of the parts>`, 64 hex digits plus a
+ * short prefix, well under the 256-byte id limit. For schemes whose own delivery id travels in a header
+ * the signature does not cover (GitHub, Shopify, Linear, …): anyone holding one captured delivery could
+ * resend it with a fresh id, so the id must come from what the signature protects. A provider's retry
+ * resends the same signed content and gets the same id; a replay with rewritten unsigned headers does too.
+ */
+export function signedContentId(prefix: string, ...parts: (string | Buffer)[]): string {
+  return `${prefix}:${sha256(...parts).toString('hex')}`;
+}
+
+/**
+ * JSON with object keys sorted, recursively: the same text for the same parsed value whatever the key
+ * order on the wire. For hashing signed JSON after removing a field that changes on every retry.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -8,6 +8,14 @@
  * public URL, nothing re-serialised. The template must contain `{body}`: a signature that does not cover
  * the body would authenticate nothing the pipeline uses.
  *
+ * Ids and types come from signed content only. `idHeader` names the event when the template signs it
+ * (`{id}`); otherwise it is an unsigned header that anyone replaying a captured delivery could change, so
+ * the id is then `hmac-body:<sha256 of the body>` (with `:<index>` per batch element without its own id):
+ * a retry resends the same body and keeps the id, a replay with a fresh header does too. An `idPointer`
+ * into the body is always signed (the template must cover `{body}`). `typeHeader` is never signed (no
+ * placeholder for it): it is a label only, never part of an id, and generic sources get the same
+ * `events` append for every type.
+ *
  * Example (the seed provider's `X-Webhook-Signature`, a hex HMAC-SHA256 of the body):
  * `{ "signatureHeader": "X-Webhook-Signature", "algorithm": "sha256", "encoding": "hex",
  *    "idPointer": "/id", "typePointer": "/type", "occurredAtPointer": "/created_at" }`
@@ -26,6 +34,7 @@ import {
   optionalHeader,
   parseJson,
   reject,
+  signedContentId,
   signedHeaders,
   singleHeader,
   type TimestampUnit,
@@ -266,6 +275,15 @@ function verify(request: RawRequest, context: VerifyContext<GenericHmacOptions>)
   return matched ? ACCEPTED : reject('signature_mismatch', `${o.signatureHeader} does not match`);
 }
 
+/** Whether the signed-content template covers the `idHeader` value. */
+function signsId(o: GenericHmacOptions): boolean {
+  const template = parseTemplate(o.signedContent ?? '{body}');
+  return (
+    typeof template !== 'string' &&
+    template.some((part) => 'placeholder' in part && part.placeholder === 'id')
+  );
+}
+
 /**
  * One event. In a batch, an element without its own id gets the delivery id header plus its position:
  * stable across the provider's retries of the same batch, and distinct per element.
@@ -281,7 +299,13 @@ function toEvent(
     name === undefined ? undefined : optionalHeader(request, name);
   const fromBody = (pointer: string | undefined) =>
     pointer === undefined ? undefined : jsonPointer(document, pointer);
-  const deliveryId = fromHeader(o.idHeader);
+  // The delivery id header names the event only when the signature covers it.
+  const deliveryId =
+    o.idHeader === undefined
+      ? undefined
+      : signsId(o)
+        ? fromHeader(o.idHeader)
+        : signedContentId('hmac-body', request.body);
   const fallbackId = deliveryId !== undefined && index !== undefined ? `${deliveryId}:${index}` : deliveryId;
   return {
     providerEventId: asString(fromBody(o.idPointer)) ?? fallbackId,

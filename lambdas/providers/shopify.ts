@@ -14,23 +14,36 @@
  * No replay window by default: Shopify signs no timestamp. `X-Shopify-Triggered-At` is not part of the
  * signed bytes, so anyone replaying a captured delivery could rewrite it, and Shopify's own retries (up
  * to 8 over 4 hours, 48 h on older plans) keep the original value, so a window on it would reject
- * legitimate retries while stopping no attacker. Replays are absorbed by dedupe on the event id instead.
+ * legitimate retries while stopping no attacker. Replays are absorbed by dedupe instead.
  *
  * Signatures must be canonical base64 (Shopify's libraries compare the base64 text).
  *
- * Events: one per request; id = `X-Shopify-Event-Id` (fallback `X-Shopify-Webhook-Id`), type =
- * `X-Shopify-Topic` (`orders/create`), occurredAt = `X-Shopify-Triggered-At`. The `shopify-*` spellings of
- * the events API are read too.
+ * What is signed is the body alone, so nothing the pipeline acts on comes from a header:
+ * - id = `shopify-body:<sha256 of the body>`. `X-Shopify-Event-Id` / `X-Shopify-Webhook-Id` are unsigned:
+ *   a replay with a fresh one must not be a new event. Shopify's retries resend the same body, so they
+ *   get the same id.
+ * - type = `X-Shopify-Topic` (`orders/create`), as a label only (metrics, logs). It is unsigned and
+ *   deliberately not in the id: the topics of one order (`orders/create`, `orders/paid`, …) can carry
+ *   byte-identical bodies, and a rewritten topic must neither make a second event nor a different one.
+ *   The Shopify mapping therefore decides what to write from the signed body (the resource named by
+ *   `admin_graphql_api_id`), never from the topic, and writes the same state for every topic of the same
+ *   body, so merging two topics with identical bodies loses nothing (lambdas/mapping/shopify.ts).
+ * - occurredAt = the body's `updated_at` (else `created_at`), not the unsigned `X-Shopify-Triggered-At`.
+ *
+ * The `shopify-*` spellings of the events API are read too.
  */
 import {
   ACCEPTED,
   anySignatureMatches,
+  asRecord,
   decodeCanonicalBase64,
   hmac,
   optionalHeader,
+  parseJson,
   reject,
   requireBody,
   requireSecrets,
+  signedContentId,
   singleHeaderValue,
   toIso,
 } from './common';
@@ -129,13 +142,14 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
 }
 
 function extract(request: RawRequest): Extraction {
+  const body = asRecord(parseJson(request.body));
   return {
     ok: true,
     events: [
       {
-        providerEventId: shopifyHeader(request, 'event-id') ?? shopifyHeader(request, 'webhook-id'),
+        providerEventId: signedContentId('shopify-body', request.body),
         eventType: shopifyHeader(request, 'topic') ?? 'unknown',
-        occurredAt: toIso(shopifyHeader(request, 'triggered-at')),
+        occurredAt: toIso(body?.updated_at) ?? toIso(body?.created_at),
         raw: request.body,
       },
     ],

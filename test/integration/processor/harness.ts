@@ -482,7 +482,7 @@ export function githubPush(): EnvelopeInput {
 }
 
 /**
- * A Shopify order for `email`: two CDP operations (profiles.upsert, orders.append). With `orderId` the
+ * A Shopify order for `email`: two CDP operations (profiles.upsert, orders.upsert). With `orderId` the
  * order is also a distinct one; without, it keeps the fixture's id.
  */
 export function shopifyOrderCreated(email: string, orderId?: number): EnvelopeInput {
