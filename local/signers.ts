@@ -217,14 +217,18 @@ export const signIntercom: Signer = (input) => ({
   headers: { 'X-Hub-Signature': `sha1=${hmacOf('sha1', input.signingKey, input.body).toString('hex')}` },
 });
 
-/** Zendesk: base64 HMAC-SHA256 of `timestamp + body`, keyed with the secret as UTF-8 (not decoded). */
+/**
+ * Zendesk: base64 HMAC-SHA256 of `timestamp + body`, keyed with the secret as UTF-8 (not decoded); the
+ * timestamp is ISO-8601 UTC to the second, and the header names are lower case, as "Anatomy of a webhook
+ * request" shows them.
+ */
 export const signZendesk: Signer = (input) => {
   const ts = new Date(input.nowMs ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
     url: input.url,
     headers: {
-      'X-Zendesk-Webhook-Signature': hmacOf('sha256', input.signingKey, ts, input.body).toString('base64'),
-      'X-Zendesk-Webhook-Signature-Timestamp': ts,
+      'x-zendesk-webhook-signature': hmacOf('sha256', input.signingKey, ts, input.body).toString('base64'),
+      'x-zendesk-webhook-signature-timestamp': ts,
     },
   };
 };

@@ -810,17 +810,19 @@ add({
     provider: 'zendesk',
     name: 'ticket-created-event',
     provenance:
-      'Zendesk developer docs, "Verifying webhook authenticity" > "Verifying the signature" (base64 HMAC-SHA256 of timestamp + body) and > "Verifying test webhooks" (static test signing secret); ticket event example from "Ticket events" reference (abridged)',
+      'Zendesk developer docs, "Anatomy of a webhook request" > "Request headers" (header names and the ISO-8601 signature timestamp), "Verifying webhook authenticity" > "Verifying the signature" (base64 HMAC-SHA256 of timestamp + body) and its static secret for test webhooks; ticket event example from "Ticket events" reference (abridged)',
     source: 'algorithm-signed',
     signedWith:
       'documented base64 HMAC-SHA256 of timestamp + body, secret used as text (no Zendesk SDK signs)',
     url: 'https://hooks.example.com/webhooks/zendesk',
+    // Header names as "Anatomy of a webhook request" spells them (lower case).
     headers: [
-      ['Content-Type', 'application/json'],
-      ['X-Zendesk-Webhook-Id', '01HZ2RG8V0NEB5NCJQ0N9Y2GRT'],
-      ['X-Zendesk-Webhook-Invocation-Id', '8350205582'],
-      ['X-Zendesk-Webhook-Signature', hmacB64('sha256', secret, timestamp, body)],
-      ['X-Zendesk-Webhook-Signature-Timestamp', timestamp],
+      ['content-type', 'application/json'],
+      ['x-zendesk-account-id', '12514403'],
+      ['x-zendesk-webhook-id', '01F1KRFQ6BG29CNWFR60NK5FNY'],
+      ['x-zendesk-webhook-invocation-id', '8350205582'],
+      ['x-zendesk-webhook-signature', hmacB64('sha256', secret, timestamp, body)],
+      ['x-zendesk-webhook-signature-timestamp', timestamp],
     ],
     body,
     secrets: [secret],
