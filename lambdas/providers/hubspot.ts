@@ -1,6 +1,14 @@
 /**
  * HubSpot webhooks (Webhooks API, CRM cards, workflow actions).
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/hubspot/): HubSpot docs "Validating requests from HubSpot": v3 = base64
+ * HMAC-SHA256 of method + URI + body + `X-HubSpot-Request-Timestamp` (epoch ms), rejected when older than
+ * five minutes, URI with the documented escapes decoded; requests also carry an older signature,
+ * `X-HubSpot-Signature` with `X-HubSpot-Signature-Version: v1` for Webhooks API subscriptions (v2 for
+ * workflow webhooks and CRM cards), so the version header never says v3. The docs' v1 example verifies in
+ * the corpus. Matches.
+ *
  * - v3 (preferred whenever `X-HubSpot-Signature-v3` is present): HMAC-SHA256, base64, keyed with the app's
  *   client secret over `METHOD + URI + body + X-HubSpot-Request-Timestamp`, the timestamp in **milliseconds**
  *   and at most 300 000 ms old. HubSpot signs the URI with a fixed set of percent-encoded characters decoded

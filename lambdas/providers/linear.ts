@@ -7,6 +7,11 @@
  * a body that starts with a UTF-8 byte order mark is `malformed_body`, since the SDK's `JSON.parse`
  * rejects it.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/linear/): Linear docs "Webhooks" > "Securing webhooks": `Linear-Signature` = hex
+ * HMAC-SHA256 of the raw body; `webhookTimestamp` (epoch ms) in the body, to be within a minute; delivery
+ * headers `Linear-Delivery` (UUID) and `Linear-Event`. Matches.
+ *
  * Events: one per request, id = `Linear-Delivery` header (falling back to the body's `webhookId` +
  * `webhookTimestamp`, which is unique per delivery attempt), type = `<type>.<action>` from the body
  * (e.g. `Issue.create`), occurredAt = `createdAt`.
