@@ -233,10 +233,16 @@ export const signZendesk: Signer = (input) => {
   };
 };
 
-/** Linear: `Linear-Signature: <hex HMAC-SHA256 of the body>` (freshness is the body's `webhookTimestamp`). */
+/**
+ * Linear: `Linear-Signature: <hex HMAC-SHA256 of the body>` and `Linear-Timestamp` (epoch ms). Freshness is
+ * judged on the body's signed `webhookTimestamp`; the header is unsigned and sent as Linear sends it.
+ */
 export const signLinear: Signer = (input) => ({
   url: input.url,
-  headers: { 'Linear-Signature': hmacOf('sha256', input.signingKey, input.body).toString('hex') },
+  headers: {
+    'Linear-Signature': hmacOf('sha256', input.signingKey, input.body).toString('hex'),
+    'Linear-Timestamp': millis(input),
+  },
 });
 
 /** Typeform: `Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`. */

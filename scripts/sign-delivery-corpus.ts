@@ -673,6 +673,66 @@ const add = (d: Delivery) => deliveries.push(d);
   });
 }
 
+{
+  // The SDK's second vector: a two-event batch, one event per line as SendGrid sends them (CRLF-separated).
+  const batch = `${json([
+    {
+      email: 'invalid@gmail.com',
+      event: 'processed',
+      send_at: 0,
+      sg_event_id: 'cHJvY2Vzc2VkLTE5OTQyMTEyLXFOd0JMZ1BRUWpXNkRKdktRd1NBYnctMA',
+      sg_message_id: 'qNwBLgPQQjW6DJvKQwSAbw.filterdrecv-canary-547b64655b-cw6zx-1-6089EA4A-56.0',
+      'smtp-id': '<qNwBLgPQQjW6DJvKQwSAbw@ismtpd0178p1mdw1.sendgrid.net>',
+      timestamp: 1619651146,
+    },
+    {
+      email: 'invalid@gmail.com',
+      event: 'bounce',
+      ip: '167.89.101.76',
+      reason:
+        '552 5.2.2 The email account that you tried to reach is over quota and inactive. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaPerm c17si1130468pgv.34 - gsmtp',
+      sg_event_id: 'Ym91bmNlLTAtMTk5NDIxMTItcU53QkxnUFFRalc2REp2S1F3U0Fidy0w',
+      sg_message_id: 'qNwBLgPQQjW6DJvKQwSAbw.filterdrecv-canary-547b64655b-cw6zx-1-6089EA4A-56.0',
+      'smtp-id': '<qNwBLgPQQjW6DJvKQwSAbw@ismtpd0178p1mdw1.sendgrid.net>',
+      status: '5.2.2',
+      timestamp: 1619651147,
+      tls: 1,
+      type: 'blocked',
+    },
+  ])
+    .split('},{')
+    .join('},\r\n{')}\r\n`;
+  add({
+    provider: 'sendgrid',
+    name: 'processed-bounce-batch-sdk-vector',
+    provenance:
+      '@sendgrid/eventwebhook src/eventwebhook.spec.js (the multiple-events vector: key, signature, timestamp and a two-event CRLF-separated payload); batch shape per SendGrid docs "Event Webhook Reference" (a JSON array of events)',
+    source: 'docs-with-signature',
+    url: 'https://hooks.example.com/webhooks/sendgrid',
+    headers: [
+      ['Content-Type', 'application/json'],
+      ['User-Agent', 'SendGrid Event API'],
+      [
+        'X-Twilio-Email-Event-Webhook-Signature',
+        'MEYCIQC/I4o6vCgqRYrTljjoVWB/GRWNtxeePlLMHr3x9ETeRQIhAIpV+03nREPTTHWSW0wIOA0EoMPdcNgXa70yCaqDJlu5',
+      ],
+      ['X-Twilio-Email-Event-Webhook-Timestamp', '1619651159'],
+    ],
+    body: batch,
+    secrets: [
+      'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEQ4LIFtWztlsF7skFqOncjD1lun4H5w8XOhyOArHW9RcIx/FfEzx6cikC/yPfUvwaX/JScE7Fc9CJD2afQ9Ok3Q==',
+    ],
+    verifyAtMs: 1619651159 * 1000,
+    expect: {
+      count: 2,
+      events: [
+        { id: 'cHJvY2Vzc2VkLTE5OTQyMTEyLXFOd0JMZ1BRUWpXNkRKdktRd1NBYnctMA', type: 'processed' },
+        { id: 'Ym91bmNlLTAtMTk5NDIxMTItcU53QkxnUFFRalc2REp2S1F3U0Fidy0w', type: 'bounce' },
+      ],
+    },
+  });
+}
+
 // ---------------------------------------------------------------- Square
 add({
   provider: 'square',
@@ -860,7 +920,7 @@ add({
     provider: 'linear',
     name: 'issue-create',
     provenance:
-      'Linear developer docs, "Webhooks" > "Data change events payload" (example) and > "Securing webhooks" (Linear-Signature hex HMAC-SHA256 of the body; webhookTimestamp within a minute); delivery headers Linear-Delivery, Linear-Event',
+      'Linear developer docs, "Webhooks" > "Data change events payload" (example) and > "Securing webhooks" (Linear-Signature hex HMAC-SHA256 of the body; webhookTimestamp within a minute); delivery headers Linear-Delivery, Linear-Event, Linear-Timestamp (epoch ms)',
     source: 'algorithm-signed',
     signedWith:
       'documented HMAC-SHA256 hex of the body (@linear/sdk only verifies; it is the oracle in the differential tests)',
@@ -870,6 +930,7 @@ add({
       ['Linear-Delivery', '234d1a4e-b617-4388-90fe-adc3633d6b72'],
       ['Linear-Event', 'Issue'],
       ['Linear-Signature', hmacHex('sha256', secret, body)],
+      ['Linear-Timestamp', String(webhookTimestamp)],
       ['User-Agent', 'Linear-Webhook'],
     ],
     body,
