@@ -187,20 +187,36 @@ describe('delivery corpus: coverage', () => {
     assert.deepEqual(unknown, []);
   });
 
-  it('every provider id the README lists has a corpus delivery', () => {
+  /** Provider ids in the first column of the README table that starts at `heading`. */
+  function readmeTableIds(heading: string): Set<string> {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const header = readme.indexOf('| provider id |');
-    assert.ok(header !== -1, 'README has the providers table');
+    const start = readme.indexOf(heading);
+    assert.ok(start !== -1, `README has a table after ${heading}`);
+    const header = readme.indexOf('| provider id |', start);
     const table = readme.slice(header).split('\n\n')[0] ?? '';
     const listed = new Set<string>();
     for (const line of table.split('\n').slice(2)) {
       const firstCell = line.split('|')[1] ?? '';
       for (const match of firstCell.matchAll(/`([a-z0-9-]+)`/g)) if (match[1]) listed.add(match[1]);
     }
+    return listed;
+  }
+
+  it('every provider id the README lists has a corpus delivery', () => {
+    const listed = readmeTableIds('**Providers**');
     assert.ok(listed.size >= 20, `README lists ${listed.size} providers`);
     const covered = new Set(corpus.map((entry) => entry.provider as string));
     assert.deepEqual(
       [...listed].filter((id) => !covered.has(id)),
+      [],
+    );
+  });
+
+  it("the README's reference-deliveries table names every provider of the corpus", () => {
+    const listed = readmeTableIds('**Reference deliveries.**');
+    const covered = [...new Set(corpus.map((entry) => entry.provider as string))];
+    assert.deepEqual(
+      covered.filter((id) => !listed.has(id)),
       [],
     );
   });
