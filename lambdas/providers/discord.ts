@@ -7,7 +7,8 @@
  * test/fixtures/deliveries/discord/): Discord docs "Interactions" > "Security and Authorization" and
  * "Webhook Events": `X-Signature-Ed25519` (hex) over `X-Signature-Timestamp` (epoch s) + body, checked with
  * the application's hex public key; webhook events are `{version, application_id, type: 0 (PING) | 1, event:
- * {type, timestamp, data}}`; no window documented. Matches.
+ * {type, timestamp, data}}`; no window documented. Signatures match; the acknowledgement did not: Discord
+ * wants an empty 204 for a PING and for events, so this scheme sets `acknowledgeWithNoContent`.
  *
  * Discord documents no replay window and `discord-interactions`' `verifyKey` checks none; the source's
  * tolerance applies to the signed timestamp (default 300 s, both directions) so a captured request cannot
@@ -106,6 +107,8 @@ function extract(request: RawRequest): Extraction {
 export const discord: ProviderScheme<unknown> = {
   id: 'discord',
   defaultToleranceSeconds: 300,
+  // "Webhook Events": a PING (and every event) is acknowledged with 204 and no body.
+  acknowledgeWithNoContent: true,
   verify,
   extract,
 };
