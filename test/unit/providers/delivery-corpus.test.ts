@@ -175,6 +175,27 @@ describe('delivery corpus: every documented delivery verifies and yields its eve
   }
 });
 
+describe('delivery corpus: downgrades', () => {
+  it('HubSpot: the documented v3 delivery with its v3 headers removed (v1 alone, no timestamp) is refused', () => {
+    const entry = corpus.find((e) => e.provider === 'hubspot' && e.name === 'v3-contact-batch');
+    assert.ok(entry);
+    const request = requestOf(entry.delivery);
+    const headers = { ...request.headers };
+    delete headers['x-hubspot-signature-v3'];
+    delete headers['x-hubspot-request-timestamp'];
+    const verdict = verdictOf(entry, { ...request, headers }, entry.delivery.verifyAtMs + DAY_MS * 30);
+    assert.equal(verdict.ok, false);
+  });
+
+  it('GitHub: the documented delivery with a forged X-Hub-Signature-256 is refused despite a valid sha1', () => {
+    const entry = corpus.find((e) => e.provider === 'github' && e.name === 'issues-opened');
+    assert.ok(entry);
+    const request = requestOf(entry.delivery);
+    const headers = { ...request.headers, 'x-hub-signature-256': [`sha256=${'0'.repeat(64)}`] };
+    assert.equal(verdictOf(entry, { ...request, headers }, entry.delivery.verifyAtMs).ok, false);
+  });
+});
+
 describe('delivery corpus: coverage', () => {
   it('every provider in the registry has at least one corpus delivery', () => {
     const covered = new Set(corpus.map((entry) => entry.provider));
