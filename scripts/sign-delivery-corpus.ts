@@ -20,6 +20,7 @@ import { createHash, createHmac, createPrivateKey, createPublicKey, sign } from 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hmacValidator as AdyenHmacValidator } from '@adyen/api-library';
 import { Signature } from '@hubspot/api-client';
 import { sign as octokitSign } from '@octokit/webhooks-methods';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
@@ -1075,6 +1076,44 @@ add({
   });
 }
 
+{
+  // A subaccount's event: `signature` under the subaccount's key, `parent-signature` under the primary
+  // account's key, which is the only key this receiver holds.
+  const primary = 'corpus-mailgun-primary-signing-key';
+  const subaccount = 'corpus-mailgun-subaccount-signing-key';
+  const timestamp = '1770920772';
+  const token = 'e0b5477167110d68991efc6b9f89f0a11066af27834600e123';
+  const body = json({
+    signature: {
+      token,
+      timestamp,
+      signature: hmacHex('sha256', subaccount, timestamp, token),
+      'parent-signature': hmacHex('sha256', primary, timestamp, token),
+    },
+    'event-data': {
+      event: 'opened',
+      timestamp: 1770920772.118,
+      id: 'Ase7i2zsRYeDXztHGENqRA',
+      recipient: 'alice@example.com',
+    },
+  });
+  add({
+    provider: 'mailgun',
+    name: 'subaccount-parent-signature',
+    provenance:
+      'Mailgun docs, "Securing Webhooks" (subaccount example: the signature object with parent-signature, token and string timestamp)',
+    source: 'algorithm-signed',
+    signedWith: 'documented HMAC-SHA256 hex of timestamp + token, once per key',
+    url: 'https://hooks.example.com/webhooks/mailgun',
+    headers: [['Content-Type', 'application/json']],
+    body,
+    secrets: [primary],
+    verifyAtMs: Number(timestamp) * 1000,
+    tamper: { body: { find: token, replace: `f${token.slice(1)}` } },
+    expect: { count: 1, events: [{ id: 'Ase7i2zsRYeDXztHGENqRA', type: 'opened' }] },
+  });
+}
+
 // ---------------------------------------------------------------- Discord
 {
   const { privateKey, publicHex } = ed25519FromSeed(
@@ -1168,6 +1207,43 @@ add({
   tamper: { body: { find: '"value":1130', replace: '"value":1131' } },
   expect: { count: 1, events: [{ id: '7914073381342284:AUTHORISATION', type: 'AUTHORISATION' }] },
 });
+
+{
+  const key = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
+  const body = json({
+    data: {
+      balancePlatform: 'YOUR_BALANCE_PLATFORM',
+      accountHolder: {
+        contactDetails: { email: 'test@adyen.com', phone: { number: '0612345678', type: 'mobile' } },
+        description: 'S.Hopper - Staff 123',
+        id: 'AH00000000000000000000001',
+        status: 'active',
+      },
+    },
+    environment: 'test',
+    timestamp: '2024-12-15T15:42:03+01:00',
+    type: 'balancePlatform.accountHolder.updated',
+  });
+  add({
+    provider: 'adyen',
+    name: 'platform-account-holder-updated',
+    provenance:
+      'Adyen docs, "Verify HMAC signatures" > Balance Platform / Management webhooks (HmacSignature header: base64 HMAC-SHA256 of the raw body, Protocol: HmacSHA256) and the balancePlatform.accountHolder.updated example (abridged)',
+    source: 'sdk-signed',
+    signedWith: '@adyen/api-library hmacValidator.calculateHmac over the raw body',
+    url: 'https://hooks.example.com/webhooks/adyen-platform',
+    headers: [
+      ['Content-Type', 'application/json'],
+      ['HmacSignature', new AdyenHmacValidator().calculateHmac(body, key)],
+      ['Protocol', 'HmacSHA256'],
+    ],
+    body,
+    secrets: [key],
+    options: { variant: 'platform' },
+    verifyAtMs: Date.parse('2024-12-15T15:42:04+01:00'),
+    expect: { count: 1, events: [{ id: null, type: 'balancePlatform.accountHolder.updated' }] },
+  });
+}
 
 // ---------------------------------------------------------------- Mailchimp Transactional (Mandrill)
 {
