@@ -500,10 +500,17 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         const valid = d.headers[name] ?? '';
         const garbage = randomText(rng, 10, 90);
         const mode = rng.int(0, 2);
-        const values =
-          mode === 0 ? [valid, garbage] : mode === 1 ? [garbage, valid] : [garbage, `${garbage}x`];
         const multi: Record<string, string[]> = {};
-        for (const [k, v] of Object.entries(d.headers)) multi[k] = k === name ? values : [v];
+        for (const [k, v] of Object.entries(d.headers)) {
+          if (mode === 2 && names.includes(k)) {
+            // No valid copy of any signature header is left: providers that send a legacy signature
+            // beside the current one (GitHub sha1, HubSpot v1) would otherwise still be authentic.
+            const junk = k === name ? garbage : randomText(rng, 10, 90);
+            multi[k] = [junk, `${junk}x`];
+          } else {
+            multi[k] = k === name ? (mode === 0 ? [valid, garbage] : [garbage, valid]) : [v];
+          }
+        }
         const event = v1Event(d, multi);
         return mode === 2 ? { category: cat, event, expect: 'reject' } : legitCase(cat, d, event, 'either');
       }

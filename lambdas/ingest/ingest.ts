@@ -3,7 +3,7 @@
  * durably before answering 2xx. Never answers 2xx for an event it has not queued (or dead-lettered), and
  * never throws: every outcome is an HTTP answer.
  */
-import { authenticate, dedupeKeyFor, extractEvents } from '../providers/index';
+import { authenticate, dedupeKeyFor, extractEvents, schemeFor } from '../providers/index';
 import type { ProviderEvent, RawRequest } from '../providers/types';
 import { FAILURE_ATTRIBUTES } from '../shared/envelope';
 import { type IncomingRequest, publicUrlFor, sourceIdOf } from '../shared/request';
@@ -23,7 +23,7 @@ import {
   packBatches,
 } from './messages';
 import type { ClaimCheckStore, IngestLogger, IngestMetrics, QueueEntry, QueuePort } from './ports';
-import { errorResponse, type HttpResponse, jsonResponse, type Receipt } from './responses';
+import { errorResponse, type HttpResponse, jsonResponse, noContentResponse, type Receipt } from './responses';
 
 export interface RetryPolicy {
   /** Attempts per entry including the first. @default 3 */
@@ -59,6 +59,16 @@ const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 25 };
 
 class EnqueueError extends Error {
   override readonly name = 'EnqueueError';
+}
+
+/**
+ * The 2xx once everything is durably stored: 202 with the receipt, or the empty 204 a provider requires
+ * (Discord refuses a webhook-events URL whose PING is not answered that way).
+ */
+function acknowledge(source: SourceConfig, receipt: Receipt): HttpResponse {
+  return schemeFor(source.provider)?.acknowledgeWithNoContent === true
+    ? noContentResponse()
+    : jsonResponse(202, receipt);
 }
 
 /** Builds the ingest domain; validates CIDRs and the threshold up front so bad config fails at cold start. */
@@ -179,7 +189,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       reason,
     });
     const receipt: Receipt = { received: 0, eventIds: [], deadLettered: true };
-    return jsonResponse(202, receipt);
+    return acknowledge(source, receipt);
   }
 
   async function handle(request: IncomingRequest): Promise<HttpResponse> {
@@ -312,7 +322,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       });
     }
     const receipt: Receipt = { received: events.length, eventIds: dedupeKeys };
-    return jsonResponse(202, receipt);
+    return acknowledge(source, receipt);
   }
 
   return {

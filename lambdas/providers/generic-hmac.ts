@@ -3,6 +3,11 @@
  * some bytes in some header". The source's `options` say which header, which digest and encoding, what
  * exactly is signed, whether a timestamp is signed (and in which unit), and where the event id lives.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/generic-hmac/): The seed provider's guide ("Working with Webhooks" > "Verifying
+ * Webhook Signatures"): `X-Webhook-Signature` = hex HMAC-SHA256 of the raw body, the layout in the example
+ * below. Matches.
+ *
  * Signed content is a template over `{timestamp}`, `{id}`, `{body}`, `{url}` and `{method}`, e.g.
  * `{timestamp}.{body}`; each placeholder is replaced by the exact header text / raw body bytes / configured
  * public URL, nothing re-serialised. The template must contain `{body}`: a signature that does not cover

@@ -4,6 +4,13 @@
  * sets `options.allowSha1: true` (SHA-1 HMACs are still unforgeable, but GitHub sends the SHA-256 header on
  * every delivery, so falling back to SHA-1 silently would only widen what an attacker may try).
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/github/): GitHub docs "Validating webhook deliveries" and "Webhook events and
+ * payloads" > "Delivery headers": `X-Hub-Signature-256: sha256=<hex>` on every delivery of a webhook with a
+ * secret, plus the legacy `X-Hub-Signature: sha1=<hex>`; `X-GitHub-Delivery` (GUID), `X-GitHub-Event`,
+ * `X-GitHub-Hook-ID`, `X-GitHub-Hook-Installation-Target-Type/-ID`, `User-Agent: GitHub-Hookshot/…`; no
+ * timestamp. The docs' test values verify in the corpus. Matches.
+ *
  * GitHub signs no timestamp, so there is no replay window; replays are absorbed by dedupe. The signature
  * covers the body only: `X-GitHub-Delivery`, `X-GitHub-Event` and `X-GitHub-Hook-ID` are not signed, so
  * anyone holding one captured delivery could resend the same bytes with a fresh delivery id (each would be

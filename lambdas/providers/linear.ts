@@ -7,6 +7,11 @@
  * a body that starts with a UTF-8 byte order mark is `malformed_body`, since the SDK's `JSON.parse`
  * rejects it.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/linear/): Linear docs "Webhooks" > "Securing webhooks": `Linear-Signature` = hex
+ * HMAC-SHA256 of the raw body; `webhookTimestamp` (epoch ms) in the body, to be within a minute; delivery
+ * headers `Linear-Delivery` (UUID) and `Linear-Event`. Matches.
+ *
  * Events: one per request. The signature covers the body only, so `Linear-Delivery` and `Linear-Event`
  * (unsigned headers) decide nothing: a captured delivery resent within the minute with a fresh
  * `Linear-Delivery` must not be a second event. id = `linear-body:<sha256 of the body without

@@ -3,6 +3,12 @@
  * the top-level `timestamp`, `token`, `signature` fields (legacy form-encoded webhooks). It is HMAC-SHA256,
  * hex, keyed with the account's webhook signing key (UTF-8) over `timestamp + token`.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/mailgun/): Mailgun docs "Securing Webhooks": the body's `signature` object holds
+ * `token` (50 characters), `timestamp` (epoch seconds; a JSON string in the example) and `signature` = hex
+ * HMAC-SHA256 of timestamp + token with the webhook signing key, plus `parent-signature` for subaccounts;
+ * the event data is not signed; caching tokens is recommended. Matches.
+ *
  * The signature does **not** cover the event data: anyone holding one genuine request could swap the
  * event data (its `id` included) and replay it within the window. So the event data decides nothing about
  * identity: the id is `mailgun-token:<sha256 of timestamp:token>`, the signed part, and each signed

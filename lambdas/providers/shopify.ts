@@ -2,6 +2,12 @@
  * Shopify webhooks: `X-Shopify-Hmac-Sha256` (events API: `shopify-hmac-sha256`) = base64 HMAC-SHA256 of
  * the body, keyed with the app's client secret as UTF-8. Several active secrets cover a secret rotation.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/shopify/): Shopify docs "Deliver webhooks through HTTPS" (verify, headers):
+ * `X-Shopify-Hmac-Sha256` = base64 HMAC-SHA256 of the raw body with the app's client secret;
+ * `X-Shopify-Topic`, `-Shop-Domain`, `-API-Version` (`YYYY-MM`), `-Webhook-Id`, `-Event-Id`, `-Triggered-At`
+ * (ISO-8601, nanoseconds); no signed timestamp. Matches.
+ *
  * The signature header picks the header family, as `@shopify/shopify-api`'s `webhooks.validate` does:
  * `shopify-hmac-sha256` means the events API's `shopify-*` headers, otherwise `X-Shopify-*`. When both
  * signature headers are sent they must carry the same value (`duplicate_header` otherwise), so a second

@@ -1,6 +1,13 @@
 /**
  * Twilio webhooks (`X-Twilio-Signature`): HMAC-SHA1, base64, keyed with the account's Auth Token (UTF-8).
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/twilio/): Twilio docs "Webhooks security": `X-Twilio-Signature` = base64
+ * HMAC-SHA1 with the Auth Token of the URL plus the sorted POST parameters (`name + value`); JSON bodies:
+ * `bodySHA256` in the URL, only the URL signed; "Webhooks connection overrides":
+ * `I-Twilio-Idempotency-Token` identifies a request across retries. The docs' example (auth token 12345)
+ * verifies in the corpus. Matches.
+ *
  * - Form-encoded requests: signed = URL + every POST parameter as `name + value`, names sorted; a repeated
  *   name contributes each distinct value once, values sorted (twilio-node's `getExpectedTwilioSignature`).
  *   GET requests carry their parameters in the URL only, so they sign the URL alone.

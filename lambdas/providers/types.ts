@@ -90,6 +90,11 @@ export interface ProviderScheme<Options = unknown> {
   readonly id: ProviderId;
   /** Default replay window in seconds for timestamped schemes; undefined for schemes without timestamps. */
   readonly defaultToleranceSeconds?: number;
+  /**
+   * The provider requires an empty `204 No Content` as its acknowledgement (Discord webhook events) rather
+   * than the ingest's usual 202 with a JSON receipt. @default false
+   */
+  readonly acknowledgeWithNoContent?: boolean;
   /** Validates scheme options at config time; returns problems (empty when fine). */
   validateOptions?(options: unknown): string[];
   /** Authenticates the raw request. Must run before anything parses the body. */
