@@ -238,7 +238,15 @@ const add = (d: Delivery) => deliveries.push(d);
     body: 'Hello, World!',
     secrets: ["It's a Secret to Everybody"],
     verifyAtMs: Date.UTC(2024, 0, 1),
-    expect: { count: 1, events: [{ id: '72d3162e-cc78-11e3-81ab-4c9367dc0958', type: 'issues' }] },
+    expect: {
+      count: 1,
+      events: [
+        {
+          id: 'github-body:dffd6021bb2bd5b0af676290809ec3a53191dd81c7f70a4b28688a362182986f',
+          type: 'issues',
+        },
+      ],
+    },
   });
   const secret = 'corpus-github-webhook-secret';
   const body = json({
@@ -270,7 +278,15 @@ const add = (d: Delivery) => deliveries.push(d);
     body,
     secrets: [secret],
     verifyAtMs: Date.UTC(2024, 0, 1),
-    expect: { count: 1, events: [{ id: '72d3162e-cc78-11e3-81ab-4c9367dc0958', type: 'issues.opened' }] },
+    expect: {
+      count: 1,
+      events: [
+        {
+          id: 'github-body:3b3f2aaca09dd05c6caf3f177e403e626f878f3f6af6838502f85ea4d9295f1d',
+          type: 'issues.opened',
+        },
+      ],
+    },
   });
 }
 
@@ -311,7 +327,15 @@ const add = (d: Delivery) => deliveries.push(d);
     body,
     secrets: [secret],
     verifyAtMs: Date.UTC(2023, 2, 29, 18, 0, 28),
-    expect: { count: 1, events: [{ id: '98880550-7158-44d4-b7cd-2c97c8a091b5', type: 'orders/create' }] },
+    expect: {
+      count: 1,
+      events: [
+        {
+          id: 'shopify-body:e4e9f6f1594cb33723f0197b0a5ee180b6c53a9f0f0c5ac14b0ac03d0f7aa04a',
+          type: 'orders/create',
+        },
+      ],
+    },
   });
 }
 
@@ -496,7 +520,6 @@ const add = (d: Delivery) => deliveries.push(d);
     secrets: [secret],
     verifyAtMs: Date.parse(timestamp),
     expect: { count: 1, events: [{ id: '4ZeBYAsVH6W', type: 'event:klaviyo.received_sms' }] },
-    todo: 'issue 14: klaviyo.ts accepts only digit timestamps; passes once the HTTP-date fix is merged',
   });
 }
 
@@ -599,7 +622,15 @@ const add = (d: Delivery) => deliveries.push(d);
     body: '{"property": "value", "boolean": true}',
     secrets: ['12345'],
     verifyAtMs: Date.UTC(2024, 0, 1),
-    expect: { count: 1, events: [{ id: null, type: 'unknown' }] },
+    expect: {
+      count: 1,
+      events: [
+        {
+          id: 'twilio-body:0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620',
+          type: 'unknown',
+        },
+      ],
+    },
   });
   const token = 'corpus0twilio0auth0token00000001';
   const statusUrl = 'https://hooks.example.com/webhooks/twilio';
@@ -631,7 +662,10 @@ const add = (d: Delivery) => deliveries.push(d);
     body: form(fields),
     secrets: [token],
     verifyAtMs: Date.UTC(2024, 0, 1),
-    expect: { count: 1, events: [{ id: '8f6d7a3c-2b1e-4c5d-9e8f-0a1b2c3d4e5f', type: 'message.delivered' }] },
+    expect: {
+      count: 1,
+      events: [{ id: 'SMXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:delivered', type: 'message.delivered' }],
+    },
   });
 }
 
@@ -939,7 +973,15 @@ add({
     body,
     secrets: [secret],
     verifyAtMs: webhookTimestamp + 2000,
-    expect: { count: 1, events: [{ id: '234d1a4e-b617-4388-90fe-adc3633d6b72', type: 'Issue.create' }] },
+    expect: {
+      count: 1,
+      events: [
+        {
+          id: 'linear-body:5f289ff217dec87a073c8f09e2ed8a44c49a407ecf4167f77954a1ecab956d89',
+          type: 'Issue.create',
+        },
+      ],
+    },
   });
 }
 
@@ -1072,7 +1114,15 @@ add({
     verifyAtMs: Number(timestamp) * 1000 + 1000,
     // The signature covers timestamp + token only (documented), so the tampered variant changes the token.
     tamper: { body: { find: token, replace: `b${token.slice(1)}` } },
-    expect: { count: 1, events: [{ id: 'DACSsAdVSeGpLid7TN03WA', type: 'delivered' }] },
+    expect: {
+      count: 1,
+      events: [
+        {
+          id: 'mailgun-token:1f5197b930484b31d15c566afa9bf47e7b340f1d99d46c621426da0173a62b70',
+          type: 'delivered',
+        },
+      ],
+    },
   });
 }
 
@@ -1110,7 +1160,15 @@ add({
     secrets: [primary],
     verifyAtMs: Number(timestamp) * 1000,
     tamper: { body: { find: token, replace: `f${token.slice(1)}` } },
-    expect: { count: 1, events: [{ id: 'Ase7i2zsRYeDXztHGENqRA', type: 'opened' }] },
+    expect: {
+      count: 1,
+      events: [
+        {
+          id: 'mailgun-token:cf1339577a3957d5bd1ca1ba45377d3511206b3d0e0df58c5e2c852edf44ede7',
+          type: 'opened',
+        },
+      ],
+    },
   });
 }
 
