@@ -56,6 +56,7 @@ class StaleGuard implements EntityGuard {
   }
   async commit(_lock: EntityLock): Promise<void> {}
   async release(_lock: EntityLock): Promise<void> {}
+  async markMaybeApplied(_lock: EntityLock): Promise<void> {}
 }
 
 class ScriptedCdp implements CdpWriter {
