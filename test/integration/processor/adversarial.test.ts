@@ -117,7 +117,11 @@ describe('processor: an ambiguous CDP write counts as maybe applied (issue 13, b
       await h.pollOnce();
       assert.ok(crashed);
       assert.equal(h.standIn.record('profiles', email)?.subscription_status, 'active', 'A landed');
+      // B comes after the crashed holder's entity lock (1.5 s) ran out, before A's retry (2-3 s).
+      await new Promise((resolve) => setTimeout(resolve, 1700));
       await h.send(b);
+      const second = await h.pollOnce();
+      assert.equal(second.received, 1, 'B is processed before A is retried');
       await h.drain();
       assert.equal(h.standIn.record('profiles', email)?.subscription_status, 'active');
       assert.equal(
