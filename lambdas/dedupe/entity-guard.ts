@@ -22,9 +22,12 @@
  * - commit (the CDP answered 2xx): L = t, lock and intent removed.
  * - release (the CDP certainly did not apply it: any 4xx including 422 and 429, or a failure before the
  *   request left): lock and intent removed, L unchanged, so an older update may still apply.
- * - markMaybeApplied (ambiguous outcome): L = t, lock and intent removed. An older update is refused from
- *   now on; the retry of this event (same time, same key) still passes; a newer one applies and makes
- *   this event's retry stale.
+ * - markMaybeApplied (ambiguous outcome): L = t, intent removed, and the lock kept by this event's owner
+ *   for a short quarantine ({@link AMBIGUOUS_QUARANTINE_MS}). An older update is refused from now on; the
+ *   retry of this event (same owner, same time, same key) passes at once; a newer one waits out the
+ *   quarantine, then applies and makes this event's retry stale. The quarantine is there because a request
+ *   we stopped waiting for may still be applied by the CDP a little later: a newer write let through at
+ *   once could land before it and be overwritten by it.
  * - a crash between the CDP write and commit leaves lock and intent; after the lock expires the intent
  *   counts as maybe applied (see acquire), with the same consequences.
  *
@@ -92,7 +95,8 @@ export interface EntityGuard {
   release(lock: EntityLock): Promise<void>;
   /**
    * The outcome is ambiguous (timeout, network error, 5xx): records the event time as maybe applied and
-   * unlocks. Never throws on a lost lock (whoever took it over counted the intent already).
+   * keeps the lock for this event's owner through a short quarantine (see the module doc). Never throws on a
+   * lost lock (whoever took it over counted the intent already).
    */
   markMaybeApplied(lock: EntityLock, eventKey: string, nowMs: number): Promise<void>;
 }
@@ -125,6 +129,13 @@ interface GuardItem {
   readonly expiresAt?: number;
 }
 
+/**
+ * How long an entity stays locked after an ambiguous write, for anything but that event's own retry: time
+ * for a request we gave up on to be applied or dropped by the CDP (load balancers commonly give up on a
+ * request after 30-60 s). Past it, only the CDP itself could fence a late write (conditional writes).
+ */
+export const AMBIGUOUS_QUARANTINE_MS = 30_000;
+
 /** Rounds of "conditional write refused, read, decide" before reporting busy (each one means contention). */
 const ACQUIRE_ROUNDS = 3;
 
@@ -134,6 +145,7 @@ export class DynamoEntityGuard implements EntityGuard {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly ttlSeconds = ENTITY_GUARD_TTL_SECONDS,
+    private readonly quarantineMs = AMBIGUOUS_QUARANTINE_MS,
   ) {}
 
   async acquire(input: AcquireInput): Promise<AcquireResult> {
@@ -309,19 +321,21 @@ export class DynamoEntityGuard implements EntityGuard {
   }
 
   async markMaybeApplied(lock: EntityLock, eventKey: string, nowMs: number): Promise<void> {
-    // L = t keeps max(L, P): the lock's intent is t and L <= t while the lock is ours.
+    // L = t keeps max(L, P): the lock's intent is t and L <= t while the lock is ours. The lock stays ours
+    // through the quarantine (our own retry may take it at once, as its owner).
     await this.conditionalUpdate({
       TableName: this.tableName,
       Key: { [PK]: lock.pk },
       UpdateExpression:
         'SET lastAppliedAtMs = :eventTime, lastEventKey = :eventKey, appliedAt = :now, ' +
-        'lastOutcome = :outcome, #ttl = :expiresAt REMOVE lockedBy, lockExpiresAtMs, pendingAtMs',
+        'lastOutcome = :outcome, lockExpiresAtMs = :quarantine, #ttl = :expiresAt REMOVE pendingAtMs',
       ConditionExpression: 'lockedBy = :owner AND lockExpiresAtMs = :lock',
       ExpressionAttributeNames: { '#ttl': TTL },
       ExpressionAttributeValues: {
         ':eventTime': lock.eventTimeMs,
         ':eventKey': eventKey,
         ':outcome': 'maybe_applied',
+        ':quarantine': Math.max(lock.lockExpiresAtMs, nowMs + this.quarantineMs),
         ':now': new Date(nowMs).toISOString(),
         ':expiresAt': Math.floor(nowMs / 1000) + this.ttlSeconds,
         ':owner': lock.owner,

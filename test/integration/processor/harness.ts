@@ -114,6 +114,8 @@ export interface HarnessOptions {
   readonly standIn?: Omit<StartCdpStandInOptions, 'apiKey' | 'now'>;
   /** @default 1-4 s */
   readonly backoff?: BackoffPolicy;
+  /** The guard's quarantine after an ambiguous write; short so tests in real time stay quick. @default 1000 */
+  readonly guardQuarantineMs?: number;
   /** What `context.getRemainingTimeInMillis()` reports; also the lease length. @default 4000 */
   readonly remainingMs?: number;
   readonly cdpRequestTimeoutMs?: number;
@@ -252,9 +254,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const logs = new LogRecorder();
   const deps: ProcessorDeps = {
     dedupe: options.wrapDedupe ? options.wrapDedupe(dedupeStore) : dedupeStore,
-    guard: options.wrapGuard
-      ? options.wrapGuard(new DynamoEntityGuard(documentClient, tableName))
-      : new DynamoEntityGuard(documentClient, tableName),
+    guard: (options.wrapGuard ?? ((g: EntityGuard) => g))(
+      new DynamoEntityGuard(documentClient, tableName, undefined, options.guardQuarantineMs ?? 1000),
+    ),
     cdp,
     queue,
     bodies: new S3BodyStore(s3),

@@ -18,7 +18,11 @@ import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { CdpClient } from '../../../lambdas/cdp/client';
 import { type DedupeStore, DynamoDedupeStore } from '../../../lambdas/dedupe/dedupe-store';
-import { DynamoEntityGuard, type EntityGuard } from '../../../lambdas/dedupe/entity-guard';
+import {
+  AMBIGUOUS_QUARANTINE_MS,
+  DynamoEntityGuard,
+  type EntityGuard,
+} from '../../../lambdas/dedupe/entity-guard';
 import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
 import { createProcessor, type RecordOutcome } from '../../../lambdas/processor/processor';
 import { createDynamoDocumentClient } from '../../../lambdas/shared/aws-clients';
@@ -75,7 +79,8 @@ const faultArb = fc.constantFrom<Fault>(
   'crashAfterWrite',
   'crashAfterWrite',
 );
-const advanceArb = fc.integer({ min: 0, max: 4000 });
+/** Up to past a lease, now and then past the guard's quarantine after an ambiguous write. */
+const advanceArb = fc.oneof(fc.integer({ min: 0, max: 4000 }), fc.constant(31_000));
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 6,
@@ -271,7 +276,8 @@ describe('processor: the newest event’s state wins under any interleaving of f
           }
           // The faults end: everything on the queue is delivered, and the DLQ is redriven until empty.
           for (let round = 0; round < 100 && (queue.length > 0 || dlq.length > 0); round++) {
-            clock += REMAINING_MS + 1000; // leases and entity locks of crashed attempts run out
+            // Leases and entity locks of crashed attempts, and quarantines of ambiguous writes, run out.
+            clock += Math.max(REMAINING_MS, AMBIGUOUS_QUARANTINE_MS) + 1000;
             if (queue.length === 0) queue.push(...dlq.splice(0));
             await deliver(0, 'none');
           }

@@ -165,6 +165,18 @@ describe('state table: dedupe claims and the entity guard on DynamoDB conditiona
     const a = await guard.acquire({ entity, owner: 'a', eventTimeMs: 5000, nowMs: t, lockMs: 5000 });
     assert.ok(a.outcome === 'acquired');
     await guard.markMaybeApplied(a.lock, 'evt-a', t + 1);
+    const quarantined = await guard.acquire({
+      entity,
+      owner: 'c',
+      eventTimeMs: 6000,
+      nowMs: t + 2,
+      lockMs: 5000,
+    });
+    assert.equal(
+      quarantined.outcome,
+      'busy',
+      'a newer update waits while the ambiguous write may still land',
+    );
     assert.deepEqual(
       await guard.acquire({ entity, owner: 'b', eventTimeMs: 4000, nowMs: t + 2, lockMs: 5000 }),
       {
