@@ -18,11 +18,7 @@ import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { CdpClient } from '../../../lambdas/cdp/client';
 import { type DedupeStore, DynamoDedupeStore } from '../../../lambdas/dedupe/dedupe-store';
-import {
-  AMBIGUOUS_QUARANTINE_MS,
-  DynamoEntityGuard,
-  type EntityGuard,
-} from '../../../lambdas/dedupe/entity-guard';
+import { DynamoEntityGuard, type EntityGuard } from '../../../lambdas/dedupe/entity-guard';
 import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
 import { createProcessor, type RecordOutcome } from '../../../lambdas/processor/processor';
 import { createDynamoDocumentClient } from '../../../lambdas/shared/aws-clients';
@@ -44,6 +40,8 @@ const BASE_CREATED = 1_767_225_600;
 const MAX_RECEIVE_COUNT = 5;
 /** The simulated invocation's remaining time: the claim lease and the entity lock. */
 const REMAINING_MS = 3000;
+/** Longer than the guard's quarantine after an ambiguous write (AMBIGUOUS_QUARANTINE_MS, 30 s). */
+const PAST_QUARANTINE_MS = 31_000;
 
 type Fault =
   | 'none'
@@ -80,7 +78,7 @@ const faultArb = fc.constantFrom<Fault>(
   'crashAfterWrite',
 );
 /** Up to past a lease, now and then past the guard's quarantine after an ambiguous write. */
-const advanceArb = fc.oneof(fc.integer({ min: 0, max: 4000 }), fc.constant(31_000));
+const advanceArb = fc.oneof(fc.integer({ min: 0, max: 4000 }), fc.constant(PAST_QUARANTINE_MS));
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 6,
@@ -277,7 +275,7 @@ describe('processor: the newest event’s state wins under any interleaving of f
           // The faults end: everything on the queue is delivered, and the DLQ is redriven until empty.
           for (let round = 0; round < 100 && (queue.length > 0 || dlq.length > 0); round++) {
             // Leases and entity locks of crashed attempts, and quarantines of ambiguous writes, run out.
-            clock += Math.max(REMAINING_MS, AMBIGUOUS_QUARANTINE_MS) + 1000;
+            clock += Math.max(REMAINING_MS, PAST_QUARANTINE_MS);
             if (queue.length === 0) queue.push(...dlq.splice(0));
             await deliver(0, 'none');
           }
