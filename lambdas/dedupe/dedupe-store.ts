@@ -16,9 +16,9 @@
  * processing renews it again. Only completion shortens it (to the source's `dedupeTtlHours`).
  *
  * Same key, same payload: the first delivery to claim an event pins its delivery context (`firstDelivery`:
- * received time, occurred time, forwarded headers). A provider's redelivery of the same event comes in a new
- * envelope with a new `receivedAt`; mapping it from the pinned context keeps every retry of an operation
- * byte-identical under its Idempotency-Key.
+ * received time, occurred time, the headers mappings read). A provider's redelivery of the same event comes
+ * in a new envelope with a new `receivedAt`; mapping it from the pinned context keeps every retry of an
+ * operation byte-identical under its Idempotency-Key.
  *
  * Fencing: the claim's `leaseExpiresAtMs` doubles as the claim token. A takeover only happens after the
  * old lease passed, and sets a later one, so two claims can never hold the same value; every later write

@@ -41,6 +41,7 @@ import type { EntityGuard, EntityLock } from '../dedupe/entity-guard';
 import { EntityLockLostError } from '../dedupe/entity-guard';
 import {
   type CdpOperation,
+  MAPPED_HEADERS,
   MappingError,
   type MappingResult,
   mapEvent,
@@ -209,12 +210,20 @@ export function classifyError(error: unknown): Classified {
   };
 }
 
-/** The delivery context of an envelope, without undefined fields (DynamoDB refuses them). */
+/**
+ * The delivery context of an envelope: what mappings read besides the event bytes (only the headers they
+ * may read), without undefined fields (DynamoDB refuses them).
+ */
 function deliveryContext(envelope: QueueEnvelope): DeliveryContext {
+  const headers: Record<string, string> = {};
+  for (const name of MAPPED_HEADERS) {
+    const value = envelope.headers?.[name];
+    if (value !== undefined) headers[name] = value;
+  }
   return {
     receivedAt: envelope.receivedAt,
     ...(envelope.occurredAt !== undefined ? { occurredAt: envelope.occurredAt } : {}),
-    headers: envelope.headers ?? {},
+    headers,
   };
 }
 
