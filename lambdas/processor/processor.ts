@@ -8,9 +8,10 @@
  * Idempotency-Key derived from the dedupe key and the operation name → mark completed with the retention.
  *
  * Ambiguous CDP writes: a timeout, network error or 5xx after the request was sent may hide a write that
- * landed. The out-of-order guard then records the upsert as maybe applied (never simply unlocks), so an
- * older update cannot overwrite it; only a definite refusal (4xx, 429, not sent) rolls the guard back. Logs
- * say which (`cdpWrite`: `maybe_applied` or `not_applied`).
+ * landed. The out-of-order guard then records the upsert as maybe applied (never simply unlocks, and keeps
+ * newer updates out for a short quarantine), so an older update cannot overwrite it; only a definite
+ * refusal (4xx, 429, not sent) rolls the guard back. Logs say which (`cdpWrite`: `maybe_applied` or
+ * `not_applied`).
  *
  * Retention: the dedupe record of an event that is not completed lives main-queue retention + DLQ retention
  * + a margin from its last write (`incompleteRetentionSeconds`), so a redrive days later still finds the
