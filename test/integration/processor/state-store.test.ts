@@ -234,6 +234,25 @@ describe('state table: dedupe claims and the entity guard on DynamoDB conditiona
     assert.equal(retryOfA.outcome, 'acquired');
   });
 
+  it('the entity guard: a newer update after the quarantine applies, and the maybe-applied event’s retry is then stale', async () => {
+    const entity = { sourceId: 'stripe', object: 'profiles', matchKeyValue: uniqueName('newer') };
+    const t = Date.now();
+    const quick = new DynamoEntityGuard(client(), tableName, undefined, 100);
+    const a = await quick.acquire({ entity, owner: 'a', eventTimeMs: 5000, nowMs: t, lockMs: 50 });
+    assert.ok(a.outcome === 'acquired');
+    await quick.markMaybeApplied(a.lock, 'evt-a', t + 10);
+    const c = await quick.acquire({ entity, owner: 'c', eventTimeMs: 6000, nowMs: t + 200, lockMs: 5000 });
+    assert.ok(c.outcome === 'acquired', 'the newer update applies once the quarantine is over');
+    await quick.commit(c.lock, 'evt-c', t + 201);
+    assert.deepEqual(
+      await quick.acquire({ entity, owner: 'a', eventTimeMs: 5000, nowMs: t + 202, lockMs: 50 }),
+      {
+        outcome: 'stale',
+        lastAppliedAtMs: 6000,
+      },
+    );
+  });
+
   it('the entity guard starts an entity past its retention afresh', async () => {
     const entity = { sourceId: 'stripe', object: 'profiles', matchKeyValue: uniqueName('old') };
     const t = Date.now();
