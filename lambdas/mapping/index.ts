@@ -14,7 +14,7 @@ import { stripeMapping } from './stripe';
 import { MappingError, type MappingInput, type MappingResult, type ProviderMapping } from './types';
 
 export type { AppendOperation, CdpOperation, MappingInput, MappingResult, UpsertOperation } from './types';
-export { MappingError } from './types';
+export { MAPPED_HEADERS, MappingError } from './types';
 
 /** Dedicated mappings by provider. */
 export const DEFAULT_MAPPINGS: Partial<Record<ProviderId, ProviderMapping>> = {

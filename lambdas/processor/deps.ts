@@ -5,11 +5,13 @@
  * the chaos/drill runs (which swap in fault injectors and counters) run the same wiring.
  *
  * Environment: STATE_TABLE, CDP_BASE_URL, CDP_API_KEY_SECRET_ID, DLQ_URL, PIPELINE_SOURCES, optional
- * QUEUE_URL (the source queue, used for visibility changes), MAX_RECEIVE_COUNT and
- * VISIBILITY_TIMEOUT_SECONDS (the queue's, which bounds the longest delay SQS accepts).
+ * QUEUE_URL (the source queue, used for visibility changes), MAX_RECEIVE_COUNT,
+ * VISIBILITY_TIMEOUT_SECONDS (the queue's, which bounds the longest delay SQS accepts), and
+ * QUEUE_RETENTION_SECONDS and DLQ_RETENTION_SECONDS (the queues' retentions as the stack set them: how
+ * long the dedupe record of an unfinished event must live; defaults from QUEUE_DEFAULTS).
  */
 import { CdpClient, secretApiKeyProvider } from '../cdp/client';
-import { DynamoDedupeStore } from '../dedupe/dedupe-store';
+import { DynamoDedupeStore, incompleteRecordRetentionSeconds } from '../dedupe/dedupe-store';
 import { DynamoEntityGuard } from '../dedupe/entity-guard';
 import {
   createDynamoDocumentClient,
@@ -26,6 +28,8 @@ import { S3BodyStore, SqsQueuePort } from './aws-ports';
 import { backoffForVisibility } from './backoff';
 import type { ProcessorLogger, ProcessorMetrics } from './ports';
 import type { ProcessorDeps } from './processor';
+
+const SECONDS_PER_DAY = 86_400;
 
 export function processorDepsFromEnv(
   observability: { readonly logger: ProcessorLogger; readonly metrics: ProcessorMetrics },
@@ -63,5 +67,17 @@ export function processorDepsFromEnv(
         env,
       ),
     ),
+    incompleteRetentionSeconds: incompleteRecordRetentionSeconds({
+      queueRetentionSeconds: optionalIntEnv(
+        ENV.queueRetentionSeconds,
+        QUEUE_DEFAULTS.mainRetentionDays * SECONDS_PER_DAY,
+        env,
+      ),
+      dlqRetentionSeconds: optionalIntEnv(
+        ENV.dlqRetentionSeconds,
+        QUEUE_DEFAULTS.dlqRetentionDays * SECONDS_PER_DAY,
+        env,
+      ),
+    }),
   };
 }

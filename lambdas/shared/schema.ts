@@ -20,6 +20,16 @@ export const KEY_PREFIX = {
 
 export type DedupeStatus = 'IN_PROGRESS' | 'COMPLETED';
 
+/**
+ * What the mappings read of a delivery besides the event's bytes. Pinned by the first claim of an event, so
+ * a provider's redelivery (new envelope, new `receivedAt`) maps to byte-identical CDP operations.
+ */
+export interface DeliveryContext {
+  readonly receivedAt: string;
+  readonly occurredAt?: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** The dedupe record as stored (also read by `webhooks events get`). */
 export interface DedupeRecord {
   readonly pk: string;
@@ -36,6 +46,8 @@ export interface DedupeRecord {
   readonly appliedOperations?: readonly string[];
   /** Last retryable error, for on-call inspection. */
   readonly lastError?: string;
+  /** The first claim's delivery context (see {@link DeliveryContext}). */
+  readonly firstDelivery?: DeliveryContext;
 }
 
 /** Queue and event-source-mapping defaults, used by the CDK stack and by local mode's poller. */
@@ -75,4 +87,7 @@ export const ENV = {
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   /** The main queue's visibility timeout: bounds how long ago a message was received (backoff ceiling). */
   visibilityTimeoutSeconds: 'VISIBILITY_TIMEOUT_SECONDS',
+  /** Main queue and DLQ retention, seconds: how long a dedupe record of an unfinished event must live. */
+  queueRetentionSeconds: 'QUEUE_RETENTION_SECONDS',
+  dlqRetentionSeconds: 'DLQ_RETENTION_SECONDS',
 } as const;

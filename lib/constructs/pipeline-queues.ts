@@ -30,6 +30,10 @@ export class PipelineQueues extends Construct {
   public readonly maxReceiveCount: number;
   /** Visibility timeout of the main queue. */
   public readonly visibilityTimeout: Duration;
+  /** Retention of the main queue (counted from the original enqueue). */
+  public readonly retentionPeriod: Duration;
+  /** Retention of the DLQ; a message SQS moves there keeps its original enqueue time. */
+  public readonly deadLetterRetentionPeriod: Duration;
 
   constructor(scope: Construct, id: string, props: PipelineQueuesProps) {
     super(scope, id);
@@ -54,6 +58,8 @@ export class PipelineQueues extends Construct {
 
     this.maxReceiveCount = maxReceiveCount;
     this.visibilityTimeout = visibility;
+    this.retentionPeriod = retention;
+    this.deadLetterRetentionPeriod = dlqRetention;
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -89,6 +89,9 @@ export class WebhookProcessor extends Construct {
         [ENV.maxReceiveCount]: String(props.queues.maxReceiveCount),
         // Bounds the longest retry delay SQS accepts (12 h counted from the receive).
         [ENV.visibilityTimeoutSeconds]: String(props.queues.visibilityTimeout.toSeconds()),
+        // How long a message can still carry an unfinished event: its dedupe record must live that long.
+        [ENV.queueRetentionSeconds]: String(props.queues.retentionPeriod.toSeconds()),
+        [ENV.dlqRetentionSeconds]: String(props.queues.deadLetterRetentionPeriod.toSeconds()),
         // The source queue's URL lets the processor set each failed record's next-attempt delay.
         [ENV.queueUrl]: props.queues.queue.queueUrl,
       },

@@ -226,12 +226,9 @@ describe('time travel: no body, record or message is lost across dead-letter →
     }
   });
 
-  // NEEDS THE DEDUPE-TTL CHANGE (breach 5, branch h/guard): on this branch alone a dead-lettered event's
-  // record still expires 96 h after its last update, so it is gone on day 26. Marked `todo` so the suite
-  // stays green; the lead turns it into a plain test after merging the guard helper's TTL fix.
-  it("keeps an incomplete event's dedupe record for as long as a message can carry it (day 26)", {
-    todo: 'needs the dedupe record TTL derived from the queue retentions (h/guard)',
-  }, async () => {
+  // Breach 5: an unfinished event's record is renewed on every touch to outlive main queue + DLQ
+  // retention, so on day 26 (13 days after the last redrive) it is still there.
+  it("keeps an incomplete event's dedupe record for as long as a message can carry it (day 26)", async () => {
     simulatedNow = day(0);
     const envelope = await h.envelope(bigTrack(`msg_tt_record_${start}`));
     h.standIn.queueFaults({ status: 422 });

@@ -26,6 +26,7 @@ import {
   type QueueEnvelope,
 } from '../../../lambdas/shared/envelope';
 import type { DedupeRecord } from '../../../lambdas/shared/schema';
+import { SecretUnavailableError } from '../../../lambdas/shared/secrets';
 
 class MemoryDedupe implements DedupeStore {
   readonly completed = new Set<string>();
@@ -61,6 +62,32 @@ class StaleGuard implements EntityGuard {
   }
   async commit(_lock: EntityLock): Promise<void> {}
   async release(_lock: EntityLock): Promise<void> {}
+  async markMaybeApplied(_lock: EntityLock): Promise<void> {}
+}
+
+/** Always grants the lock and records how each lock was settled. */
+class RecordingGuard implements EntityGuard {
+  readonly settled: string[] = [];
+  async acquire(input: AcquireInput): Promise<AcquireResult> {
+    return {
+      outcome: 'acquired',
+      lock: {
+        pk: 'ent#x',
+        owner: input.owner,
+        lockExpiresAtMs: input.nowMs + 1000,
+        eventTimeMs: input.eventTimeMs,
+      },
+    };
+  }
+  async commit(_lock: EntityLock): Promise<void> {
+    this.settled.push('commit');
+  }
+  async release(_lock: EntityLock): Promise<void> {
+    this.settled.push('release');
+  }
+  async markMaybeApplied(_lock: EntityLock): Promise<void> {
+    this.settled.push('maybe_applied');
+  }
 }
 
 class ScriptedCdp implements CdpWriter {
@@ -188,6 +215,37 @@ describe('processor domain (in-memory fakes)', () => {
         'retry:internal',
       ],
     );
+  });
+
+  it('settles the entity guard by what the CDP failure proves: maybe applied unless certainly refused', async () => {
+    const subscription = {
+      id: 'evt_1',
+      created: 1_767_225_600,
+      data: { object: { id: 'sub_1', customer: 'cus_1', customer_email: 'a@example.com', status: 'active' } },
+    };
+    const cases: [Error, string][] = [
+      [new CdpRetryableError('x', 'timeout'), 'maybe_applied'],
+      [new CdpRetryableError('x', 'network'), 'maybe_applied'],
+      [new CdpRetryableError('x', 'http', 503), 'maybe_applied'],
+      [new CdpRetryableError('x', 'network', undefined, undefined, false), 'release'],
+      [new CdpRetryableError('x', 'http', 429, 1000), 'release'],
+      [new CdpPermanentError('x', 422), 'release'],
+      [new SecretUnavailableError('x'), 'release'],
+      [new Error('unknown'), 'maybe_applied'],
+    ];
+    for (const [failure, expected] of cases) {
+      const guard = new RecordingGuard();
+      const { base } = deps({ guard, cdp: new ScriptedCdp(failure) });
+      const processor = createProcessor(base);
+      const body = JSON.stringify(
+        envelope(
+          { sourceId: 'stripe', provider: 'stripe', eventType: 'customer.subscription.updated' },
+          subscription,
+        ),
+      );
+      await processor.processRecord(sqsRecord(body), () => 20_000).catch(() => undefined);
+      assert.deepEqual(guard.settled, [expected], `${failure.name}: ${failure.message}`);
+    }
   });
 
   it('a retryable failure releases the claim, stretches visibility and reports the item failed', async () => {
