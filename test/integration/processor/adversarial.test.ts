@@ -162,7 +162,7 @@ describe('processor: a dead-lettered event’s dedupe record outlives its messag
         shopifyOrderCreated(email, 7_100_000 + Math.floor(Math.random() * 1e5)),
       );
       const upsertKey = operationIdempotencyKey(envelope.dedupeKey, 'profiles.upsert');
-      const appendKey = operationIdempotencyKey(envelope.dedupeKey, 'orders.append');
+      const orderKey = operationIdempotencyKey(envelope.dedupeKey, 'orders.upsert');
       h.standIn.queueFaults({ pass: true }, { status: 422 });
       await h.deliver(envelope);
       const [dead] = await h.dlqMessages();
@@ -183,7 +183,7 @@ describe('processor: a dead-lettered event’s dedupe record outlives its messag
       await h.drain();
 
       assert.equal(h.standIn.effects().get(upsertKey), 1, 'op 1 applied once');
-      assert.equal(h.standIn.effects().get(appendKey), 1, 'op 2 applied after the redrive');
+      assert.equal(h.standIn.effects().get(orderKey), 1, 'op 2 applied after the redrive');
       assert.equal(h.standIn.records('orders').filter((o) => o.customer_email === email).length, 1);
       const completed = await h.dedupeStore.get(envelope.dedupeKey);
       assert.equal(completed?.status, 'COMPLETED');

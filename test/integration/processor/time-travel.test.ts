@@ -29,6 +29,9 @@ const DAY_MS = 86_400_000;
 const defs = resourceDefinitions(resolvePipelineConfig(pipelineConfig));
 const EXPIRATION_DAYS = defs.claimCheckBucket.expirationDays;
 const DLQ_RETENTION_MS = defs.deadLetterQueue.retentionSeconds * 1000;
+/** How long an unfinished event's dedupe record lives after its last write (main queue + DLQ + 1 day). */
+const RECORD_LIFETIME_DAYS =
+  (defs.queue.retentionSeconds + defs.deadLetterQueue.retentionSeconds) / 86_400 + 1;
 
 /** S3's lifecycle expiration, simulated: an object expires `days` after its last write (in simulated time). */
 class SimulatedLifecycle {
@@ -201,9 +204,10 @@ describe('time travel: no body, record or message is lost across dead-letter →
     try {
       const file = join(dir, 'export.jsonl');
       assert.equal((await cli(['dlq', 'export', ...args, '--out', file, '--source', 'segment'])).code, 0);
-      // The DLQ copy is purged; long after the DLQ retention, only the export remains.
+      // The DLQ copy is purged; long after every retention (the body's, and the unfinished record's), only
+      // the export remains.
       assert.equal((await cli(['dlq', 'purge', ...args, '--source', 'segment', '--yes'])).code, 0);
-      simulatedNow = day(EXPIRATION_DAYS + 5);
+      simulatedNow = day(Math.max(EXPIRATION_DAYS, RECORD_LIFETIME_DAYS) + 5);
       await lifecycle.expire(simulatedNow);
       assert.equal(await lifecycle.exists(key), false);
 
