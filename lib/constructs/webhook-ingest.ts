@@ -10,7 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/schema';
-import { type FrontDoor, isCidr } from '../config';
+import { type FrontDoor, isWafCidr } from '../config';
 import { WebhookFunction } from './webhook-function';
 
 const NO_AUTHORIZER: Acknowledgment = {
@@ -96,7 +96,7 @@ export class WebhookIngest extends Construct {
       throw new Error(`${id}: throttle rate must be positive and burst a positive whole number`);
     }
     for (const cidr of props.wafAllowedCidrs ?? []) {
-      if (!isCidr(cidr)) throw new Error(`${id}: wafAllowedCidrs entry "${cidr}" is not a CIDR block`);
+      if (!isWafCidr(cidr)) throw new Error(`${id}: wafAllowedCidrs entry "${cidr}" is not a CIDR block`);
     }
     for (const sourceId of props.sourceIds) {
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(sourceId)) {
