@@ -510,7 +510,10 @@ describe('WebhookPipelineStack options', () => {
     const { template } = synthesize({ ...TEST_CONFIG, frontDoor: 'rest-api' });
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       DefaultAction: { Allow: {} },
-      Rules: [Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 10_000 }) } })],
+      Rules: [
+        Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 10_000 }) } }),
+        Match.objectLike({ Name: 'body-too-large' }),
+      ],
     });
     template.resourceCountIs('AWS::WAFv2::IPSet', 0);
   });
