@@ -39,6 +39,12 @@ export const METRICS = {
     'no_active_secret',
     'invalid_secret_config',
   ],
+  /**
+   * Ingest: one per 5xx answered (the function does not fail, so Lambda `Errors` never counts these),
+   * dimensions `source` and `reason` = the JSON `error` code: `secret_unavailable`, `source_misconfigured`,
+   * `enqueue_failed`, `dead_letter_failed`, `internal_error`.
+   */
+  serverErrors: 'ServerErrors',
   /** Processor: one per failed processing attempt (dimension `class` says why). */
   failed: 'Failed',
   /** Processor: one per event written to the CDP. */

@@ -152,6 +152,40 @@ describe('ingest domain', () => {
     assert.equal(response.statusCode, 503);
     assert.equal(queue.calls.length, 4);
     assert.equal(metrics.total('EnqueueFailed'), 3);
+    assert.deepEqual(
+      metrics.points.filter((p) => p.name === 'ServerErrors'),
+      [{ name: 'ServerErrors', source: 'hubspot', value: 1, reason: 'enqueue_failed' }],
+    );
+  });
+
+  it('every 5xx is counted as ServerErrors with its code: secret unavailable, dead-letter failure, a crash', async () => {
+    const unavailable = setup({ secrets: staticSecrets({}) });
+    const body = Buffer.from('{"id":"evt_5xx"}');
+    assert.equal(
+      (await unavailable.ingest.handle(normaliseHttpEvent(httpV2Event(stripeParts(body))))).statusCode,
+      503,
+    );
+    const deadLetter = setup({ deadLetterQueue: new MemoryQueue(() => true) });
+    await deadLetter.ingest.handle(normaliseHttpEvent(httpV2Event(hubspotParts([]))));
+    const crashing = setup({
+      claimCheck: {
+        put: () => {
+          throw new TypeError('not a promise');
+        },
+      },
+      claimCheckThresholdBytes: 1024,
+    });
+    const big = Buffer.from(JSON.stringify({ id: 'evt_crash', type: 't', pad: 'x'.repeat(4000) }));
+    const crashed = await crashing.ingest.handle(normaliseHttpEvent(httpV2Event(stripeParts(big))));
+    assert.ok(crashed.statusCode >= 500);
+    const reasons = [unavailable, deadLetter, crashing].map((r) =>
+      r.metrics.points.filter((p) => p.name === 'ServerErrors').map((p) => `${p.source}:${p.reason}`),
+    );
+    assert.deepEqual(reasons, [
+      ['stripe:secret_unavailable'],
+      ['hubspot:dead_letter_failed'],
+      [`stripe:${JSON.parse(crashed.body).error}`],
+    ]);
   });
 
   it('claim-checks envelopes over the threshold and counts them', async () => {
