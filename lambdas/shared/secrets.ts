@@ -131,10 +131,24 @@ export class CachedSecretsManagerSource implements SecretSource {
     );
   }
 
-  /** Forgets cached values (tests, or a CDP 401 that suggests the key was rotated). */
+  /**
+   * Forgets cached values (tests, or a CDP 401 that suggests the key was rotated): the next read waits for
+   * Secrets Manager. What is known about failing attempts is kept, so a storm of 401s during an outage still
+   * makes at most one attempt per retry interval instead of one full client retry budget per call.
+   */
   clear(): void {
-    // In-flight reads write into the forgotten entries, so none of their results comes back.
+    const previous = this.entries;
+    // Fresh entries: reads in flight write into the old ones, so none of their results comes back.
     this.entries = new Map();
+    for (const [secretId, entry] of previous) {
+      if (!entry.failing) continue;
+      this.entries.set(secretId, {
+        failing: true,
+        waited: entry.waited,
+        ...(entry.attemptedAtMs !== undefined ? { attemptedAtMs: entry.attemptedAtMs } : {}),
+        ...(entry.lastError !== undefined ? { lastError: entry.lastError } : {}),
+      });
+    }
   }
 
   private entryOf(secretId: string): Entry {

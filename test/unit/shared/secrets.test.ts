@@ -188,6 +188,25 @@ describe('CachedSecretsManagerSource', () => {
     await settle();
   });
 
+  it('clear() during an outage (a CDP 401 storm) still makes at most one attempt per retry interval', async () => {
+    const { client, source, advance } = setup();
+    await source.getActiveSecrets('s');
+    client.answer = { ok: false };
+    advance(TTL);
+    await source.getActiveSecrets('s');
+    await settle();
+    const calls = client.calls;
+    for (let i = 0; i < 20; i++) {
+      source.clear();
+      await assert.rejects(source.getActiveSecrets('s'), SecretUnavailableError);
+    }
+    assert.equal(client.calls, calls);
+    client.answer = { ok: true, value: '{"apiKey":"rotated"}' };
+    advance(RETRY);
+    source.clear();
+    assert.deepEqual(await source.getActiveSecrets('s'), ['rotated']);
+  });
+
   it('clear() forgets values; a read in flight then cannot bring the old ones back', async () => {
     const { client, source } = setup();
     await source.getActiveSecrets('s');
