@@ -6,6 +6,7 @@
  * This module has no AWS CDK import on purpose: local mode and the CLI read it without loading the CDK.
  */
 
+import { parseCidr } from '../lambdas/ingest/cidr';
 import {
   DEFAULT_BACKOFF,
   longestRetrySpanSeconds,
@@ -174,17 +175,33 @@ function isInt(value: number, min: number, max: number): boolean {
   return Number.isInteger(value) && value >= min && value <= max;
 }
 
-/** True for an IPv4 (`a.b.c.d/n`) or IPv6 (`x:…/n`) CIDR block. */
-export function isCidr(value: string): boolean {
-  const [address, prefix, ...rest] = value.split('/');
-  if (address === undefined || prefix === undefined || rest.length > 0 || !/^\d{1,3}$/.test(prefix))
+/**
+ * Whether a source `allowedCidrs` entry is one the ingest function accepts: decided by the very parser
+ * the function runs (lambdas/ingest/cidr.ts), so synth and runtime can never disagree. A bare address is a
+ * /32 or /128 there, and therefore here.
+ */
+export function isSourceCidr(value: string): boolean {
+  try {
+    parseCidr(value);
+    return true;
+  } catch {
     return false;
-  const bits = Number(prefix);
-  if (address.includes(':')) {
-    return bits <= 128 && /^[0-9a-fA-F:]+$/.test(address) && address.split('::').length <= 2;
   }
-  const octets = address.split('.');
-  return bits <= 32 && octets.length === 4 && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
+}
+
+/**
+ * Whether a `waf.allowedCidrs` entry is one an AWS WAF IP set takes: what the runtime parser accepts, in
+ * WAF's stricter notation (an explicit prefix of 1 or more, no surrounding spaces, an IPv4 block written
+ * as IPv4, since IPv4 and IPv6 go to separate IP sets).
+ */
+export function isWafCidr(value: string): boolean {
+  if (value !== value.trim() || !value.includes('/')) return false;
+  try {
+    const { prefix, family } = parseCidr(value);
+    return prefix >= 1 && (family === 'ipv6') === value.includes(':');
+  } catch {
+    return false;
+  }
 }
 
 function resolveQueue(overrides: QueueOverrides | undefined): Required<QueueOverrides> {
@@ -246,7 +263,7 @@ function sourceProblems(sources: readonly SourceDefinition[]): string[] {
       problems.push(`${at}: toleranceSeconds must be a whole number between 1 and 86400`);
     }
     for (const cidr of source.allowedCidrs ?? []) {
-      if (!isCidr(cidr)) problems.push(`${at}: allowedCidrs entry "${cidr}" is not a CIDR block`);
+      if (!isSourceCidr(cidr)) problems.push(`${at}: allowedCidrs entry "${cidr}" is not a CIDR block`);
     }
     if (source.publicUrl !== undefined && !/^https:\/\/[^\s]+$/.test(source.publicUrl)) {
       problems.push(`${at}: publicUrl must be an https:// URL`);
@@ -393,7 +410,9 @@ export function validatePipelineConfig(config: PipelineConfig): string[] {
     problems.push('waf.rateLimitPer5Minutes must be a whole number between 10 and 2000000000');
   }
   for (const cidr of config.waf?.allowedCidrs ?? []) {
-    if (!isCidr(cidr)) problems.push(`waf.allowedCidrs entry "${cidr}" is not a CIDR block`);
+    if (!isWafCidr(cidr)) {
+      problems.push(`waf.allowedCidrs entry "${cidr}" is not a CIDR block WAF accepts (prefix /1 or more)`);
+    }
   }
   problems.push(...queueProblems(resolveQueue(config.queue)));
   const alarms = config.alarms;

@@ -40,21 +40,11 @@ export const METRICS = {
     'invalid_secret_config',
   ],
   /**
-   * What the ingest emits when it answers 5xx without failing the invocation (so Lambda `Errors` never
-   * sees it): one alarm each. `EnqueueFailed`: the queue or DLQ refused (503 enqueue_failed /
-   * dead_letter_failed). `Rejected` with a 5xx reason: no usable secret (503 secret_unavailable /
-   * source_misconfigured). `SourceMisconfigured` and `ServerErrors` are reserved for the ingest's own
-   * counters of the same answers; an alarm on a name not emitted stays OK.
+   * Ingest: one per 5xx answered (the function does not fail, so Lambda `Errors` never counts these),
+   * dimensions `source` and `reason` = the JSON `error` code: `secret_unavailable`, `source_misconfigured`,
+   * `enqueue_failed`, `dead_letter_failed`, `internal_error`.
    */
-  ingestServerErrors: [
-    { metric: 'EnqueueFailed' },
-    {
-      metric: 'Rejected',
-      reasons: ['secret_unavailable', 'source_misconfigured', 'no_active_secret', 'invalid_secret_config'],
-    },
-    { metric: 'SourceMisconfigured' },
-    { metric: 'ServerErrors' },
-  ],
+  serverErrors: 'ServerErrors',
   /** Processor: one per failed processing attempt (dimension `class` says why). */
   failed: 'Failed',
   /** Processor: one per event written to the CDP. */

@@ -19,6 +19,7 @@ import {
   createSecretsManagerClient,
   createSqsClient,
   PROCESSOR_TIMEOUTS,
+  SECRETS_MANAGER_TIMEOUTS,
 } from '../shared/aws-clients';
 import { optionalIntEnv, requireEnv } from '../shared/env';
 import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
@@ -44,7 +45,7 @@ export function processorDepsFromEnv(
     cdp: new CdpClient({
       baseUrl: requireEnv(ENV.cdpBaseUrl, env),
       apiKey: secretApiKeyProvider(
-        new CachedSecretsManagerSource(createSecretsManagerClient(PROCESSOR_TIMEOUTS)),
+        new CachedSecretsManagerSource(createSecretsManagerClient(SECRETS_MANAGER_TIMEOUTS)),
         requireEnv(ENV.cdpApiKeySecretId, env),
       ),
       connectTimeoutMs: PROCESSOR_TIMEOUTS.connectionTimeoutMs,

@@ -168,23 +168,20 @@ export class PipelineMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `The ingest function crashed or timed out: providers receive 5xx and will retry, then disable the endpoint. ${RUNBOOK}`,
     });
-    // The ingest answers most 5xx itself (queue unreachable, secret unavailable) without failing the
-    // invocation: Lambda Errors never sees those, so each is watched through what the ingest emits.
-    for (const source of METRICS.ingestServerErrors) {
-      const reasons = 'reasons' in source ? source.reasons : [];
-      const where = reasons.length ? ` WHERE ${reasons.map((r) => `reason = '${r}'`).join(' OR ')}` : '';
-      this.alarm(`Ingest5xx${source.metric}`, {
-        metric: this.insights(
-          `SELECT SUM(${source.metric}) FROM "${this.namespace}"${where}`,
-          `Ingest 5xx (${source.metric})`,
-        ),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `The ingest answered 5xx (${source.metric}${reasons.length ? `: ${reasons.join(', ')}` : ''}): the queue or DLQ refused events, or a source has no usable secret. Providers retry, then disable the endpoint. ${RUNBOOK}`,
-      });
-    }
+    // The ingest answers most 5xx itself (queue unreachable, secret unavailable or empty, a source's bad
+    // setting) without failing the invocation: Lambda Errors never sees those, so the alarm watches the
+    // counter the ingest emits for every 5xx it answers (dimensions source and reason).
+    this.alarm('Ingest5xx', {
+      metric: this.insights(
+        `SELECT SUM(${METRICS.serverErrors}) FROM "${this.namespace}"`,
+        'Ingest 5xx answers',
+      ),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `The ingest answered 5xx (ServerErrors; the reason dimension says which: enqueue_failed, dead_letter_failed, secret_unavailable, source_misconfigured, internal_error). Providers retry, then disable the endpoint. ${RUNBOOK}`,
+    });
     this.alarm('Api5xx', {
       metric: props.apiServerErrors,
       threshold: thresholds.api5xxPer5Minutes,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createIpAllowlist, InvalidCidrError } from '../../lambdas/ingest/cidr';
 import { QUEUE_DEFAULTS, STATE_TABLE } from '../../lambdas/shared/schema';
 import { parseSources } from '../../lambdas/shared/source-config';
 import {
@@ -95,6 +96,19 @@ describe('validatePipelineConfig', () => {
     assert.deepEqual(withSource({ allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'] }), []);
   });
 
+  it('judges source CIDRs exactly as the ingest function does (one validator: lambdas/ingest/cidr.ts)', () => {
+    // Accepted by the old synth-time check, refused by the function: they would have failed every source.
+    for (const cidr of ['2001:db8:1:2:3:4:5:6:7/64', ':/64', '10.0.0.0/33', '10.0.0.0/', '1.2.3.4/8/8']) {
+      assertRejects(withSource({ allowedCidrs: [cidr] }), /is not a CIDR block/);
+      assert.throws(() => createIpAllowlist([cidr]), InvalidCidrError, cidr);
+    }
+    // Refused by the old check, accepted by the function: a bare address is a /32 or /128 there.
+    for (const cidr of ['198.51.100.7', '2001:db8::1', '::ffff:198.51.100.7/32', ' 10.0.0.0/8 ']) {
+      assert.deepEqual(withSource({ allowedCidrs: [cidr] }), [], cidr);
+      assert.doesNotThrow(() => createIpAllowlist([cidr]), cidr);
+    }
+  });
+
   it('rejects a non-https publicUrl', () => {
     assertRejects(withSource({ publicUrl: 'http://example.com/webhooks/stripe' }), /publicUrl/);
   });
@@ -162,6 +176,20 @@ describe('validatePipelineConfig', () => {
       /rateLimitPer5Minutes/,
     );
     assertRejects(problemsOf({ frontDoor: 'rest-api', waf: { allowedCidrs: ['1.2.3.4'] } }), /not a CIDR/);
+    // WAF IP sets take what the runtime parser takes, in WAF's notation: an explicit prefix of 1 or more.
+    for (const cidr of [
+      '2001:db8:1:2:3:4:5:6:7/64',
+      ':/64',
+      '0.0.0.0/0',
+      ' 10.0.0.0/8',
+      '::ffff:1.2.3.4/32',
+    ]) {
+      assertRejects(problemsOf({ frontDoor: 'rest-api', waf: { allowedCidrs: [cidr] } }), /not a CIDR/);
+    }
+    assert.deepEqual(
+      problemsOf({ frontDoor: 'rest-api', waf: { allowedCidrs: ['192.0.2.0/24', '2001:db8::/32'] } }),
+      [],
+    );
   });
 
   it('rejects a visibility timeout under 6x the processor timeout', () => {
