@@ -286,6 +286,11 @@ export async function deployLocalStack(
         });
         break;
       }
+      case 'AWS::ApiGateway::Stage':
+      case 'AWS::ApiGatewayV2::Stage':
+        // A stage's Ref is its name, which is part of the public URL.
+        resources.set(id, { ref: String(props(r).StageName ?? name), attributes: {} });
+        break;
       default:
         resources.set(id, {
           ref: name,
