@@ -54,6 +54,14 @@ export class MetricStore {
   }
 }
 
+/** AWS service metrics the harness cannot produce, and why. */
+const NOT_PRODUCED: Record<string, string> = {
+  'AWS/Lambda Throttles':
+    'not trippable here: throttling needs the account concurrency limit of a real region',
+  'AWS/SQS ApproximateAgeOfOldestMessage':
+    'not trippable here: needs a message older than the threshold, longer than a run',
+};
+
 export type AlarmVerdict =
   | { readonly state: 'tripped'; readonly value: number }
   | { readonly state: 'not-tripped'; readonly value: number | undefined; readonly why: string }
@@ -213,7 +221,9 @@ export function evaluateAlarms(template: CfnTemplate, resolver: Resolver, store:
             points.map((pt) => pt.value),
             statistic,
           ),
-          anyName ? 'emitted, but never with these dimensions' : 'no datapoint in this run',
+          anyName
+            ? 'emitted, but never with these dimensions'
+            : (NOT_PRODUCED[`${namespace} ${String(p.MetricName)}`] ?? 'no datapoint in this run'),
         ),
         neverEmitted: !namespace.startsWith('AWS/') && points.length === 0,
       };

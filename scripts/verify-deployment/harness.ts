@@ -703,6 +703,18 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       detail: `DLQ ${dlqBefore} → ${await depth(dlqUrl)}`,
     });
 
+    // 9g. The ingest sandbox dies mid-request (the answer is lost, maybe after the write): API Gateway
+    //     answers 5xx, the provider retries the same delivery, and the CDP still sees one effect.
+    const ingest = functions.get(ingestId);
+    ingest?.runtime.crashNext();
+    const crashed = await deliver(firstSource);
+    const retried = await deliver(firstSource);
+    scenarios.push({
+      name: 'ingest crash answers 5xx; the retry is accepted',
+      ok: crashed.status >= 500 && retried.status === 202,
+      detail: `crashed invocation → ${crashed.status}, provider retry → ${retried.status}`,
+    });
+
     // The outage's events come back after the processor's backoff and must then reach the CDP.
     const recovered = await waitFor(async () => (await depth(mainQueue)) === 0, 90_000, 500);
     scenarios.push({
@@ -712,6 +724,32 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
         ? 'main queue drained after the CDP healed'
         : `main queue still holds ${await depth(mainQueue)}`,
     });
+    const doubled = [...standIn.effects()].filter(([, n]) => n > 1);
+    scenarios.push({
+      name: 'nothing applied twice in the CDP',
+      ok: doubled.length === 0,
+      detail: `${standIn.effectCount()} effects over ${standIn.effects().size} Idempotency-Keys${doubled.length ? `; applied more than once: ${doubled.map(([k]) => k).join(', ')}` : ''}`,
+    });
+
+    // 9h. A processor sandbox dies mid-batch: the whole batch fails (Lambda Errors); its records come back
+    //     after the queue's visibility timeout, which this run does not wait for.
+    const processorId = [...functions.keys()].find(
+      (id) => id !== ingestId && functions.get(id)?.environment.STATE_TABLE,
+    );
+    const processor = processorId ? functions.get(processorId) : undefined;
+    if (processor) {
+      const errorsBefore = processor.errors;
+      processor.runtime.crashNext();
+      await deliver(firstSource);
+      const failed = await waitFor(() => processor.errors > errorsBefore, 15_000);
+      scenarios.push({
+        name: 'processor crash fails the batch',
+        ok: failed,
+        detail: failed
+          ? 'invocation failed with Runtime.ExitError; the records stay on the queue until its visibility timeout (not waited for)'
+          : 'the crashed invocation was not reported as failed',
+      });
+    }
     fullRun = true;
     for (const f of functions.values()) {
       if (f.errors > 0)

@@ -82,7 +82,16 @@ export class FunctionRuntime {
   private readonly instances: Instance[] = [];
   private readonly waiting: (() => void)[] = [];
   private stopped = false;
+  private crashes = 0;
   initErrors: string[] = [];
+
+  /**
+   * The next `count` invocations lose their sandbox mid-flight (as on an out-of-memory kill): the instance
+   * is killed as the event is handed over, and the invocation fails with Runtime.ExitError.
+   */
+  crashNext(count = 1): void {
+    this.crashes += count;
+  }
 
   constructor(private readonly options: FunctionRuntimeOptions) {}
 
@@ -194,7 +203,7 @@ export class FunctionRuntime {
   private async acquire(): Promise<Instance> {
     for (;;) {
       if (this.stopped) throw new RuntimeError('runtime stopped');
-      const idle = this.instances.find((i) => !i.busy);
+      const idle = this.instances.find((i) => !i.busy && !i.child.killed && i.child.exitCode === null);
       if (idle) {
         idle.busy = true;
         return idle;
@@ -233,6 +242,10 @@ export class FunctionRuntime {
           });
         }, timeoutMs);
         instance.child.send({ type: 'invoke', id, event });
+        if (this.crashes > 0) {
+          this.crashes -= 1;
+          instance.child.kill('SIGKILL');
+        }
       });
       clearTimeout(timer);
       outcome = answer.error
