@@ -127,6 +127,7 @@ interface RunningFunction {
   readonly roleArn: string;
   readonly granted: readonly string[];
   readonly node: string;
+  inducedCrashes: number;
   invocations: number;
   errors: number;
   readonly logs: string[];
@@ -143,6 +144,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
   const scenarios: ScenarioResult[] = [];
   const store = new MetricStore();
   const calls: CallRecord[] = [];
+  const unexpected = new Set<string>();
   let faults: Fault[] = [];
   const region = LOCAL_REGION;
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -185,6 +187,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
         );
       }
     }
+    problems.push(...unexpected);
     for (const s of scenarios) if (!s.ok) problems.push(`scenario "${s.name}" failed: ${s.detail}`);
     return {
       label: options.label,
@@ -351,6 +354,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
         roleArn,
         granted: grantedActions(identity),
         node: `${node.version}.x`,
+        inducedCrashes: 0,
         proxies,
         invocations: 0,
         errors: 0,
@@ -381,6 +385,15 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
           if (!outcome.ok) {
             running.errors += 1;
             running.logs.push(`[harness] invocation failed: ${outcome.error}`);
+            // Crashes a scenario induced are expected; any other failed invocation is a deployment problem.
+            if (running.inducedCrashes > 0 && outcome.error?.startsWith('Runtime.ExitError')) {
+              running.inducedCrashes -= 1;
+            } else {
+              const errorLines = running.logs.filter((l) => /"level":"(ERROR|CRITICAL)"/.test(l)).slice(-1);
+              unexpected.add(
+                `${artifact.logicalId}: invocation failed: ${outcome.error}${errorLines.length ? ` (log: ${errorLines[0]?.slice(0, 400)})` : ''}`,
+              );
+            }
           }
           for (const dimensions of [{ FunctionName: name }, {}] as Record<string, string>[]) {
             store.add({
@@ -549,7 +562,8 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
         Number(got.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
       );
     };
-    const drained = () => waitFor(async () => (await depth(mainQueue)) === 0, 30_000, 300);
+    const drained = () =>
+      waitFor(async () => unexpected.size > 0 || (await depth(mainQueue)) === 0, 30_000, 300);
     const route = routes[0] as Route;
     const publicUrl = (sourceId: string) => {
       const output = template.Outputs?.[`WebhookUrl${sourceId.replace(/-/g, '')}`];
@@ -603,7 +617,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       }
     }
     await drained();
-    await waitFor(() => accepted.every((id) => processedFor(id) > 0), 10_000);
+    await waitFor(() => unexpected.size > 0 || accepted.every((id) => processedFor(id) > 0), 10_000);
     const missing = accepted.filter((id) => processedFor(id) === 0);
     const writes = standIn.requests.filter((r) => r.status < 300).length;
     scenarios.push({
@@ -706,6 +720,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     // 9g. The ingest sandbox dies mid-request (the answer is lost, maybe after the write): API Gateway
     //     answers 5xx, the provider retries the same delivery, and the CDP still sees one effect.
     const ingest = functions.get(ingestId);
+    if (ingest) ingest.inducedCrashes += 1;
     ingest?.runtime.crashNext();
     const crashed = await deliver(firstSource);
     const retried = await deliver(firstSource);
@@ -739,6 +754,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     const processor = processorId ? functions.get(processorId) : undefined;
     if (processor) {
       const errorsBefore = processor.errors;
+      processor.inducedCrashes += 1;
       processor.runtime.crashNext();
       await deliver(firstSource);
       const failed = await waitFor(() => processor.errors > errorsBefore, 15_000);

@@ -160,7 +160,7 @@ export class FunctionRuntime {
         if (message.type === 'ready') {
           resolve();
         } else if (message.type === 'init-error') {
-          const text = `Runtime.ImportModuleError/init: ${message.error?.name}: ${message.error?.message}`;
+          const text = `init failed (loading ${artifact.moduleFile.split('/').pop()}): ${message.error?.name}: ${message.error?.message}`;
           this.initErrors.push(text);
           reject(new RuntimeError(text));
         }
