@@ -95,7 +95,8 @@ describe('verify:deployment', { timeout: 600_000 }, () => {
   it('fails naming the variable when an environment variable is removed', async () => {
     const broken = mutated((t) => {
       const fn = resourceOfPath(t, 'AWS::Lambda::Function', '/Processor/');
-      const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      const variables = (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+        .Variables;
       delete variables.STATE_TABLE;
     });
     const report = await run('missing environment variable', broken, 'deliveries');
