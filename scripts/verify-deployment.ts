@@ -51,7 +51,12 @@ try {
     try {
       console.log(`Synthesizing ${label} into ${out} …`);
       const synth = synthesize(config, out);
-      const report = await verifyDeployment({ synth, label, emulators: endpoints });
+      const report = await verifyDeployment({
+        synth,
+        label,
+        emulators: endpoints,
+        log: (l) => console.log(`  ${l}`),
+      });
       console.log(formatReport(report));
       failed ||= !report.ok;
     } finally {

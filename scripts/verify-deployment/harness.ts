@@ -144,6 +144,16 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
   const notes: string[] = [];
   const wiring: string[] = [];
   const scenarios: ScenarioResult[] = [];
+  let phaseStarted = Date.now();
+  /** Records a scenario's outcome with the time it took since the previous one. */
+  const record = (result: ScenarioResult) => {
+    scenarios.push({
+      ...result,
+      detail: `${result.detail} [${((Date.now() - phaseStarted) / 1000).toFixed(1)} s]`,
+    });
+    phaseStarted = Date.now();
+    log(`${result.ok ? 'ok  ' : 'FAIL'} ${result.name}`);
+  };
   const store = new MetricStore();
   const calls: CallRecord[] = [];
   const unexpected = new Set<string>();
@@ -188,6 +198,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
           `alarm ${a.logicalId} watches ${a.metric}, which nothing emitted during the run: it can never fire`,
         );
       }
+    }
+    for (const f of functions.values()) {
+      if (f.runtime.initErrors.length) problems.push(`${f.artifact.logicalId}: ${f.runtime.initErrors[0]}`);
     }
     problems.push(...unexpected);
     for (const s of scenarios) if (!s.ok) problems.push(`scenario "${s.name}" failed: ${s.detail}`);
@@ -603,26 +616,31 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       ).length;
 
     // 9a. A signed delivery per source reaches the CDP.
+    phaseStarted = Date.now();
     const accepted: string[] = [];
+    const refused = new Map<string, string[]>();
     for (const source of sources.values()) {
+      let answer: string;
       try {
-        const answer = await deliver(source);
-        if (answer.status === 202) accepted.push(source.id);
-        else
-          scenarios.push({
-            name: `delivery ${source.id}`,
-            ok: false,
-            detail: `answered ${answer.status} ${answer.body.slice(0, 300)}`,
-          });
+        const got = await deliver(source);
+        if (got.status === 202) {
+          accepted.push(source.id);
+          continue;
+        }
+        answer = `${got.status} ${got.body.slice(0, 300)}`;
       } catch (error) {
-        scenarios.push({ name: `delivery ${source.id}`, ok: false, detail: String(error) });
+        answer = String(error);
       }
+      refused.set(answer, [...(refused.get(answer) ?? []), source.id]);
+    }
+    for (const [answer, ids] of refused) {
+      record({ name: `delivery ${ids.join(', ')}`, ok: false, detail: `answered ${answer}` });
     }
     await drained();
     await waitFor(() => unexpected.size > 0 || accepted.every((id) => processedFor(id) > 0), 10_000);
     const missing = accepted.filter((id) => processedFor(id) === 0);
     const writes = standIn.requests.filter((r) => r.status < 300).length;
-    scenarios.push({
+    record({
       name: 'signed delivery per source reaches the CDP',
       ok:
         accepted.length === sources.size && missing.length === 0 && writes > 0 && (await depth(dlqUrl)) === 0,
@@ -655,7 +673,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       await waitFor(() => processedFor(firstSource.id) > before, 10_000);
       const put = calls.some((c) => c.allowed && c.checks.some((k) => k.action === 's3:PutObject'));
       const got = calls.some((c) => c.allowed && c.checks.some((k) => k.action === 's3:GetObject'));
-      scenarios.push({
+      record({
         name: 'claim-checked body round-trips',
         ok: answer.status === 202 && put && got && processedFor(firstSource.id) > before,
         detail: `${answer.status}; body ${threshold + 1024}+ bytes over CLAIM_CHECK_THRESHOLD_BYTES=${threshold}; s3:PutObject ${put ? 'by ingest' : 'MISSING'}, s3:GetObject ${got ? 'by processor' : 'MISSING'}`,
@@ -668,7 +686,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     const depthBefore = await depth(mainQueue);
     const rejected: number[] = [];
     for (let i = 0; i < volume; i += 1) rejected.push((await deliver(firstSource, undefined, true)).status);
-    scenarios.push({
+    record({
       name: 'tampered deliveries rejected',
       ok: rejected.every((s) => s === 401) && (await depth(mainQueue)) === depthBefore,
       detail: `${volume} tampered bodies → ${[...new Set(rejected)].join(',')}; queue depth unchanged`,
@@ -685,7 +703,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       enqueueAnswers.push(...batch);
     }
     faults = [];
-    scenarios.push({
+    record({
       name: 'enqueue failure answers 5xx',
       ok: enqueueAnswers.every((s) => s === 503),
       detail: `SQS SendMessage* answered 503 to ${ingestId} for ${volume} deliveries → ${[...new Set(enqueueAnswers)].join(',')}`,
@@ -699,11 +717,19 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     standIn.setFaults({ outage: true });
     for (let i = 0; i < volume; i += 1) await deliver(firstSource);
     // Not every event reaches the CDP during the outage (events on one entity wait for each other), so
-    // the outage lasts until as many failures as events were counted, or 20 s.
-    await waitFor(() => failures() >= volume, 20_000);
+    // the outage lasts until as many failures as events were counted, or until failures stop coming.
+    let seen = 0;
+    let changed = Date.now();
+    await waitFor(() => {
+      if (failures() !== seen) {
+        seen = failures();
+        changed = Date.now();
+      }
+      return failures() >= volume || (seen > 0 && Date.now() - changed > 2000);
+    }, 15_000);
     standIn.setFaults({});
     const dlqAfterOutage = await depth(dlqUrl);
-    scenarios.push({
+    record({
       name: 'CDP outage counted as failed deliveries, nothing dead-lettered',
       ok: failures() > 0 && dlqAfterOutage === dlqBeforeOutage,
       detail: `${failures()} Failed datapoints for ${volume} events during the outage; DLQ ${dlqBeforeOutage} → ${dlqAfterOutage}`,
@@ -715,7 +741,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     await deliver(firstSource);
     await deliver(firstSource);
     const dlqFilled = await waitFor(async () => (await depth(dlqUrl)) >= dlqBefore + 2, 20_000);
-    scenarios.push({
+    record({
       name: 'permanent CDP rejections fill the DLQ',
       ok: dlqFilled,
       detail: `DLQ ${dlqBefore} → ${await depth(dlqUrl)}`,
@@ -728,7 +754,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     ingest?.runtime.crashNext();
     const crashed = await deliver(firstSource);
     const retried = await deliver(firstSource);
-    scenarios.push({
+    record({
       name: 'ingest crash answers 5xx; the retry is accepted',
       ok: crashed.status >= 500 && retried.status === 202,
       detail: `crashed invocation → ${crashed.status}, provider retry → ${retried.status}`,
@@ -736,7 +762,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
 
     // The outage's events come back after the processor's backoff and must then reach the CDP.
     const recovered = await waitFor(async () => (await depth(mainQueue)) === 0, 90_000, 500);
-    scenarios.push({
+    record({
       name: 'events failed during the outage are delivered after it',
       ok: recovered,
       detail: recovered
@@ -766,14 +792,14 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       30_000,
       500,
     );
-    scenarios.push({
+    record({
       name: 'on-call CLI redrives the DLQ via the stack outputs',
       ok: cli.code === 0 && dlqBeforeRedrive > 0 && dlqEmptied,
       detail: `webhooks dlq redrive --stack ${synth.stackName} → exit ${cli.code}; DLQ ${dlqBeforeRedrive} → ${await depth(dlqUrl)}, main queue ${await depth(mainQueue)}${cli.code === 0 ? '' : `; ${cli.output.slice(-400)}`}`,
     });
 
     const doubled = [...standIn.effects()].filter(([, n]) => n > 1);
-    scenarios.push({
+    record({
       name: 'nothing applied twice in the CDP',
       ok: doubled.length === 0,
       detail: `${standIn.effectCount()} effects over ${standIn.effects().size} Idempotency-Keys${doubled.length ? `; applied more than once: ${doubled.map(([k]) => k).join(', ')}` : ''}`,
@@ -791,7 +817,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       processor.runtime.crashNext();
       await deliver(firstSource);
       const failed = await waitFor(() => processor.errors > errorsBefore, 15_000);
-      scenarios.push({
+      record({
         name: 'processor crash fails the batch',
         ok: failed,
         detail: failed
@@ -813,12 +839,6 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
   } catch (error) {
     problems.push(`${(error as Error).name}: ${(error as Error).message}`);
     return await finish();
-  } finally {
-    for (const f of functions.values()) {
-      if (f.runtime.initErrors.length) problems.push(`${f.artifact.logicalId}: ${f.runtime.initErrors[0]}`);
-    }
-    void cdp;
-    void log;
   }
 }
 
