@@ -105,6 +105,13 @@ export function identifyCall(
     const action = `sqs:${SQS_BATCH_ACTIONS[operation] ?? operation}`;
     if (operation === 'ListQueues') return { operation, checks: [{ action, resource: '*' }] };
     const name = String(input.QueueUrl ?? input.QueueName ?? '');
+    if (name.startsWith('arn:')) {
+      // Real SQS refuses it too (InvalidAddress): the classic "ARN where a URL is expected" wiring bug.
+      return {
+        operation,
+        checks: [{ action, resource: `unknown:QueueUrl "${name}" is an ARN; SQS expects the queue URL` }],
+      };
+    }
     const arn = directory.queueArn(name);
     return { operation, checks: [{ action, resource: arn ?? `unknown:${unknown('queue', name)}` }] };
   }

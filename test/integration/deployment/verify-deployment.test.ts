@@ -107,6 +107,24 @@ describe('verify:deployment', { timeout: 600_000 }, () => {
     );
   });
 
+  it('fails naming the ARN a function passes where SQS expects a queue URL', async () => {
+    const broken = mutated((t) => {
+      const fn = resourceOfPath(t, 'AWS::Lambda::Function', '/Ingest/');
+      const variables = (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+        .Variables;
+      const queue = JSON.stringify(variables.QUEUE_URL).match(/"Ref":"([^"]+)"/)?.[1];
+      variables.QUEUE_URL = { 'Fn::GetAtt': [queue, 'Arn'] };
+    });
+    const report = await run('ARN for a URL', broken, 'deliveries');
+    assert.equal(report.ok, false);
+    assert.ok(
+      report.problems.some((p) =>
+        /QueueUrl "arn:aws:sqs:[^"]+" is an ARN; SQS expects the queue URL/.test(p),
+      ),
+      report.problems.join('\n'),
+    );
+  });
+
   it('fails naming PayloadFormatVersion when the integration declares one API Gateway does not send', async () => {
     const broken = mutated((t) => {
       const integration = resourceOfPath(t, 'AWS::ApiGatewayV2::Integration', '/Ingest/');
