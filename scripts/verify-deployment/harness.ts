@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -439,6 +440,24 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       wiring.push(
         `${artifact.logicalId}: ${artifact.runtime} on Node ${process.platform}-${process.arch} ${node.version}.x, ${artifact.memoryMb} MB, timeout ${artifact.timeoutSeconds} s, bundle ${artifact.moduleFile.slice(synth.outdir.length + 1)} export ${artifact.exportName}`,
       );
+      const architectures = (props(template.Resources[artifact.logicalId] as never).Architectures as
+        | string[]
+        | undefined) ?? ['x86_64'];
+      const machine = process.arch === 'arm64' ? 'arm64' : 'x86_64';
+      if (!architectures.includes(machine)) {
+        notes.push(
+          `${artifact.logicalId}: declares ${architectures.join(',')}, run here on ${machine} (native modules in the bundle would differ)`,
+        );
+      }
+      // A variable the template sets but the bundle never names is dead configuration (or a typo).
+      const bundleText = readFileSync(artifact.moduleFile, 'utf8');
+      for (const variable of Object.keys(environments.get(artifact.logicalId) ?? {})) {
+        if (variable !== 'NODE_OPTIONS' && !bundleText.includes(variable)) {
+          notes.push(
+            `${artifact.logicalId}: environment variable ${variable} is set but the bundle never names it`,
+          );
+        }
+      }
       for (const p of proxies) stoppers.push(() => p.stop());
     }
     const invoke = (logicalId: string, event: unknown): Promise<InvokeResult> => {
@@ -449,6 +468,11 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
 
     // 6. API Gateway as declared.
     const routes = routesOf(template, resolver, region);
+    for (const [id] of resourcesOfType(template, 'AWS::WAFv2::WebACL')) {
+      notes.push(
+        `${id}: WAF rules (rate limits, IP sets) are not evaluated; requests reach the API as if allowed`,
+      );
+    }
     if (routes.length === 0) problems.push('no API route integrates a Lambda function');
     for (const r of routes) {
       wiring.push(
