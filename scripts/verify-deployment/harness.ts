@@ -51,7 +51,8 @@ export interface EmulatorEndpoints {
   readonly secretsManagerEndpoint: string;
 }
 
-export type ScenarioSet = 'full' | 'deliveries';
+/** `thorough` adds the slow one: an outage long enough for SQS's redrive policy to dead-letter an event. */
+export type ScenarioSet = 'full' | 'deliveries' | 'thorough';
 
 export interface VerifyOptions {
   readonly synth: Synthesized;
@@ -828,6 +829,24 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       ok: doubled.length === 0,
       detail: `${standIn.effectCount()} effects over ${standIn.effects().size} Idempotency-Keys${doubled.length ? `; applied more than once: ${doubled.map(([k]) => k).join(', ')}` : ''}`,
     });
+
+    // 9j. (thorough) A CDP outage outlasting every retry: SQS itself moves the event to the DLQ after the
+    //     redrive policy's maxReceiveCount, at the processor's backoff (minutes with the defaults).
+    if (options.scenarios === 'thorough') {
+      const before = await depth(dlqUrl);
+      standIn.setFaults({ outage: true });
+      await deliver(firstSource);
+      const started = Date.now();
+      const moved = await waitFor(async () => (await depth(dlqUrl)) > before, 600_000, 1000);
+      standIn.setFaults({});
+      record({
+        name: 'an outage outlasting maxReceiveCount receives fills the DLQ (redrive policy)',
+        ok: moved,
+        detail: moved
+          ? `dead-lettered by SQS after ${((Date.now() - started) / 1000).toFixed(0)} s of retries`
+          : 'not dead-lettered within 10 minutes',
+      });
+    }
 
     // 9h. A processor sandbox dies mid-batch: the whole batch fails (Lambda Errors); its records come back
     //     after the queue's visibility timeout, which this run does not wait for.
