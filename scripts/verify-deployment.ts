@@ -1,0 +1,76 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm run verify:deployment`: synthesizes the app (default configuration, and the REST API + WAF front
+ * door) and runs what would be deployed (the cdk.out bundles on the declared Node runtime, the template's
+ * environment, IAM, API integration and event source mapping, its alarms) against local emulators.
+ * Exits non-zero on any denied call, unresolvable variable, failed scenario or alarm that can never fire.
+ *
+ *   npm run verify:deployment [-- --front-door http-api|rest-api] [--thorough] [--keep-out]
+ *
+ * --thorough adds a CDP outage that outlasts every retry, so SQS's redrive policy dead-letters the event
+ * (minutes at the default backoff and maxReceiveCount).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PipelineConfig } from '../lib/config';
+import { pipelineConfig } from '../lib/pipeline-config';
+import { type Emulators, startEmulators } from '../local/emulators';
+import { type EmulatorEndpoints, verifyDeployment } from './verify-deployment/harness';
+import { formatReport } from './verify-deployment/report';
+import { synthesize } from './verify-deployment/synth';
+
+export const FRONT_DOORS: Record<string, PipelineConfig> = {
+  'http-api': pipelineConfig,
+  'rest-api': { ...pipelineConfig, frontDoor: 'rest-api' },
+};
+
+const args = process.argv.slice(2);
+const only = args.includes('--front-door') ? args[args.indexOf('--front-door') + 1] : undefined;
+const labels = only ? [only] : Object.keys(FRONT_DOORS);
+let emulators: Emulators | undefined;
+let endpoints: EmulatorEndpoints;
+if (
+  process.env.AWS_ENDPOINT_URL_DYNAMODB &&
+  process.env.AWS_ENDPOINT_URL_SQS &&
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER
+) {
+  endpoints = {
+    fauxqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS,
+    dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+    secretsManagerEndpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+  };
+} else {
+  emulators = await startEmulators();
+  endpoints = emulators;
+}
+let failed = false;
+const started = Date.now();
+try {
+  for (const label of labels) {
+    const config = FRONT_DOORS[label];
+    if (!config) throw new Error(`--front-door must be one of ${Object.keys(FRONT_DOORS).join(', ')}`);
+    const out = mkdtempSync(join(tmpdir(), `verify-deployment-${label}-`));
+    try {
+      console.log(`Synthesizing ${label} into ${out} …`);
+      const synth = synthesize(config, out);
+      const report = await verifyDeployment({
+        synth,
+        label,
+        emulators: endpoints,
+        scenarios: args.includes('--thorough') ? 'thorough' : 'full',
+        log: (l) => console.log(`  ${l}`),
+      });
+      console.log(formatReport(report));
+      failed ||= !report.ok;
+    } finally {
+      if (!args.includes('--keep-out')) rmSync(out, { recursive: true, force: true });
+    }
+  }
+} finally {
+  await emulators?.stop();
+}
+console.log(
+  `verify:deployment ${failed ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);
+process.exitCode = failed ? 1 : 0;
