@@ -765,7 +765,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     standIn.queueFaults({ status: 422 }, { status: 422 });
     await deliver(firstSource);
     await deliver(firstSource);
-    const dlqFilled = await waitFor(async () => (await depth(dlqUrl)) >= dlqBefore + 2, 20_000);
+    // Events on an entity whose write was maybe applied during the outage wait out the guard's quarantine
+    // (AMBIGUOUS_QUARANTINE_MS) before their turn, so this waits longer than that.
+    const dlqFilled = await waitFor(async () => (await depth(dlqUrl)) >= dlqBefore + 2, 60_000);
     record({
       name: 'permanent CDP rejections fill the DLQ',
       ok: dlqFilled,
