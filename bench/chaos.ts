@@ -36,7 +36,10 @@ const options = new Command('chaos')
 function counterRows(r: ChaosReport): Cell[][] {
   const c = r.counters;
   return [
-    ['lost', c.lost],
+    [
+      'lost',
+      `${c.lost}${r.reconciliation.lostByTag['replay original'] ? ` (${r.reconciliation.lostByTag['replay original']} of them replayed originals: a replay of the same bytes took their place)` : ''}`,
+    ],
     ['doubled (events with a double effect)', c.doubled],
     ['stale overwrites (entities not at their newest applied state)', c.staleOverwrites],
     ['forged accepted (empty, blank or rotated-out secret)', c.forgedAccepted],

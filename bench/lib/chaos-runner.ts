@@ -472,6 +472,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     const accepted = new Map<string, ExpectedEvent>();
     const firstSentAt = new Map<string, number>();
     const foreignKeys = new Map<string, string>();
+    const eventTags = new Map<string, string>();
     const rejected: Record<string, number> = {};
     let acceptedRequests = 0;
     let sent = 0;
@@ -589,6 +590,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       const retry = seen.has(d);
       seen.add(d);
       const ids = await post(d, retry);
+      if (unit.replays) for (const id of ids ?? []) eventTags.set(id, 'replay original');
       if (unit.replays && ids) {
         for (const r of unit.replays) await replay(r.label, r.delivery, ids);
       }
@@ -688,6 +690,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       effects,
       deadLetters,
       foreignKeys,
+      eventTags,
       finalRecord: (object, matchValue) => pipeline.cdp.record(object, matchValue),
     });
     // End-to-end latency: first send of the event → first successful CDP answer for its last operation.

@@ -41,6 +41,8 @@ export interface ReconcileInput {
    * the kind of request they came from; their effects are counted per kind instead of as strays.
    */
   readonly foreignKeys?: ReadonlyMap<string, string>;
+  /** Labels of some accepted events (e.g. `replay original`), to say where lost events came from. */
+  readonly eventTags?: ReadonlyMap<string, string>;
 }
 
 export interface Reconciliation {
@@ -60,6 +62,8 @@ export interface Reconciliation {
   /** Accepted, not fully applied, not in the DLQ. */
   readonly lost: number;
   readonly lostSamples: readonly string[];
+  /** Lost events by the tag given in `eventTags` (untagged ones under `other`). */
+  readonly lostByTag: Record<string, number>;
   readonly doubleSamples: readonly string[];
   /** Events whose ordered upsert was skipped because a newer event of the entity was applied. */
   readonly supersededEvents: number;
@@ -190,6 +194,11 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     }
     lost.push(dedupeKey);
   }
+  const lostByTag: Record<string, number> = {};
+  for (const key of lost) {
+    const tag = input.eventTags?.get(key) ?? 'other';
+    lostByTag[tag] = (lostByTag[tag] ?? 0) + 1;
+  }
   const foreignEffects: Record<string, number> = {};
   let unattributed = 0;
   for (const [key, n] of perOperation) {
@@ -213,6 +222,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     extraEffects: extra,
     lost: lost.length,
     lostSamples: lost.slice(0, 10),
+    lostByTag,
     doubleSamples,
     supersededEvents,
     sharedEntities: stale.shared,
