@@ -47,6 +47,7 @@ import {
   EMPTY_SECRET_FORMS,
   entityStream,
   linearDelivery,
+  type ReplayMutation,
   replayMutations,
   STREAM_KINDS,
   type StreamKind,
@@ -215,8 +216,14 @@ interface Unit {
   readonly concurrent: boolean;
   /** An entity stream: sent one after the other, each after its gap (ms), re-deliveries re-signed. */
   readonly gapsMs?: readonly number[];
-  /** A replay unit: the original first, then these mutated copies (same bytes, same signature). */
-  readonly replays?: readonly { readonly label: string; readonly delivery: Delivery }[];
+  /**
+   * A replay unit: the original (built when sent: Linear signs a timestamp into the body), then copies of
+   * it with these unsigned headers changed (same bytes, same signature).
+   */
+  readonly replay?: {
+    readonly original: () => Delivery;
+    readonly mutations: readonly ReplayMutation[];
+  };
 }
 
 /**
@@ -455,16 +462,13 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       let replayed = 0;
       while (replayed < replayBudget) {
         const source = advRng.pick(replaySources);
-        const original =
-          source.provider === 'linear' ? linearDelivery(factory, source, advRng) : factory.fresh(source.id);
+        const unitRng = createRng(advRng.int(1, 2 ** 31 - 1));
+        const original = () =>
+          source.provider === 'linear' ? linearDelivery(factory, source, unitRng) : factory.fresh(source.id);
         const mutations = replayMutations(source.provider, advRng);
-        const replays = mutations.map((m) => ({
-          label: m.label,
-          delivery: factory.replay(original, m.headers),
-        }));
-        units.push({ deliveries: [original], concurrent: false, replays });
+        units.push({ deliveries: [], concurrent: false, replay: { original, mutations } });
         replayOriginals += 1;
-        replayed += 1 + replays.length;
+        replayed += 1 + mutations.length;
       }
     }
     const plan = adversary ? shuffle(units, advRng) : units;
@@ -491,13 +495,15 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       }
       return receipt.eventIds ?? [];
     };
-    const post = async (delivery: Delivery, isRetry: boolean): Promise<string[] | undefined> => {
+    const post = async (delivery: Delivery): Promise<string[] | undefined> => {
       let status = 0;
       let text = '';
       let at = Date.now();
       for (let attempt = 1; attempt <= SEND_ATTEMPTS; attempt++) {
-        // A re-delivery (or a retry after a 5xx) is re-signed like a provider's: same bytes, new signature time.
-        const toSend = isRetry || attempt > 1 ? factory.resign(delivery) : delivery;
+        // Signed when sent, as a provider does: the plan is made up front and a long run (or a loaded
+        // machine) must not age timestamped signatures out (Stripe allows 5 minutes). A re-delivery or a
+        // retry after a 5xx is the same bytes with a new signature time.
+        const toSend = factory.resign(delivery);
         if (attempt === 1) at = Date.now();
         try {
           ({ status, body: text } = await postDelivery(toSend));
@@ -562,38 +568,38 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       }
     };
 
-    const seen = new Set<Delivery>();
     const stragglers: Promise<void>[] = [];
     const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     const sendStarted = Date.now();
     await pool(plan, options.concurrency ?? 16, async (unit) => {
       if (unit.concurrent) {
-        await Promise.all(unit.deliveries.map((d) => post(d, false)));
+        await Promise.all(unit.deliveries.map((d) => post(d)));
         return;
       }
       if (unit.gapsMs) {
         for (const [i, d] of unit.deliveries.entries()) {
           const gap = unit.gapsMs[i] ?? 0;
-          const retry = seen.has(d);
-          seen.add(d);
           // Stragglers are sent later without holding a slot of the pool.
-          if (gap >= STRAGGLER_MS) stragglers.push(sleep(gap).then(() => post(d, retry).then(() => {})));
+          if (gap >= STRAGGLER_MS) stragglers.push(sleep(gap).then(() => post(d).then(() => {})));
           else {
             if (gap > 0) await sleep(gap);
-            await post(d, retry);
+            await post(d);
           }
         }
         return;
       }
+      if (unit.replay) {
+        const original = unit.replay.original();
+        const ids = await post(original);
+        if (!ids) return;
+        for (const id of ids) eventTags.set(id, 'replay original');
+        for (const m of unit.replay.mutations)
+          await replay(m.label, factory.replay(original, m.headers), ids);
+        return;
+      }
       const d = unit.deliveries[0];
       if (!d) return;
-      const retry = seen.has(d);
-      seen.add(d);
-      const ids = await post(d, retry);
-      if (unit.replays) for (const id of ids ?? []) eventTags.set(id, 'replay original');
-      if (unit.replays && ids) {
-        for (const r of unit.replays) await replay(r.label, r.delivery, ids);
-      }
+      await post(d);
     });
     await Promise.all(stragglers);
     const sendMs = Date.now() - sendStarted;

@@ -269,8 +269,9 @@ export async function outagePhase(
   } finally {
     ctx.setOutage('none');
   }
-  // Back up: the current secret must work again soon (a bounded background retry may take a while).
-  for (let attempt = 0; attempt < 20 && !recovered; attempt++) {
+  // Back up: the current secret must work again soon (a background retry at a bounded rate, on the cache's
+  // clock or on real time, may take a while): up to a minute of real time, 20 minutes of cache time.
+  for (let attempt = 0; attempt < 40 && !recovered; attempt++) {
     ctx.clock.advance(30_000);
     const d = ctx.fresh(source, keys.current);
     const answer = await ctx.post(d);
@@ -278,7 +279,7 @@ export async function outagePhase(
       ctx.accepted(d, answer);
       recovered = true;
     } else {
-      await ctx.sleep(500);
+      await ctx.sleep(1500);
     }
   }
   for (let i = 0; i < options.requests; i++) {
