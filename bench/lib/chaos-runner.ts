@@ -104,7 +104,7 @@ export interface ChaosOptions {
 export interface AdversaryOptions {
   /** Share of requests that belong to entity streams (several events per CDP entity). @default 0.3 */
   readonly streamShare?: number;
-  /** Distinct events per entity. @default {min: 3, max: 6} */
+  /** Distinct events per entity. @default {min: 3, max: 7} */
   readonly eventsPerEntity?: { readonly min: number; readonly max: number };
   /** Share of requests that are replays of captured deliveries (originals included). @default 0.04 */
   readonly replayShare?: number;
@@ -131,7 +131,7 @@ export const DEFAULT_CHAOS_FAULTS: CdpFaults = {
 };
 
 /** More CDP writes that land and then time out: the ambiguous outcome the entity guard must survive. */
-export const ADVERSARIAL_CHAOS_FAULTS: CdpFaults = { ...DEFAULT_CHAOS_FAULTS, timeoutRate: 0.05 };
+export const ADVERSARIAL_CHAOS_FAULTS: CdpFaults = { ...DEFAULT_CHAOS_FAULTS, timeoutRate: 0.07 };
 
 export interface AdversaryReport {
   readonly streams: {
@@ -260,6 +260,21 @@ function adversarySources(base: readonly SourceDefinition[]): AdversarySources {
 }
 
 /**
+ * Builds with the handlers' logs off: the secret phases make the ingest log an error per forged or
+ * unverifiable request, by design (the logger reads its level when it is created).
+ */
+function silently<T>(build: () => T): T {
+  const previous = process.env.POWERTOOLS_LOG_LEVEL;
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  try {
+    return build();
+  } finally {
+    if (previous === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+    else process.env.POWERTOOLS_LOG_LEVEL = previous;
+  }
+}
+
+/**
  * The ingest the adversarial run uses: the production handler and wiring (depsFromEnv), with the secret
  * cache on a clock the run can move forward (CachedSecretsManagerSource takes one) instead of waiting
  * real minutes for its TTL.
@@ -305,8 +320,6 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     : pipelineConfig;
   const clock = new SimClock();
   const cacheTtlMs = adversary?.secretCacheTtlMs ?? 5 * 60_000;
-  // The secret phases make the ingest log an error per forged or unverifiable request, by design.
-  if (adversary) process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   let secretsProxy: CountingProxy | undefined;
   let secretsEndpoint = '';
 
@@ -342,7 +355,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       };
       const processor = createProcessor(options.processorDeps ? options.processorDeps(base) : base);
       const invocationCrashRate = options.invocationCrashRate ?? 0.01;
-      const ingest = adversary ? ingestWithClock(clock, cacheTtlMs) : real.ingest;
+      const ingest = adversary ? silently(() => ingestWithClock(clock, cacheTtlMs)) : real.ingest;
       return {
         ingest: async (event, context) => {
           const t0 = performance.now();
@@ -414,7 +427,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     const streamStats = { entities: 0, events: 0, deliveries: 0, byKind: {} as Record<string, number> };
     let replayOriginals = 0;
     if (adversary && extra) {
-      const span = adversary.eventsPerEntity ?? { min: 3, max: 6 };
+      const span = adversary.eventsPerEntity ?? { min: 3, max: 7 };
       const streamSources = new Map<StreamKind, SourceDefinition>();
       for (const kind of STREAM_KINDS) {
         const source = pipelineConfig.sources.find((s) => s.provider === kind);
@@ -439,12 +452,12 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
           duplicateRate,
           baseTimeMs: Math.floor((Date.now() - advRng.int(60, 3600) * 1000) / 1000) * 1000,
         });
-        // Half of the deliveries follow at once (a burst), a third after up to 0.8 s, the rest straggle in
-        // 2-12 s later: inside the retry window of an earlier delivery that failed or timed out.
+        // 45 % of the deliveries follow at once (a burst), a quarter after up to 0.8 s, the rest straggle
+        // in 2-12 s later: inside the retry window of an earlier delivery that failed or timed out.
         const gapsMs = deliveries.map(() => {
           const roll = advRng.next();
-          if (roll < 0.5) return 0;
-          if (roll < 0.85) return advRng.int(0, 800);
+          if (roll < 0.45) return 0;
+          if (roll < 0.7) return advRng.int(0, 800);
           return advRng.int(2000, 12_000);
         });
         units.push({ deliveries, concurrent: false, gapsMs });
@@ -767,7 +780,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
         adversary: adversary
           ? {
               streamShare: adversary.streamShare ?? 0.3,
-              eventsPerEntity: adversary.eventsPerEntity ?? { min: 3, max: 6 },
+              eventsPerEntity: adversary.eventsPerEntity ?? { min: 3, max: 7 },
               replayShare: adversary.replayShare ?? 0.04,
               forgedPerSource: adversary.forgedPerSource ?? 2,
               secretPhaseRequests: adversary.secretPhaseRequests ?? 6,
@@ -818,6 +831,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     return report;
   } finally {
     await pipeline.stop();
+    await secretsProxy?.stop();
     rmSync(secretsPath, { force: true });
   }
 }
