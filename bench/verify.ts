@@ -3,14 +3,15 @@
  * SDK verifier vs a bare `node:crypto` HMAC over the same bytes (the floor: what any verifier must spend).
  * All three are measured in the same run, interleaved round-robin so machine noise hits them alike; each
  * sample times a batch of calls, and the per-call median over the samples is reported with the ratios
- * ours/bare and ours/SDK. Targets (issue #2): no slower than the SDK, within 2x of the bare HMAC.
+ * ours/bare and ours/SDK. Targets (issue #2): no slower than the SDK, within 2x of the bare HMAC; for
+ * schemes that sign decoded content (Twilio forms), within 2x of the decode + HMAC floor instead (issue 14).
  *
  * Ours is measured as it ships (the provider registry bundled with the Lambda's esbuild options). Twilio's
  * form-encoded scheme has two rows: a form of three parameters without escapes, and a real inbound-SMS
  * callback (19 parameters, a text Body, so mostly `+` and `%XX`). Its bare baseline is an HMAC over the
  * already-decoded signed bytes: decoding and sorting the form, which Twilio's scheme requires of every
- * verifier, is not in it. For the SMS rows a fourth figure, the decoding floor (a bare percent-decoding loop
- * plus the bare HMAC), shows how much of that no verifier can avoid.
+ * verifier, is not in it. For those rows a fourth figure, the decoding floor (a bare percent-decoding loop
+ * plus the bare HMAC), measures what no verifier can avoid, and is their "within 2x" target.
  *
  * Run: `npx tsx bench/verify.ts [--samples 60] [--batch-ms 5] [--only <provider>]`, or via `npm run bench`.
  * Writes bench/results/verify.json and bench/results/verify.md.
@@ -65,12 +66,21 @@ export interface VerifyBenchRow {
   readonly oursNs: number;
   readonly sdkNs: number;
   readonly bareHmacNs: number;
-  /** ours / bare HMAC, median of per-round ratios (target ≤ 2). */
+  /** ours / bare HMAC, median of per-round ratios (target ≤ 2 unless the row has a decode floor). */
   readonly oursVsBare: number;
   /** ours / SDK, median of per-round ratios (target ≤ 1). */
   readonly oursVsSdk: number;
+  /**
+   * ours/SDK ≤ 1 and, for schemes that sign decoded content, ours/decode floor ≤ 2; for every other scheme
+   * ours/bare ≤ 2.
+   */
   readonly meetsTargets: boolean;
-  /** Decoding schemes only: median ns of a bare percent-decode plus the bare HMAC, and ours / that. */
+  /** What the "within 2x" target is measured against: the bare HMAC, or the decode + HMAC floor. */
+  readonly target: 'bare HMAC' | 'decode + HMAC floor';
+  /**
+   * Decoding schemes only: median ns of a bare percent-decode plus the bare HMAC, and ours / that (median of
+   * per-round ratios; target ≤ 2).
+   */
   readonly decodeFloorNs?: number;
   readonly oursVsDecodeFloor?: number;
 }
@@ -276,7 +286,6 @@ function twilioFormContender(
   token: string,
   params: Record<string, string>,
   bodyBytes: number,
-  escapeDense = false,
 ): Contender {
   const form = Buffer.from(new URLSearchParams(params).toString());
   const signature = twilioSdk.getExpectedTwilioSignature(token, BENCH_URL, params);
@@ -303,12 +312,10 @@ function twilioFormContender(
       ),
     // The floor excludes parsing: an HMAC over the already-built signed bytes.
     bare: () => createHmac('sha1', token).update(signedBytes).digest().length === 20,
-    // Only where escapes come every few bytes: a form of long plain runs is copied natively, below this loop.
-    ...(escapeDense && {
-      decodeFloor: () =>
-        percentDecodeInto(form, 0, form.length, decoded, 0) > 0 &&
-        createHmac('sha1', token).update(signedBytes).digest().length === 20,
-    }),
+    // Twilio signs the decoded parameters: no verifier can hash before decoding, so this is the target's base.
+    decodeFloor: () =>
+      percentDecodeInto(form, 0, form.length, decoded, 0) > 0 &&
+      createHmac('sha1', token).update(signedBytes).digest().length === 20,
   };
 }
 
@@ -368,7 +375,7 @@ function moreContenders(scheme: Schemes, body: Buffer, bodyBytes: number): Conte
       { Body: 'x'.repeat(Math.max(0, bodyBytes - 80)), MessageSid: 'SM1', MessageStatus: 'delivered' },
       bodyBytes,
     ),
-    twilioFormContender(scheme, 'twilio form (SMS)', token, smsCallback(bodyBytes), bodyBytes, true),
+    twilioFormContender(scheme, 'twilio form (SMS)', token, smsCallback(bodyBytes), bodyBytes),
   );
 
   const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -544,13 +551,16 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
       number,
       number,
     ];
-    // Ratios are medians of per-round ratios: the three batches of a round ran back to back under the same
+    // Ratios are medians of per-round ratios: the batches of a round ran back to back under the same
     // machine load, so a shared machine skews the pair far less than it skews either absolute figure.
     const [ours = [], sdk = [], bare = [], floor] = timings;
     const oursVs = (other: readonly number[]) =>
       median(ours.map((t, i) => t / (other[i] ?? Number.NaN))) ?? Number.NaN;
     const oursVsBare = oursVs(bare);
     const oursVsSdk = oursVs(sdk);
+    // Schemes that sign decoded content are held to twice the decode + HMAC floor, not the bare HMAC.
+    const oursVsFloor = floor ? oursVs(floor) : undefined;
+    const withinTwice = oursVsFloor ?? oursVsBare;
     rows.push({
       provider: c.provider,
       sdk: c.sdk,
@@ -560,10 +570,11 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
       bareHmacNs: round(bareHmacNs, 0),
       oursVsBare: round(oursVsBare, 2),
       oursVsSdk: round(oursVsSdk, 2),
-      meetsTargets: oursVsBare <= 2 && oursVsSdk <= 1,
+      meetsTargets: withinTwice <= 2 && oursVsSdk <= 1,
+      target: floor ? 'decode + HMAC floor' : 'bare HMAC',
       ...(floor && {
         decodeFloorNs: round(median(floor) ?? Number.NaN, 0),
-        oursVsDecodeFloor: round(oursVs(floor), 2),
+        oursVsDecodeFloor: round(oursVsFloor ?? Number.NaN, 2),
       }),
     });
   }
@@ -582,6 +593,7 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
     'bare HMAC µs',
     'ours/bare',
     'ours/SDK',
+    'ours/floor',
     'targets',
   ];
   const tableRows = rows.map((r) => [
@@ -592,7 +604,8 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
     round(r.bareHmacNs / 1000, 2),
     r.oursVsBare,
     r.oursVsSdk,
-    r.meetsTargets ? 'met' : 'missed',
+    r.oursVsDecodeFloor ?? '–',
+    `${r.meetsTargets ? 'met' : 'missed'} (${r.oursVsDecodeFloor === undefined ? '≤ 2× bare' : '≤ 2× floor'}, ≤ 1× SDK)`,
   ]);
   const floorRows = rows.filter((r) => r.decodeFloorNs !== undefined);
   const floorHeaders = [
@@ -624,11 +637,12 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}.`,
       '',
-      'Median cost of one verification, measured in one run with the three verifiers interleaved round-robin',
+      'Median cost of one verification, measured in one run with the verifiers interleaved round-robin',
       '(each sample is a batch of calls). "bare HMAC" is a single `node:crypto` HMAC over the same signed bytes',
       '(the floor); "SDK" is the official verifier named below. Ratios are the median of per-round ratios (the',
-      "three batches of a round run back to back, so they share the machine's load). Targets: ours/SDK ≤ 1 and",
-      'ours/bare ≤ 2.',
+      "batches of a round run back to back, so they share the machine's load). Targets: ours/SDK ≤ 1 and",
+      'ours/bare ≤ 2; for the Twilio form rows, which sign decoded content, ours ≤ 2× the decode + HMAC floor',
+      'measured in the same run ("ours/floor", see below) replaces ours/bare ≤ 2.',
       '',
       markdownTable(headers, tableRows),
       '',
@@ -647,9 +661,9 @@ export async function runVerifyBench(options: VerifyBenchOptions = {}): Promise<
       'Twilio signs the decoded parameters, so no verifier can hash before it has percent-decoded the body. The',
       '"decode + HMAC floor" is the least of that work, measured in the same rounds: a bare loop that turns `+` and',
       '`%XX` into bytes (no splitting, sorting, UTF-8 checks or allocation) followed by the bare HMAC. When the',
-      'floor alone exceeds twice the bare HMAC, "ours/bare ≤ 2" is out of reach for any verifier in JavaScript.',
-      'It is measured for the SMS callback only: its escapes come every few bytes, so nothing can skip ahead; a',
-      'form of long plain runs (the other Twilio row) is copied natively and costs less than this loop.',
+      'floor alone exceeds twice the bare HMAC, "ours/bare ≤ 2" is out of reach for any verifier in JavaScript, so',
+      'for these rows the target is ours ≤ 2× this floor (and, as for every row, ours ≤ 1× the SDK). A form of long',
+      'plain runs ("twilio form") is copied natively by ours, so it may cost less than this byte-by-byte loop.',
       '',
       markdownTable(floorHeaders, floorTableRows),
     ].join('\n');

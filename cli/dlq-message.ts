@@ -141,14 +141,19 @@ export function fromSqsMessage(message: Message): DlqMessage {
 
 /**
  * The attributes to send when putting a message back on the main queue: everything it arrived with except
- * the failure attributes, so the processor sees it exactly as ingest first queued it.
+ * the failure attributes, so the processor sees it exactly as ingest first queued it. One exception: a
+ * message the ingest dead-lettered as `unusable_payload` was never queued as an event, and keeps its class
+ * and reason, so the processor sends it back to the DLQ instead of treating it as an event.
  */
 export function requeueAttributes(
   attributes: Readonly<Record<string, PortableAttribute>>,
 ): Record<string, MessageAttributeValue> {
+  const unusable = attributes[FAILURE_ATTRIBUTES.failureClass]?.stringValue === 'unusable_payload';
   const out: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(attributes)) {
-    if (FAILURE_NAMES.has(name)) continue;
+    const keep =
+      unusable && (name === FAILURE_ATTRIBUTES.failureClass || name === FAILURE_ATTRIBUTES.failureMessage);
+    if (FAILURE_NAMES.has(name) && !keep) continue;
     if (value.stringValue !== undefined) {
       out[name] = { DataType: value.dataType, StringValue: value.stringValue };
     } else if (value.binaryValueBase64 !== undefined) {

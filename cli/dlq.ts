@@ -4,6 +4,10 @@
  *
  * Putting messages back never changes a body, so every event keeps its dedupe key and the processor's
  * conditional-write dedupe turns an accidental double redrive into a no-op.
+ *
+ * Every message put back is a new SQS message with a fresh retention clock, so a claim-checked body's
+ * lifecycle clock is restarted first (lambdas/shared/claim-check.ts); a message whose body is gone is not
+ * sent (it could only fail as `claim_check_missing`).
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
@@ -13,6 +17,8 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { claimCheckLastWritten, restartClaimCheckClock } from '../lambdas/shared/claim-check';
 import type { QueueEnvelope } from '../lambdas/shared/envelope';
 import {
   type DlqMessage,
@@ -25,6 +31,7 @@ import {
   summarize,
   toDlqMessage,
 } from './dlq-message';
+import { getDedupeRecord } from './events';
 import { deleteMessage, type ScanOptions, scanQueue } from './queue-scan';
 import { type Clock, createRateLimiter, systemClock } from './rate-limit';
 
@@ -216,6 +223,8 @@ export async function readEventBody(s3: S3Client, envelope: QueueEnvelope): Prom
 
 export interface MoveOptions extends ScanSettings {
   readonly dlqUrl: string;
+  /** Keeps claim-checked bodies alive for the messages sent; without it, such messages are not moved. */
+  readonly s3?: S3Client;
   readonly queueUrl: string;
   readonly filter?: MessageFilter;
   /** Move at most this many messages. */
@@ -247,12 +256,50 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** Sends a DLQ message back to `queueUrl` (same body, failure attributes dropped): the error text, or undefined. */
+/**
+ * Restarts the lifecycle clock of a claim-checked body before a new message points to it: undefined when
+ * done (or inline), else why the message must not be sent.
+ */
+export async function keepBodyAlive(
+  s3: S3Client | undefined,
+  envelope: QueueEnvelope | undefined,
+  nowMs: number,
+): Promise<{ readonly missing: boolean; readonly detail: string } | undefined> {
+  const body = envelope?.body;
+  if (body === undefined || body.kind === 'inline') return undefined;
+  const where = `s3://${body.bucket}/${body.key}`;
+  if (!s3)
+    return {
+      missing: false,
+      detail: `claim-checked body ${where} needs S3 access to be kept alive; not sent`,
+    };
+  try {
+    if (await restartClaimCheckClock(s3, body, nowMs)) return undefined;
+  } catch (error) {
+    return {
+      missing: false,
+      detail: `could not keep the claim-checked body ${where} alive (${errorText(error)}); not sent`,
+    };
+  }
+  return {
+    missing: true,
+    detail: `claim-checked body ${where} no longer exists (expired, or deleted when its event completed); not sent, it could only fail as claim_check_missing`,
+  };
+}
+
+/**
+ * Sends a DLQ message back to `queueUrl` (same body, failure attributes dropped) after keeping its body
+ * alive: the error text, or undefined.
+ */
 async function requeue(
   sqs: SQSClient,
   queueUrl: string,
-  message: Pick<DlqMessage, 'body' | 'attributes'>,
+  message: Pick<DlqMessage, 'body' | 'attributes' | 'envelope'>,
+  s3: S3Client | undefined,
+  nowMs: number,
 ): Promise<string | undefined> {
+  const bodyProblem = await keepBodyAlive(s3, message.envelope, nowMs);
+  if (bodyProblem) return bodyProblem.detail;
   try {
     await sqs.send(
       new SendMessageCommand({
@@ -291,7 +338,7 @@ export async function moveMessages(sqs: SQSClient, options: MoveOptions): Promis
         return 'release';
       }
       await limiter.acquire();
-      const sendError = await requeue(sqs, options.queueUrl, message);
+      const sendError = await requeue(sqs, options.queueUrl, message, options.s3, now());
       if (sendError) {
         failed.push({ messageId: message.messageId, error: sendError });
         return 'release';
@@ -337,7 +384,9 @@ export function isUnsupportedActionError(error: unknown): boolean {
 /**
  * `dlq redrive`. Unfiltered and not a dry run: SQS's native message move task with a velocity limit, which
  * keeps running server-side if the terminal disconnects; where the service does not implement it, the
- * filtered move handles everything. Filtered or dry run: {@link moveMessages}.
+ * filtered move handles everything. Filtered or dry run: {@link moveMessages}. The native task gives every
+ * message a new enqueue time without touching bodies; the processor restarts the clock of a claim-checked
+ * body when it receives a message created well after the body's last write (a day of margin at least).
  */
 export async function redrive(sqs: SQSClient, options: MoveOptions): Promise<RedriveResult> {
   const filtered = isFiltered(options.filter ?? {}) || options.max !== undefined;
@@ -478,17 +527,79 @@ export function parseExport(text: string): DlqMessage[] {
   return messages;
 }
 
+/** Why `replay` did not send an exported message. */
+export type ReplayRefusal =
+  /** Its dedupe record says it was applied: sending it again is a no-op at best. */
+  | 'already_completed'
+  /**
+   * It may have been applied (it reached the processor), but its dedupe record has expired: replaying it
+   * could apply it a second time. `--allow-reapply` overrides, for events known never to have been applied.
+   */
+  | 'dedupe_record_gone'
+  /** Its claim-checked body no longer exists: it could only fail as `claim_check_missing`. */
+  | 'claim_check_missing';
+
+export interface RefusedReplay {
+  readonly messageId: string;
+  readonly dedupeKey: string;
+  readonly reason: ReplayRefusal;
+  readonly detail: string;
+}
+
 export interface ReplayResult {
   readonly dryRun: boolean;
   readonly total: number;
   readonly sent: MessageSummary[];
   readonly skipped: number;
+  /** Matching messages not sent, each with its reason (also reported by a dry run). */
+  readonly refused: RefusedReplay[];
   readonly failed: { readonly messageId: string; readonly error: string }[];
+}
+
+/** Where `replay` reads dedupe records. */
+export interface DedupeLookup {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/**
+ * Whether the exported message's event can safely go back: undefined to send it, else why not. A message the
+ * ingest dead-lettered, or one without a readable envelope, never reached the dedupe store, so it has no
+ * record to check.
+ */
+async function dedupeVerdict(
+  message: DlqMessage,
+  dedupe: DedupeLookup | undefined,
+  allowReapply: boolean,
+  nowMs: number,
+): Promise<{ reason: ReplayRefusal; detail: string } | undefined> {
+  if (!message.envelope || message.failure.failedBy === 'ingest') return undefined;
+  if (!dedupe) {
+    if (allowReapply) return undefined;
+    return { reason: 'dedupe_record_gone', detail: 'no state table to check the dedupe record in' };
+  }
+  const lookup = await getDedupeRecord(dedupe.doc, dedupe.tableName, message.envelope.dedupeKey, nowMs);
+  if (lookup.found && !lookup.expired) {
+    if (lookup.record.status !== 'COMPLETED') return undefined;
+    return {
+      reason: 'already_completed',
+      detail: `completed at ${lookup.record.completedAt ?? lookup.record.updatedAt}; nothing to replay`,
+    };
+  }
+  if (allowReapply) return undefined;
+  return {
+    reason: 'dedupe_record_gone',
+    detail: lookup.found
+      ? `its dedupe record expired at ${new Date(lookup.record.expiresAt * 1000).toISOString()}: replaying could apply it twice (--allow-reapply if it was never applied)`
+      : 'it has no dedupe record (expired and deleted, or never processed): replaying could apply it twice (--allow-reapply if it was never applied)',
+  };
 }
 
 /**
  * `replay`: sends exported messages to the main queue with their original body and attributes (minus the
- * failure attributes), so each keeps its dedupe key and an event already applied is skipped by the processor.
+ * failure attributes), so each keeps its dedupe key. Refuses, with the reason, a message whose event is
+ * already completed, whose dedupe record is gone (it could be applied twice), or whose claim-checked body is
+ * gone; restarts the lifecycle clock of every claim-checked body it sends.
  */
 export async function replay(
   sqs: SQSClient,
@@ -501,6 +612,12 @@ export async function replay(
     readonly clock?: Clock;
     readonly now?: () => number;
     readonly onSent?: (sent: number) => void;
+    /** Where to check each event's dedupe record. Without it, every message that has one is refused. */
+    readonly dedupe?: DedupeLookup;
+    /** Send messages whose dedupe record is gone anyway (the operator knows they were never applied). */
+    readonly allowReapply?: boolean;
+    /** Keeps claim-checked bodies alive; without it, claim-checked messages are not sent. */
+    readonly s3?: S3Client;
   },
 ): Promise<ReplayResult> {
   const now = options.now ?? Date.now;
@@ -509,11 +626,52 @@ export async function replay(
   const limiter = createRateLimiter(options.rate ?? DEFAULT_RATE, options.clock ?? systemClock);
   const selected = options.messages.filter((m) => matchesFilter(m, filter, now()));
   const sent: MessageSummary[] = [];
+  const refused: RefusedReplay[] = [];
   const failed: { messageId: string; error: string }[] = [];
   for (const message of selected) {
-    if (!dryRun) {
+    const verdict = await dedupeVerdict(message, options.dedupe, options.allowReapply ?? false, now());
+    if (verdict) {
+      refused.push({ messageId: message.messageId, dedupeKey: message.dedupeKey, ...verdict });
+      continue;
+    }
+    const body = message.envelope?.body;
+    if (dryRun) {
+      if (
+        body?.kind === 's3' &&
+        options.s3 &&
+        (await claimCheckLastWritten(options.s3, body)) === undefined
+      ) {
+        refused.push({
+          messageId: message.messageId,
+          dedupeKey: message.dedupeKey,
+          reason: 'claim_check_missing',
+          detail: `claim-checked body s3://${body.bucket}/${body.key} no longer exists`,
+        });
+        continue;
+      }
+    } else {
       await limiter.acquire();
-      const sendError = await requeue(sqs, options.queueUrl, message);
+      const bodyProblem = await keepBodyAlive(options.s3, message.envelope, now());
+      if (bodyProblem?.missing) {
+        refused.push({
+          messageId: message.messageId,
+          dedupeKey: message.dedupeKey,
+          reason: 'claim_check_missing',
+          detail: bodyProblem.detail,
+        });
+        continue;
+      }
+      if (bodyProblem) {
+        failed.push({ messageId: message.messageId, error: bodyProblem.detail });
+        continue;
+      }
+      const sendError = await requeue(
+        sqs,
+        options.queueUrl,
+        { ...message, envelope: undefined },
+        undefined,
+        now(),
+      );
       if (sendError) {
         failed.push({ messageId: message.messageId, error: sendError });
         continue;
@@ -527,6 +685,7 @@ export async function replay(
     total: options.messages.length,
     sent,
     skipped: options.messages.length - selected.length,
+    refused,
     failed,
   };
 }

@@ -28,7 +28,16 @@ export async function getEventRecord(
   eventId: string,
   nowMs: number = Date.now(),
 ): Promise<EventLookup> {
-  const dedupeKey = dedupeKeyOf(sourceId, eventId);
+  return await getDedupeRecord(doc, tableName, dedupeKeyOf(sourceId, eventId), nowMs);
+}
+
+/** The dedupe record of a dedupe key (as carried by a queue envelope), read strongly consistent. */
+export async function getDedupeRecord(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  dedupeKey: string,
+  nowMs: number = Date.now(),
+): Promise<EventLookup> {
   const pk = `${KEY_PREFIX.event}${dedupeKey}`;
   const { Item } = await doc.send(
     new GetCommand({ TableName: tableName, Key: { [STATE_TABLE.partitionKey]: pk }, ConsistentRead: true }),

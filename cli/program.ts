@@ -308,6 +308,7 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
         const result = await redrive(clients.sqs(), {
           dlqUrl,
           queueUrl,
+          s3: clients.s3(),
           filter,
           rate: options.rate,
           dryRun: Boolean(options.dryRun),
@@ -468,13 +469,27 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
     .requiredOption('--from <file>', 'export file (JSON Lines) written by `dlq export`')
     .option('--rate <n>', 'messages per second', (v) => parsePositiveNumber(v, '--rate'), DEFAULT_RATE)
     .option('--dry-run', 'print what would be sent and send nothing')
+    .option(
+      '--allow-reapply',
+      'send events whose dedupe record is gone (only for events known never to have been applied)',
+    )
     .option('--yes', 'do not ask for confirmation')
     .action(
       async (
         options: CommonOptions &
-          FilterOptions & { from: string; rate: number; dryRun?: boolean; yes?: boolean },
+          FilterOptions & {
+            from: string;
+            rate: number;
+            dryRun?: boolean;
+            yes?: boolean;
+            allowReapply?: boolean;
+          },
       ) => {
-        const queueUrl = requireResource(await resources(options), 'queueUrl');
+        const found = await resources(options);
+        const queueUrl = requireResource(found, 'queueUrl');
+        // Each event's dedupe record decides whether it may go back: without it, a replay could apply an
+        // event twice. Only --allow-reapply replays without looking.
+        const tableName = options.allowReapply ? found.tableName : requireResource(found, 'tableName');
         const messages = parseExport(await readFile(options.from, 'utf8'));
         const filter = filterFrom(options);
         if (!options.dryRun) {
@@ -497,6 +512,9 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
           dryRun: Boolean(options.dryRun),
           now,
           onSent: (n) => bar.update(n),
+          s3: clients.s3(),
+          allowReapply: Boolean(options.allowReapply),
+          ...(tableName !== undefined ? { dedupe: { doc: clients.dynamo(), tableName } } : {}),
           ...(deps.clock ? { clock: deps.clock } : {}),
         }).finally(() => bar.stop());
         print(options.json, result, () =>
@@ -505,10 +523,12 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
               ? `Dry run: would send ${result.sent.length} of ${result.total} exported message(s); nothing was sent.`
               : `Sent ${result.sent.length} of ${result.total} exported message(s) to ${queueName(queueUrl)}.`,
             ...(result.dryRun && result.sent.length ? [summaryTable(result.sent)] : []),
+            ...result.refused.map((r) => `REFUSED ${r.messageId} (${r.dedupeKey}): ${r.reason}: ${r.detail}`),
             ...result.failed.map((f) => `FAILED ${f.messageId}: ${f.error}`),
           ].join('\n'),
         );
-        if (result.failed.length) state.exitCode = 1;
+        const unsafe = result.refused.filter((r) => r.reason !== 'already_completed');
+        if (result.failed.length || unsafe.length) state.exitCode = 1;
       },
     );
 

@@ -5,6 +5,14 @@
  *
  * This module has no AWS CDK import on purpose: local mode and the CLI read it without loading the CDK.
  */
+
+import { parseCidr } from '../lambdas/ingest/cidr';
+import {
+  DEFAULT_BACKOFF,
+  longestRetrySpanSeconds,
+  MAX_VISIBILITY_SECONDS,
+  visibilityCeilingSeconds,
+} from '../lambdas/processor/backoff';
 import { schemeFor } from '../lambdas/providers/index';
 import { QUEUE_DEFAULTS } from '../lambdas/shared/schema';
 import type { SourceConfig } from '../lambdas/shared/source-config';
@@ -59,7 +67,7 @@ export interface QueueOverrides {
   readonly processorTimeoutSeconds?: number;
   /** Main queue visibility timeout in seconds; at least 6x the processor timeout. @default 6x processor timeout */
   readonly visibilityTimeoutSeconds?: number;
-  /** Receives before SQS moves a message to the DLQ. @default 5 */
+  /** Receives before SQS moves a message to the DLQ. @default 12 (2.4-3.4 h of retries) */
   readonly maxReceiveCount?: number;
   /** Event source mapping batch size. @default 10 */
   readonly batchSize?: number;
@@ -67,7 +75,7 @@ export interface QueueOverrides {
   readonly maxBatchingWindowSeconds?: number;
   /** Most concurrent processor invocations: protects the CDP's rate limit. @default 5 */
   readonly maxConcurrency?: number;
-  /** Main queue retention in days. @default 4 */
+  /** Main queue retention in days; longer than maxReceiveCount x 12 h plus a day. @default 7 */
   readonly mainRetentionDays?: number;
   /** DLQ retention in days; longer than the main queue's. @default 14 */
   readonly dlqRetentionDays?: number;
@@ -167,17 +175,33 @@ function isInt(value: number, min: number, max: number): boolean {
   return Number.isInteger(value) && value >= min && value <= max;
 }
 
-/** True for an IPv4 (`a.b.c.d/n`) or IPv6 (`x:…/n`) CIDR block. */
-export function isCidr(value: string): boolean {
-  const [address, prefix, ...rest] = value.split('/');
-  if (address === undefined || prefix === undefined || rest.length > 0 || !/^\d{1,3}$/.test(prefix))
+/**
+ * Whether a source `allowedCidrs` entry is one the ingest function accepts: decided by the very parser
+ * the function runs (lambdas/ingest/cidr.ts), so synth and runtime can never disagree. A bare address is a
+ * /32 or /128 there, and therefore here.
+ */
+export function isSourceCidr(value: string): boolean {
+  try {
+    parseCidr(value);
+    return true;
+  } catch {
     return false;
-  const bits = Number(prefix);
-  if (address.includes(':')) {
-    return bits <= 128 && /^[0-9a-fA-F:]+$/.test(address) && address.split('::').length <= 2;
   }
-  const octets = address.split('.');
-  return bits <= 32 && octets.length === 4 && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
+}
+
+/**
+ * Whether a `waf.allowedCidrs` entry is one an AWS WAF IP set takes: what the runtime parser accepts, in
+ * WAF's stricter notation (an explicit prefix of 1 or more, no surrounding spaces, an IPv4 block written
+ * as IPv4, since IPv4 and IPv6 go to separate IP sets).
+ */
+export function isWafCidr(value: string): boolean {
+  if (value !== value.trim() || !value.includes('/')) return false;
+  try {
+    const { prefix, family } = parseCidr(value);
+    return prefix >= 1 && (family === 'ipv6') === value.includes(':');
+  } catch {
+    return false;
+  }
 }
 
 function resolveQueue(overrides: QueueOverrides | undefined): Required<QueueOverrides> {
@@ -239,7 +263,7 @@ function sourceProblems(sources: readonly SourceDefinition[]): string[] {
       problems.push(`${at}: toleranceSeconds must be a whole number between 1 and 86400`);
     }
     for (const cidr of source.allowedCidrs ?? []) {
-      if (!isCidr(cidr)) problems.push(`${at}: allowedCidrs entry "${cidr}" is not a CIDR block`);
+      if (!isSourceCidr(cidr)) problems.push(`${at}: allowedCidrs entry "${cidr}" is not a CIDR block`);
     }
     if (source.publicUrl !== undefined && !/^https:\/\/[^\s]+$/.test(source.publicUrl)) {
       problems.push(`${at}: publicUrl must be an https:// URL`);
@@ -321,9 +345,20 @@ function queueProblems(queue: Required<QueueOverrides>): string[] {
       'queue.dlqRetentionDays must be longer than queue.mainRetentionDays: a standard queue DLQ keeps the original enqueue time',
     );
   }
-  if (queue.mainRetentionDays * SECONDS_PER_DAY < queue.visibilityTimeoutSeconds * queue.maxReceiveCount) {
+  if (
+    isInt(queue.visibilityTimeoutSeconds, 0, 43_200) &&
+    visibilityCeilingSeconds(queue.visibilityTimeoutSeconds) < DEFAULT_BACKOFF.maxDelaySeconds
+  ) {
     problems.push(
-      'queue.mainRetentionDays is too short for maxReceiveCount receives at the visibility timeout',
+      `queue.visibilityTimeoutSeconds must leave room for the processor's backoff: at most ${MAX_VISIBILITY_SECONDS - DEFAULT_BACKOFF.maxDelaySeconds} (SQS counts its 12 h limit from the receive)`,
+    );
+  }
+  // Every receive may hold a message up to SQS's 12 h limit (a long Retry-After); the message must reach
+  // the DLQ before it could expire on the main queue, with a day to spare for backlogs between receives.
+  const retrySpanSeconds = longestRetrySpanSeconds(queue.maxReceiveCount) + SECONDS_PER_DAY;
+  if (queue.mainRetentionDays * SECONDS_PER_DAY < retrySpanSeconds) {
+    problems.push(
+      `queue.mainRetentionDays is too short for maxReceiveCount receives of up to 12 h each plus a day (${Math.ceil(retrySpanSeconds / SECONDS_PER_DAY)} days needed)`,
     );
   }
   if (!isInt(queue.claimCheckThresholdBytes, 1, MAX_CLAIM_CHECK_THRESHOLD_BYTES)) {
@@ -375,7 +410,9 @@ export function validatePipelineConfig(config: PipelineConfig): string[] {
     problems.push('waf.rateLimitPer5Minutes must be a whole number between 10 and 2000000000');
   }
   for (const cidr of config.waf?.allowedCidrs ?? []) {
-    if (!isCidr(cidr)) problems.push(`waf.allowedCidrs entry "${cidr}" is not a CIDR block`);
+    if (!isWafCidr(cidr)) {
+      problems.push(`waf.allowedCidrs entry "${cidr}" is not a CIDR block WAF accepts (prefix /1 or more)`);
+    }
   }
   problems.push(...queueProblems(resolveQueue(config.queue)));
   const alarms = config.alarms;

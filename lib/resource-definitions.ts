@@ -39,6 +39,12 @@ export const METRICS = {
     'no_active_secret',
     'invalid_secret_config',
   ],
+  /**
+   * Ingest: one per 5xx answered (the function does not fail, so Lambda `Errors` never counts these),
+   * dimensions `source` and `reason` = the JSON `error` code: `secret_unavailable`, `source_misconfigured`,
+   * `enqueue_failed`, `dead_letter_failed`, `internal_error`.
+   */
+  serverErrors: 'ServerErrors',
   /** Processor: one per failed processing attempt (dimension `class` says why). */
   failed: 'Failed',
   /** Processor: one per event written to the CDP. */
@@ -57,6 +63,8 @@ export interface ResourceDefinitions {
   readonly deadLetterQueue: {
     readonly localName: string;
     readonly retentionSeconds: number;
+    /** Age of the oldest DLQ message that raises an alarm, well before any message can expire. */
+    readonly ageAlarmSeconds: number;
     /** Receives of a message on the main queue before SQS moves it here (redrive policy). */
     readonly maxReceiveCount: number;
   };
@@ -100,6 +108,10 @@ export function resourceDefinitions(
     deadLetterQueue: {
       localName: `${namePrefix}-dlq`,
       retentionSeconds: q.dlqRetentionDays * SECONDS_PER_DAY,
+      ageAlarmSeconds: deadLetterAgeAlarmSeconds(
+        q.mainRetentionDays * SECONDS_PER_DAY,
+        q.dlqRetentionDays * SECONDS_PER_DAY,
+      ),
       maxReceiveCount: q.maxReceiveCount,
     },
     stateTable: {
@@ -146,6 +158,16 @@ export function runtimeSources(
     const { existingSecretArn: _arn, expectEventsWithinMinutes: _minutes, ...runtime } = source;
     return { ...runtime, secretId: secretIdOf(source) };
   });
+}
+
+/**
+ * When the DLQ's oldest message raises an alarm. SQS measures a DLQ message's age from its move to the DLQ
+ * but expires it by its original enqueue time, and a message may have spent up to the main queue's retention
+ * there first: it is only sure to stay `dlq - main` retention in the DLQ. Alarming at half of that leaves
+ * at least as much time again to redrive or export it before it expires.
+ */
+export function deadLetterAgeAlarmSeconds(mainRetentionSeconds: number, dlqRetentionSeconds: number): number {
+  return Math.max(60, Math.floor((dlqRetentionSeconds - mainRetentionSeconds) / 2));
 }
 
 /** The visibility timeout SQS needs for an event source mapping: 6x the function timeout (AWS guidance). */

@@ -141,6 +141,7 @@ export class WebhookPipelineStack extends Stack {
       metricsNamespace: METRICS.namespace,
       email: config.alarms.email,
       oldestMessageAgeSeconds: config.alarms.oldestMessageAgeSeconds,
+      deadLetterAgeAlarmSeconds: defs.deadLetterQueue.ageAlarmSeconds,
       rejectionsPer5Minutes: config.alarms.rejectionsPer5Minutes,
       cdpFailuresPer5Minutes: config.alarms.cdpFailuresPer5Minutes,
       api5xxPer5Minutes: config.alarms.api5xxPer5Minutes,

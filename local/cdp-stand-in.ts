@@ -5,10 +5,14 @@
  * - Bearer API key (401 otherwise) and request validation (422 `CDP_ETL.VALIDATION.REQUEST_SCHEMA`);
  * - `Idempotency-Key`: a repeated key replays the stored answer (`Idempotent-Replayed: true`) and applies
  *   nothing; `effects` counts how often each key really changed data, so tests can assert exactly-once;
+ * - like real APIs, it checks the payload on key reuse (a different body under a used key is refused with
+ *   422 `IDEMPOTENCY_KEY_REUSED`, nothing applied) and forgets keys after a retention (24 h by default, on
+ *   an injectable clock), after which a repeated key applies again: a real CDP does not dedupe forever;
  * - fault injection: random rates of 5xx, 429 with `Retry-After`, 422 and timeouts, a full outage, or a
  *   scripted sequence of faults for the next requests (deterministic tests).
  * An admin API (`/_admin/...`) exposes all of it over HTTP for the CLI and scripts in other processes.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -38,6 +42,8 @@ export interface CdpFaults {
 
 /** One scripted fault for the next request (used before the random rates). */
 export type ScriptedFault =
+  /** No fault: the request is handled normally (to script a fault for a later request). */
+  | { readonly pass: true }
   | { readonly status: number; readonly retryAfterSeconds?: number }
   | { readonly timeout: true; readonly applyFirst?: boolean; readonly timeoutMs?: number };
 
@@ -53,6 +59,8 @@ export interface CdpRequestLogEntry {
   readonly replayed: boolean;
   /** The injected fault, if any (`503`, `429`, `422`, `timeout`, `outage`). */
   readonly fault?: string;
+  /** A used Idempotency-Key came with a different body (answered 422, nothing applied). */
+  readonly keyReusedWithDifferentPayload?: boolean;
   /** The request's record (for test assertions; the stand-in only ever holds test data). */
   readonly record?: JsonRecord;
 }
@@ -74,6 +82,8 @@ export interface CdpStandIn {
   setFaults(faults: CdpFaults): void;
   /** Queues faults answered, in order, to the next requests of the records API. */
   queueFaults(...faults: ScriptedFault[]): void;
+  /** Drops queued faults that no request used. */
+  clearQueuedFaults(): void;
   /** Clears records, requests, idempotency store, effects and faults. */
   reset(): void;
   stop(): Promise<void>;
@@ -88,13 +98,29 @@ export interface StartCdpStandInOptions {
   readonly host?: string;
   /** Injected for deterministic fault rates. @default Math.random */
   readonly random?: () => number;
+  /** The clock of the idempotency retention (tests simulate days passing). @default Date.now */
+  readonly now?: () => number;
+  /** How long a key is remembered, ms; after it the same key applies again. @default 24 h */
+  readonly idempotencyRetentionMs?: number;
+  /** Refuse (422) a used key that comes with a different body, as real APIs do. @default true */
+  readonly checkPayloadOnKeyReuse?: boolean;
 }
+
+/** A real CDP's typical idempotency retention. */
+export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
 
 export const DEFAULT_STAND_IN_API_KEY = 'local-cdp-api-key';
 
 interface StoredResponse {
   readonly status: number;
   readonly body: unknown;
+}
+
+interface StoredKey {
+  readonly response: StoredResponse;
+  readonly storedAtMs: number;
+  /** Hash of the route and body bytes the key was first used with. */
+  readonly fingerprint: string;
 }
 
 const RECORDS_PATH = /^\/records\/([A-Za-z0-9_-]{1,64})\/(upsert|append)\/?$/;
@@ -112,9 +138,12 @@ function schemaError(message: string): StoredResponse {
 export async function startCdpStandIn(options: StartCdpStandInOptions = {}): Promise<CdpStandIn> {
   const apiKey = options.apiKey ?? DEFAULT_STAND_IN_API_KEY;
   const random = options.random ?? Math.random;
+  const clock = options.now ?? Date.now;
+  const retentionMs = options.idempotencyRetentionMs ?? DEFAULT_IDEMPOTENCY_RETENTION_MS;
+  const checkPayload = options.checkPayloadOnKeyReuse ?? true;
   const upserts = new Map<string, Map<string, JsonRecord>>();
   const appends = new Map<string, JsonRecord[]>();
-  const idempotency = new Map<string, StoredResponse>();
+  const idempotency = new Map<string, StoredKey>();
   const effectCounts = new Map<string, number>();
   const requests: CdpRequestLogEntry[] = [];
   let faults: CdpFaults = {};
@@ -220,15 +249,36 @@ export async function startCdpStandIn(options: StartCdpStandInOptions = {}): Pro
       return send(res, 401, { error: { code: 'UNAUTHORIZED', message: 'Missing or invalid API key' } });
     }
 
-    const fault = pickRandomFault();
-    const apply = (): { response: StoredResponse; replayed: boolean } => {
-      const stored = idempotencyKey ? idempotency.get(idempotencyKey) : undefined;
-      if (stored) return { response: stored, replayed: true };
+    const picked = pickRandomFault();
+    const fault = picked && 'pass' in picked ? undefined : picked;
+    const fingerprint = createHash('sha256').update(path).update('\n').update(raw).digest('hex');
+    const apply = (): { response: StoredResponse; replayed: boolean; mismatch?: boolean } => {
+      const nowMs = clock();
+      let stored = idempotencyKey ? idempotency.get(idempotencyKey) : undefined;
+      if (stored && nowMs - stored.storedAtMs >= retentionMs && idempotencyKey) {
+        idempotency.delete(idempotencyKey); // Forgotten, as a real CDP forgets keys after its retention.
+        stored = undefined;
+      }
+      if (stored) {
+        if (checkPayload && stored.fingerprint !== fingerprint) {
+          const response: StoredResponse = {
+            status: 422,
+            body: {
+              error: {
+                code: 'IDEMPOTENCY_KEY_REUSED',
+                message: 'This Idempotency-Key was used with a different request body',
+              },
+            },
+          };
+          return { response, replayed: false, mismatch: true };
+        }
+        return { response: stored.response, replayed: true };
+      }
       const response = isRecord(payload)
         ? applyEffect(object, operation, payload)
         : schemaError('Body must be a JSON object');
       if (idempotencyKey) {
-        idempotency.set(idempotencyKey, response);
+        idempotency.set(idempotencyKey, { response, storedAtMs: nowMs, fingerprint });
         if (response.status < 300)
           effectCounts.set(idempotencyKey, (effectCounts.get(idempotencyKey) ?? 0) + 1);
       }
@@ -274,8 +324,8 @@ export async function startCdpStandIn(options: StartCdpStandInOptions = {}): Pro
       );
     }
 
-    const { response, replayed } = apply();
-    log({ status: response.status, replayed });
+    const { response, replayed, mismatch } = apply();
+    log({ status: response.status, replayed, ...(mismatch ? { keyReusedWithDifferentPayload: true } : {}) });
     send(res, response.status, response.body, replayed ? { 'idempotent-replayed': 'true' } : {});
   }
 
@@ -368,6 +418,9 @@ export async function startCdpStandIn(options: StartCdpStandInOptions = {}): Pro
     },
     queueFaults(...next) {
       scripted.push(...next);
+    },
+    clearQueuedFaults() {
+      scripted = [];
     },
     reset() {
       upserts.clear();

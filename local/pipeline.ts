@@ -265,6 +265,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       [ENV.cdpBaseUrl]: cdp.url,
       [ENV.cdpApiKeySecretId]: LOCAL_SECRET_IDS.cdpApiKey,
       [ENV.maxReceiveCount]: String(definitions.deadLetterQueue.maxReceiveCount),
+      [ENV.visibilityTimeoutSeconds]: String(definitions.queue.visibilityTimeoutSeconds),
+      [ENV.queueRetentionSeconds]: String(definitions.queue.retentionSeconds),
+      [ENV.dlqRetentionSeconds]: String(definitions.deadLetterQueue.retentionSeconds),
       [ENV.claimCheckThresholdBytes]: String(definitions.claimCheckBucket.thresholdBytes),
     };
     Object.assign(process.env, env);

@@ -2,15 +2,31 @@
  * A tiny Secrets Manager stand-in on loopback (AWS JSON 1.1 protocol: CreateSecret, PutSecretValue,
  * GetSecretValue), so the real `@aws-sdk/client-secrets-manager` code path runs locally through
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`. fauxqs does not emulate Secrets Manager.
+ *
+ * It can also have an outage ({@link LocalSecretsManager.setFault}), for tests and chaos runs of what the
+ * functions do when Secrets Manager fails or hangs.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * `none`: normal service. `error`: every GetSecretValue is answered 500 InternalServiceError (the SDK
+ * retries it). `hang`: GetSecretValue requests are held unanswered until the fault changes (the client's
+ * request timeout is what ends them), like a regional endpoint that accepts connections and never replies.
+ */
+export type SecretsManagerFault = 'none' | 'error' | 'hang';
+
 export interface LocalSecretsManager {
   readonly endpoint: string;
   /** Sets (or replaces) a secret's value. */
   put(secretId: string, value: string): void;
+  /** Starts or ends an outage of GetSecretValue. Held requests are answered 500 when a `hang` ends. */
+  setFault(fault: SecretsManagerFault): void;
+  /** GetSecretValue requests received so far (each SDK attempt counts), answered or not. */
+  readonly getSecretValueCalls: number;
+  /** GetSecretValue requests currently held by a `hang`. */
+  readonly heldCalls: number;
   stop(): Promise<void>;
 }
 
@@ -23,6 +39,13 @@ export async function startLocalSecretsManager(
   const secrets = new Map<string, { value: string; versionId: string }>();
   const put = (id: string, value: string) => secrets.set(id, { value, versionId: randomUUID() });
   for (const [id, value] of Object.entries(initial)) put(id, value);
+
+  let fault: SecretsManagerFault = 'none';
+  let getSecretValueCalls = 0;
+  const held: (() => void)[] = [];
+  const releaseHeld = () => {
+    for (const release of held.splice(0)) release();
+  };
 
   const arnOf = (id: string) =>
     id.startsWith('arn:') ? id : `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:${id}`;
@@ -44,6 +67,14 @@ export async function startLocalSecretsManager(
       };
       const id = input.SecretId ?? input.Name ?? '';
       if (target === 'GetSecretValue') {
+        getSecretValueCalls++;
+        const unavailable = () =>
+          reply(500, { __type: 'InternalServiceError', message: 'Secrets Manager stand-in outage' });
+        if (fault === 'error') return unavailable();
+        if (fault === 'hang') {
+          held.push(unavailable);
+          return;
+        }
         const found = secrets.get(id) ?? secrets.get(id.split(':secret:')[1] ?? '');
         if (!found) {
           return reply(400, {
@@ -76,6 +107,19 @@ export async function startLocalSecretsManager(
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     put,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    setFault(next) {
+      fault = next;
+      if (next !== 'hang') releaseHeld();
+    },
+    get getSecretValueCalls() {
+      return getSecretValueCalls;
+    },
+    get heldCalls() {
+      return held.length;
+    },
+    stop: () => {
+      releaseHeld();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

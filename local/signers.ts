@@ -74,10 +74,15 @@ export const signStandardWebhooks: Signer = (input) => {
   };
 };
 
-/** GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`. */
+/**
+ * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, and the legacy
+ * `X-Hub-Signature: sha1=<hex HMAC-SHA1>` that GitHub still sends with it whenever a secret is set
+ * ("Webhook events and payloads" > "Delivery headers").
+ */
 export const signGithub: Signer = (input) => ({
   url: input.url,
   headers: {
+    'X-Hub-Signature': `sha1=${hmacOf('sha1', input.signingKey, input.body).toString('hex')}`,
     'X-Hub-Signature-256': `sha256=${hmacOf('sha256', input.signingKey, input.body).toString('hex')}`,
   },
 });
@@ -132,7 +137,12 @@ export const signTwilio: Signer = (input) => {
   return { url: input.url, headers: { 'X-Twilio-Signature': signature } };
 };
 
-/** HubSpot v3: base64 HMAC-SHA256 of `METHOD + URI + body + timestamp(ms)`. */
+/**
+ * HubSpot webhooks: v3, base64 HMAC-SHA256 of `METHOD + URI + body + timestamp(ms)`, and alongside it the
+ * v1 signature HubSpot still sends to Webhooks API subscribers (hex SHA-256 of `secret + body`) with
+ * `X-HubSpot-Signature-Version: v1`; that header names the version of `X-HubSpot-Signature` (v1 or v2),
+ * never v3 ("Validating requests from HubSpot").
+ */
 export const signHubspot: Signer = (input) => {
   const ts = millis(input);
   const signature = hmacOf(
@@ -142,12 +152,14 @@ export const signHubspot: Signer = (input) => {
     input.body,
     ts,
   ).toString('base64');
+  const v1 = createHash('sha256').update(input.signingKey).update(input.body).digest('hex');
   return {
     url: input.url,
     headers: {
+      'X-HubSpot-Signature': v1,
+      'X-HubSpot-Signature-Version': 'v1',
       'X-HubSpot-Signature-v3': signature,
       'X-HubSpot-Request-Timestamp': ts,
-      'X-HubSpot-Signature-Version': 'v3',
     },
   };
 };
@@ -158,9 +170,13 @@ export const signSegment: Signer = (input) => ({
   headers: { 'X-Signature': hmacOf('sha1', input.signingKey, input.body).toString('hex') },
 });
 
-/** Klaviyo: `Klaviyo-Signature: <hex HMAC-SHA256 of body + Klaviyo-Timestamp>` (timestamp appended). */
+/**
+ * Klaviyo: `Klaviyo-Signature: <hex HMAC-SHA256 of body + Klaviyo-Timestamp>` (timestamp appended), with
+ * `Klaviyo-Timestamp` an HTTP-date (`Thu, 04 Jan 2024 18:05:25 GMT`) as Klaviyo's "Working with system
+ * webhooks" guide shows it. Freshness is judged on the body's `meta.timestamp`, which the fixture carries.
+ */
 export const signKlaviyo: Signer = (input) => {
-  const ts = seconds(input);
+  const ts = new Date(input.nowMs ?? Date.now()).toUTCString();
   const signature = hmacOf('sha256', input.signingKey, input.body, ts).toString('hex');
   return { url: input.url, headers: { 'Klaviyo-Signature': signature, 'Klaviyo-Timestamp': ts } };
 };
@@ -205,22 +221,32 @@ export const signIntercom: Signer = (input) => ({
   headers: { 'X-Hub-Signature': `sha1=${hmacOf('sha1', input.signingKey, input.body).toString('hex')}` },
 });
 
-/** Zendesk: base64 HMAC-SHA256 of `timestamp + body`, keyed with the secret as UTF-8 (not decoded). */
+/**
+ * Zendesk: base64 HMAC-SHA256 of `timestamp + body`, keyed with the secret as UTF-8 (not decoded); the
+ * timestamp is ISO-8601 UTC to the second, and the header names are lower case, as "Anatomy of a webhook
+ * request" shows them.
+ */
 export const signZendesk: Signer = (input) => {
   const ts = new Date(input.nowMs ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
     url: input.url,
     headers: {
-      'X-Zendesk-Webhook-Signature': hmacOf('sha256', input.signingKey, ts, input.body).toString('base64'),
-      'X-Zendesk-Webhook-Signature-Timestamp': ts,
+      'x-zendesk-webhook-signature': hmacOf('sha256', input.signingKey, ts, input.body).toString('base64'),
+      'x-zendesk-webhook-signature-timestamp': ts,
     },
   };
 };
 
-/** Linear: `Linear-Signature: <hex HMAC-SHA256 of the body>` (freshness is the body's `webhookTimestamp`). */
+/**
+ * Linear: `Linear-Signature: <hex HMAC-SHA256 of the body>` and `Linear-Timestamp` (epoch ms). Freshness is
+ * judged on the body's signed `webhookTimestamp`; the header is unsigned and sent as Linear sends it.
+ */
 export const signLinear: Signer = (input) => ({
   url: input.url,
-  headers: { 'Linear-Signature': hmacOf('sha256', input.signingKey, input.body).toString('hex') },
+  headers: {
+    'Linear-Signature': hmacOf('sha256', input.signingKey, input.body).toString('hex'),
+    'Linear-Timestamp': millis(input),
+  },
 });
 
 /** Typeform: `Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`. */

@@ -384,6 +384,18 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
     return { category: cat, event, expect, ...(source ? { legit: { source, delivery } } : {}) };
   }
 
+  /**
+   * A delivery as sent at `atMs`. Where a scheme judges freshness on a time inside the signed body rather
+   * than on a header (Klaviyo's `meta.timestamp`: its `Klaviyo-Timestamp` header is signed but not a
+   * trustworthy clock), a stale or future delivery carries that time in its body too.
+   */
+  function sentAt(d: Delivery, atMs: number): Delivery {
+    if (d.provider !== 'klaviyo') return d;
+    const json = JSON.parse(d.body.toString('utf8')) as { meta?: Record<string, unknown> };
+    json.meta = { ...json.meta, timestamp: new Date(atMs).toISOString() };
+    return { ...d, body: Buffer.from(JSON.stringify(json), 'utf8') };
+  }
+
   function buildCase(): Case {
     const cat = category();
     const fresh = factory.fresh();
@@ -406,7 +418,8 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
       case 'future-timestamp': {
         const tolerance = timestamped(d.provider);
         const offset = ((tolerance ?? 300) + rng.int(5, 86_400)) * 1000;
-        const signed = factory.resign(d, Date.now() + (cat === 'replay-stale' ? -offset : offset));
+        const at = Date.now() + (cat === 'replay-stale' ? -offset : offset);
+        const signed = factory.resign(sentAt(d, at), at);
         return tolerance === undefined
           ? legitCase(cat, signed, v2Event(signed), 'either')
           : { category: cat, event: v2Event(signed), expect: 'reject' };
@@ -487,10 +500,17 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         const valid = d.headers[name] ?? '';
         const garbage = randomText(rng, 10, 90);
         const mode = rng.int(0, 2);
-        const values =
-          mode === 0 ? [valid, garbage] : mode === 1 ? [garbage, valid] : [garbage, `${garbage}x`];
         const multi: Record<string, string[]> = {};
-        for (const [k, v] of Object.entries(d.headers)) multi[k] = k === name ? values : [v];
+        for (const [k, v] of Object.entries(d.headers)) {
+          if (mode === 2 && names.includes(k)) {
+            // No valid copy of any signature header is left: providers that send a legacy signature
+            // beside the current one (GitHub sha1, HubSpot v1) would otherwise still be authentic.
+            const junk = k === name ? garbage : randomText(rng, 10, 90);
+            multi[k] = [junk, `${junk}x`];
+          } else {
+            multi[k] = k === name ? (mode === 0 ? [valid, garbage] : [garbage, valid]) : [v];
+          }
+        }
         const event = v1Event(d, multi);
         return mode === 2 ? { category: cat, event, expect: 'reject' } : legitCase(cat, d, event, 'either');
       }

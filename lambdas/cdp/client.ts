@@ -3,6 +3,12 @@
  * `/append` with `{record}`), with a Bearer key from Secrets Manager and an `Idempotency-Key` on every
  * call so that a retried or redriven event never applies twice.
  *
+ * Same key, same bytes: a CDP that checks payloads on key reuse refuses a retry whose body differs (422), so
+ * the body is serialised canonically (object keys sorted at every level): what a retry sends depends only on
+ * the record's content, never on the order a mapping or a provider's re-serialisation happened to build it in.
+ *
+ * Every failure says whether the write may have been applied (`CdpError.maybeApplied`, see `./errors`).
+ *
  * Built on `node:http(s)` rather than `fetch` so that the connect timeout and the whole-request deadline
  * are separate and explicit, and connections are reused through one keep-alive agent per container.
  */
@@ -121,7 +127,7 @@ export class CdpClient implements CdpWriter {
   ): Promise<CdpResult> {
     if (!OBJECT_NAME.test(object)) throw new CdpPermanentError(`Invalid CDP object name "${object}"`, 400);
     const url = new URL(`records/${object}/${operation}`, this.base);
-    const body = Buffer.from(JSON.stringify(payload), 'utf8');
+    const body = Buffer.from(canonicalJson(payload), 'utf8');
     let response = await this.send(url, body, options, await this.options.apiKey.getApiKey());
     if (response.status === 401 && this.options.apiKey.invalidate) {
       // A rotated key: the cached value is stale. One retry with a fresh read, not a retry loop.
@@ -151,6 +157,9 @@ export class CdpClient implements CdpWriter {
     const requestFn = isHttps ? httpsRequest : httpRequest;
     return new Promise<RawResponse>((resolve, reject) => {
       let settled = false;
+      // Until a connection is up, not a byte of the request can have reached the CDP: a failure then is a
+      // definite "not applied". From then on a failure is ambiguous (see CdpError.maybeApplied).
+      let maybeSent = false;
       const fail = (error: CdpError) => {
         if (settled) return;
         settled = true;
@@ -170,22 +179,53 @@ export class CdpClient implements CdpWriter {
         },
       });
       const deadline = setTimeout(
-        () => fail(new CdpRetryableError(`CDP request timed out after ${timeoutMs} ms`, 'timeout')),
+        () =>
+          fail(
+            new CdpRetryableError(
+              `CDP request timed out after ${timeoutMs} ms`,
+              'timeout',
+              undefined,
+              undefined,
+              maybeSent,
+            ),
+          ),
         timeoutMs,
       );
       req.on('socket', (socket) => {
         // Reused keep-alive sockets are already connected; only fresh ones get the connect timeout.
-        if (!socket.connecting) return;
+        if (!socket.connecting) {
+          maybeSent = true;
+          return;
+        }
         const connectTimer = setTimeout(
           () =>
-            fail(new CdpRetryableError(`CDP connect timed out after ${this.connectTimeoutMs} ms`, 'timeout')),
+            fail(
+              new CdpRetryableError(
+                `CDP connect timed out after ${this.connectTimeoutMs} ms`,
+                'timeout',
+                undefined,
+                undefined,
+                false,
+              ),
+            ),
           this.connectTimeoutMs,
         );
-        socket.once(isHttps ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+        socket.once(isHttps ? 'secureConnect' : 'connect', () => {
+          maybeSent = true;
+          clearTimeout(connectTimer);
+        });
         socket.once('close', () => clearTimeout(connectTimer));
       });
       req.on('error', (error: NodeJS.ErrnoException) =>
-        fail(new CdpRetryableError(`CDP request failed: ${error.code ?? error.name}`, 'network')),
+        fail(
+          new CdpRetryableError(
+            `CDP request failed: ${error.code ?? error.name}`,
+            'network',
+            undefined,
+            undefined,
+            maybeSent,
+          ),
+        ),
       );
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
@@ -211,6 +251,17 @@ export class CdpClient implements CdpWriter {
       req.end(body);
     });
   }
+}
+
+/** JSON with object keys sorted at every level: equal content always gives equal bytes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return inner;
+    const source = inner as Record<string, unknown>;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(source).sort()) sorted[key] = source[key];
+    return sorted;
+  });
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -252,7 +303,9 @@ export function secretApiKeyProvider(
   return {
     async getApiKey() {
       const [key] = await secrets.getActiveSecrets(secretId);
-      if (key === undefined) throw new CdpRetryableError(`CDP API key secret is empty`, 'network');
+      if (key === undefined) {
+        throw new CdpRetryableError('CDP API key secret is empty', 'network', undefined, undefined, false);
+      }
       return key;
     },
     invalidate() {

@@ -6,13 +6,42 @@
  * Every condition treats an item whose `expiresAt` has passed as absent: DynamoDB's TTL deletes lazily
  * (up to ~48 h late), so an expired-but-undeleted record must never suppress a legitimate new delivery.
  *
+ * Retention: an event that is not completed may still be carried by a message (retrying on the main queue,
+ * sitting in the DLQ, redriven by `SendMessage`, which starts a new retention clock), and without its record
+ * a redrive would apply again the operations it already applied (the CDP forgets Idempotency-Keys after
+ * its own retention, often 24 h). So every write to a record that is not completed (claim, takeover,
+ * operation applied, release, dead-letter) renews `expiresAt` to the claim's `ttlSeconds`, which the
+ * processor sets to main-queue retention + DLQ retention + a margin ({@link incompleteRecordRetentionSeconds}):
+ * whichever message carries the event next, it arrives while the record still exists, and its own
+ * processing renews it again. Only completion shortens it (to the source's `dedupeTtlHours`).
+ *
+ * Same key, same payload: the first delivery to claim an event pins its delivery context (`firstDelivery`:
+ * received time, occurred time, the headers mappings read). A provider's redelivery of the same event comes
+ * in a new envelope with a new `receivedAt`; mapping it from the pinned context keeps every retry of an
+ * operation byte-identical under its Idempotency-Key.
+ *
  * Fencing: the claim's `leaseExpiresAtMs` doubles as the claim token. A takeover only happens after the
  * old lease passed, and sets a later one, so two claims can never hold the same value; every later write
  * is conditional on it, so a delivery that lost its lease cannot complete or release someone else's claim.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type DedupeRecord, KEY_PREFIX, STATE_TABLE } from '../shared/schema';
+import { type DedupeRecord, type DeliveryContext, KEY_PREFIX, STATE_TABLE } from '../shared/schema';
+
+/** Slack on top of the queues' retentions: clock skew, processing time, a redrive started at the last minute. */
+export const INCOMPLETE_RECORD_MARGIN_SECONDS = 24 * 3600;
+
+/**
+ * How long a record that is not completed must live after each write: longer than any message that can
+ * carry its event can still be delivered. A message on the main queue is received within the main queue's
+ * retention; one in the DLQ is redriven within the DLQ's; every receive writes the record again.
+ */
+export function incompleteRecordRetentionSeconds(retentions: {
+  readonly queueRetentionSeconds: number;
+  readonly dlqRetentionSeconds: number;
+}): number {
+  return retentions.queueRetentionSeconds + retentions.dlqRetentionSeconds + INCOMPLETE_RECORD_MARGIN_SECONDS;
+}
 
 /** A claim held by this delivery. */
 export interface Claim {
@@ -25,6 +54,13 @@ export interface Claim {
   readonly attempts: number;
   /** True when this claim took over an expired lease of an earlier attempt. */
   readonly tookOver: boolean;
+  /**
+   * Retention renewed by every write while the event is not completed, seconds (see module doc). Always set
+   * by `claim`; optional only so hand-built claims of tests need not repeat it.
+   */
+  readonly ttlSeconds?: number;
+  /** The delivery context pinned by the first claim (absent on records written before it was pinned). */
+  readonly firstDelivery?: DeliveryContext;
 }
 
 export type ClaimResult =
@@ -39,8 +75,13 @@ export interface ClaimInput {
   readonly nowMs: number;
   /** Lease length; bounded by the invocation's remaining time so a timed-out attempt frees it. */
   readonly leaseMs: number;
-  /** Retention of the record (and of the completed marker), seconds. */
+  /**
+   * Retention of the record while the event is not completed, seconds; every write before completion renews
+   * it (see module doc). The completed marker gets its own retention in `markCompleted`.
+   */
   readonly ttlSeconds: number;
+  /** This delivery's context, pinned when the claim creates the record. */
+  readonly delivery?: DeliveryContext;
 }
 
 /** The dedupe store the processor needs; an interface so a test can wrap it (e.g. to inject a crash). */
@@ -100,6 +141,7 @@ export class DynamoDedupeStore implements DedupeStore {
       firstSeenAt: nowIso,
       updatedAt: nowIso,
       appliedOperations: [],
+      ...(input.delivery ? { firstDelivery: input.delivery } : {}),
     };
     try {
       // First sight of the event, or the old record is past its retention: start from scratch.
@@ -120,6 +162,8 @@ export class DynamoDedupeStore implements DedupeStore {
           appliedOperations: [],
           attempts: 1,
           tookOver: false,
+          ttlSeconds: input.ttlSeconds,
+          ...(input.delivery ? { firstDelivery: input.delivery } : {}),
         },
       };
     } catch (error) {
@@ -144,7 +188,8 @@ export class DynamoDedupeStore implements DedupeStore {
           TableName: this.tableName,
           Key: { [PK]: pk },
           UpdateExpression:
-            'SET leaseExpiresAtMs = :lease, updatedAt = :now, attempts = if_not_exists(attempts, :zero) + :one',
+            'SET leaseExpiresAtMs = :lease, updatedAt = :now, attempts = if_not_exists(attempts, :zero) + :one, ' +
+            '#ttl = :expiresAt',
           ConditionExpression:
             '#status = :inProgress AND (attribute_not_exists(leaseExpiresAtMs) OR leaseExpiresAtMs = :oldLease) AND #ttl > :nowSec',
           ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL },
@@ -156,6 +201,7 @@ export class DynamoDedupeStore implements DedupeStore {
             ':inProgress': 'IN_PROGRESS',
             ':oldLease': oldLease,
             ':nowSec': Math.floor(input.nowMs / 1000),
+            ':expiresAt': Math.floor(input.nowMs / 1000) + input.ttlSeconds,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -169,6 +215,8 @@ export class DynamoDedupeStore implements DedupeStore {
           appliedOperations: record?.appliedOperations ?? [],
           attempts: record?.attempts ?? 1,
           tookOver: true,
+          ttlSeconds: input.ttlSeconds,
+          ...(record?.firstDelivery ? { firstDelivery: record.firstDelivery } : {}),
         },
       };
     } catch (error) {
@@ -182,7 +230,8 @@ export class DynamoDedupeStore implements DedupeStore {
 
   /**
    * Applies `update` only while `claim` is still ours: the item is in progress under the very lease we
-   * took (the fence every write after the claim uses). False when the fence refused it.
+   * took (the fence every write after the claim uses). False when the fence refused it. Unless the update
+   * sets the retention itself (completion), it renews the record's retention (see module doc).
    */
   private async updateUnderLease(
     claim: Claim,
@@ -190,20 +239,32 @@ export class DynamoDedupeStore implements DedupeStore {
       readonly expression: string;
       readonly names?: Record<string, string>;
       readonly values: Record<string, unknown>;
+      /** Renew the record's retention from this time (every write while not completed). */
+      readonly renewFromMs?: number;
     },
   ): Promise<boolean> {
+    const renew = update.renewFromMs !== undefined && claim.ttlSeconds !== undefined;
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: dedupeItemKey(claim.dedupeKey) },
-          UpdateExpression: update.expression,
+          UpdateExpression: renew ? `${update.expression}, #ttl = :renewedExpiresAt` : update.expression,
           ConditionExpression: '#status = :inProgress AND leaseExpiresAtMs = :lease',
-          ExpressionAttributeNames: { '#status': 'status', ...update.names },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            ...update.names,
+            ...(renew ? { '#ttl': TTL } : {}),
+          },
           ExpressionAttributeValues: {
             ...update.values,
             ':inProgress': 'IN_PROGRESS',
             ':lease': claim.leaseExpiresAtMs,
+            ...(renew
+              ? {
+                  ':renewedExpiresAt': Math.floor((update.renewFromMs ?? 0) / 1000) + (claim.ttlSeconds ?? 0),
+                }
+              : {}),
           },
         }),
       );
@@ -219,6 +280,7 @@ export class DynamoDedupeStore implements DedupeStore {
       expression:
         'SET appliedOperations = list_append(if_not_exists(appliedOperations, :empty), :op), updatedAt = :now',
       values: { ':empty': [], ':op': [operationKey], ':now': new Date(nowMs).toISOString() },
+      renewFromMs: nowMs,
     });
     if (!recorded) throw new LeaseLostError(`Lost the claim on ${claim.dedupeKey}`);
   }
@@ -251,6 +313,7 @@ export class DynamoDedupeStore implements DedupeStore {
         ':error': lastError.slice(0, 512),
         ':now': new Date(nowMs).toISOString(),
       },
+      renewFromMs: nowMs,
     });
   }
 

@@ -1,21 +1,47 @@
 /**
  * Out-of-order guard for profile upserts: per CDP entity (source, object, match key value) the event time
- * of the newest update applied, so an older update delivered later never overwrites newer state.
+ * of the newest update that reached the CDP, or may have, so an older update delivered later never
+ * overwrites newer state.
  *
- * Order of writes, and why: lock the entity → upsert in the CDP → record the event time (and unlock).
- * - Advancing the time only AFTER a successful upsert means a crash, timeout or permanent failure can
- *   never leave the guard claiming state the CDP does not have (which would make every older-but-still-
- *   newer-than-the-CDP update be skipped, losing state).
- * - The short per-entity lock (bounded by the invocation's remaining time, like the dedupe lease) closes
- *   the race of "check, then write": without it an older update could pass the check, stall, and land in
- *   the CDP after a newer one. With it, a concurrent update of the same entity waits or is retried later.
- * - A crash after the upsert but before the time is recorded leaves the lock to expire; the retry finds
- *   the old time, upserts again with the same Idempotency-Key (the CDP replays, no second effect) and
- *   records it. If a newer update was applied meanwhile, the retry is simply skipped as stale.
- * Equal event times are let through (providers such as Stripe stamp events in whole seconds).
+ * The invariant: for any interleaving of timeouts, crashes, retries and redrives, the CDP's final state of
+ * an entity is the state of the newest event applied to it. The hard part is the ambiguous write: a
+ * timeout, a broken connection, a 5xx after the request was sent or a crash may hide a write that landed.
+ * Treating it as "not applied" loses updates: newer A lands but its answer is lost, older B is then let
+ * through and applied, A's retry is replayed by the CDP (same Idempotency-Key, no effect) and the entity
+ * ends on B. So the guard keeps a write-ahead intent and treats every ambiguous outcome as maybe applied.
+ *
+ * The item: `lastAppliedAtMs` (L), the newest event time that is applied or maybe applied; while an update
+ * runs, its lock (`lockedBy`, `lockExpiresAtMs`) and its intent `pendingAtMs` (P, its event time), written
+ * together before the CDP call. P >= L whenever present (acquire requires it), so max(L, P) is P.
+ * - acquire: an event of time t passes when t >= L, and, if an intent is left by a holder whose lock
+ *   expired (it crashed: its write may have landed), t >= P; that intent is then folded into L (P became
+ *   "maybe applied") as the new holder writes its own. Equal times pass: providers such as Stripe stamp
+ *   events in whole seconds, and the retry of the very event that is maybe applied must get through (its
+ *   Idempotency-Key makes the repeat harmless). A live lock of another owner is busy, never stale: the
+ *   holder may still fail definitively and roll back.
+ * - commit (the CDP answered 2xx): L = t, lock and intent removed.
+ * - release (the CDP certainly did not apply it: any 4xx including 422 and 429, or a failure before the
+ *   request left): lock and intent removed, L unchanged, so an older update may still apply.
+ * - markMaybeApplied (ambiguous outcome): L = t, intent removed, and the lock kept by this event's owner
+ *   for a short quarantine ({@link AMBIGUOUS_QUARANTINE_MS}). An older update is refused from now on; the
+ *   retry of this event (same owner, same time, same key) passes at once; a newer one waits out the
+ *   quarantine, then applies and makes this event's retry stale. The quarantine is there because a request
+ *   we stopped waiting for may still be applied by the CDP a little later: a newer write let through at
+ *   once could land before it and be overwritten by it.
+ * - a crash between the CDP write and commit leaves lock and intent; after the lock expires the intent
+ *   counts as maybe applied (see acquire), with the same consequences.
+ *
+ * Consequence to know: once an update is maybe applied, older updates of the entity are skipped as stale.
+ * If that update then ends in the DLQ without ever being confirmed (a 422 on its retry, or its retries run
+ * out), the CDP keeps whatever state it had before: the entity is settled by redriving the dead-lettered
+ * event (or by any newer event), never by an older one. That is the price of never moving an entity
+ * backwards.
+ *
+ * The lock (bounded by the invocation's remaining time, like the dedupe lease) closes the race of "check,
+ * then write": without it an older update could pass the check, stall, and land after a newer one.
  */
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { KEY_PREFIX, STATE_TABLE } from '../shared/schema';
 import { isConditionFailure } from './dedupe-store';
 
@@ -58,11 +84,21 @@ export type AcquireResult =
   | { readonly outcome: 'busy'; readonly lockExpiresAtMs: number };
 
 export interface EntityGuard {
+  /** Locks the entity and records the intent to write `eventTimeMs` (see the module doc). */
   acquire(input: AcquireInput): Promise<AcquireResult>;
   /** Records the applied event time and unlocks. Throws `EntityLockLostError` when the lock is gone. */
   commit(lock: EntityLock, eventKey: string, nowMs: number): Promise<void>;
-  /** Unlocks without recording anything (the upsert failed). Never throws on a lost lock. */
+  /**
+   * The CDP certainly did not apply the upsert: unlocks and drops the intent, the last applied time stays.
+   * Never throws on a lost lock.
+   */
   release(lock: EntityLock): Promise<void>;
+  /**
+   * The outcome is ambiguous (timeout, network error, 5xx): records the event time as maybe applied and
+   * keeps the lock for this event's owner through a short quarantine (see the module doc). Never throws on a
+   * lost lock (whoever took it over counted the intent already).
+   */
+  markMaybeApplied(lock: EntityLock, eventKey: string, nowMs: number): Promise<void>;
 }
 
 /** The entity lock expired and another update took it: retry this event later. */
@@ -87,10 +123,21 @@ const TTL = STATE_TABLE.ttlAttribute;
 
 interface GuardItem {
   readonly lastAppliedAtMs?: number;
+  readonly pendingAtMs?: number;
   readonly lockExpiresAtMs?: number;
   readonly lockedBy?: string;
   readonly expiresAt?: number;
 }
+
+/**
+ * How long an entity stays locked after an ambiguous write, for anything but that event's own retry: time
+ * for a request we gave up on to be applied or dropped by the CDP (load balancers commonly give up on a
+ * request after 30-60 s). Past it, only the CDP itself could fence a late write (conditional writes).
+ */
+export const AMBIGUOUS_QUARANTINE_MS = 30_000;
+
+/** Rounds of "conditional write refused, read, decide" before reporting busy (each one means contention). */
+const ACQUIRE_ROUNDS = 3;
 
 /** {@link EntityGuard} on the single state table. */
 export class DynamoEntityGuard implements EntityGuard {
@@ -98,48 +145,135 @@ export class DynamoEntityGuard implements EntityGuard {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly ttlSeconds = ENTITY_GUARD_TTL_SECONDS,
+    private readonly quarantineMs = AMBIGUOUS_QUARANTINE_MS,
   ) {}
 
   async acquire(input: AcquireInput): Promise<AcquireResult> {
     const pk = entityItemKey(input.entity);
     const nowSec = Math.floor(input.nowMs / 1000);
     const lockExpiresAtMs = input.nowMs + Math.max(1, Math.floor(input.lockMs));
-    try {
-      await this.client.send(
-        new UpdateCommand({
+    const acquired: AcquireResult = {
+      outcome: 'acquired',
+      lock: { pk, owner: input.owner, lockExpiresAtMs, eventTimeMs: input.eventTimeMs },
+    };
+    const lockValues = {
+      ':owner': input.owner,
+      ':lock': lockExpiresAtMs,
+      ':eventTime': input.eventTimeMs,
+      ':expiresAt': nowSec + this.ttlSeconds,
+    };
+    let item: GuardItem | undefined;
+    for (let round = 0; round < ACQUIRE_ROUNDS; round++) {
+      // The common case in one write: no intent left behind, not older than the last applied time, no live
+      // lock of someone else. Lock and intent are written together, before the CDP call.
+      if (
+        await this.conditionalUpdate({
           TableName: this.tableName,
           Key: { [PK]: pk },
-          UpdateExpression: 'SET lockedBy = :owner, lockExpiresAtMs = :lock, #ttl = :expiresAt',
+          UpdateExpression:
+            'SET lockedBy = :owner, lockExpiresAtMs = :lock, pendingAtMs = :eventTime, #ttl = :expiresAt',
           ConditionExpression:
-            'attribute_not_exists(#pk) OR #ttl <= :nowSec OR ' +
-            '((attribute_not_exists(lastAppliedAtMs) OR lastAppliedAtMs <= :eventTime) AND ' +
+            'attribute_not_exists(#pk) OR (#ttl > :nowSec AND attribute_not_exists(pendingAtMs) AND ' +
+            '(attribute_not_exists(lastAppliedAtMs) OR lastAppliedAtMs <= :eventTime) AND ' +
             '(attribute_not_exists(lockExpiresAtMs) OR lockExpiresAtMs <= :nowMs OR lockedBy = :owner))',
           ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
+          ExpressionAttributeValues: { ...lockValues, ':nowSec': nowSec, ':nowMs': input.nowMs },
+        })
+      ) {
+        return acquired;
+      }
+      const result = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { [PK]: pk }, ConsistentRead: true }),
+      );
+      item = result.Item as GuardItem | undefined;
+      if (!item) continue; // Deleted in between (TTL sweep): the fast path creates it.
+      if ((item.expiresAt ?? 0) <= nowSec) {
+        // Past its retention (TTL deletes lazily): start the entity afresh, dropping its old times.
+        if (
+          await this.conditionalPut(
+            {
+              [PK]: pk,
+              lockedBy: input.owner,
+              lockExpiresAtMs,
+              pendingAtMs: input.eventTimeMs,
+              [TTL]: nowSec + this.ttlSeconds,
+            },
+            item.expiresAt,
+          )
+        ) {
+          return acquired;
+        }
+        continue;
+      }
+      const last = item.lastAppliedAtMs;
+      if (last !== undefined && last > input.eventTimeMs) return { outcome: 'stale', lastAppliedAtMs: last };
+      const lockLive = (item.lockExpiresAtMs ?? 0) > input.nowMs;
+      if (lockLive && item.lockedBy !== input.owner) {
+        // Never stale against a live intent: its holder may still fail definitively and roll it back.
+        return { outcome: 'busy', lockExpiresAtMs: item.lockExpiresAtMs ?? input.nowMs };
+      }
+      const pending = item.pendingAtMs;
+      if (pending === undefined) continue; // Changed under us: the fast path decides again.
+      // An intent whose holder is gone (or is an earlier attempt of ours): its write may have landed.
+      if (pending > input.eventTimeMs) return { outcome: 'stale', lastAppliedAtMs: pending };
+      if (
+        await this.conditionalUpdate({
+          TableName: this.tableName,
+          Key: { [PK]: pk },
+          UpdateExpression:
+            'SET lastAppliedAtMs = :pending, lockedBy = :owner, lockExpiresAtMs = :lock, ' +
+            'pendingAtMs = :eventTime, #ttl = :expiresAt',
+          ConditionExpression:
+            'pendingAtMs = :pending AND lockedBy = :oldOwner AND lockExpiresAtMs = :oldLock',
+          ExpressionAttributeNames: { '#ttl': TTL },
           ExpressionAttributeValues: {
-            ':owner': input.owner,
-            ':lock': lockExpiresAtMs,
-            ':expiresAt': nowSec + this.ttlSeconds,
-            ':nowSec': nowSec,
-            ':nowMs': input.nowMs,
-            ':eventTime': input.eventTimeMs,
+            ...lockValues,
+            ':pending': pending,
+            ':oldOwner': item.lockedBy ?? '',
+            ':oldLock': item.lockExpiresAtMs ?? 0,
           },
+        })
+      ) {
+        return acquired;
+      }
+    }
+    return { outcome: 'busy', lockExpiresAtMs: item?.lockExpiresAtMs ?? input.nowMs };
+  }
+
+  /** An update that may be refused by its condition: true when it was applied. */
+  private async conditionalUpdate(command: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand(command));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Replaces an expired item, unless someone else replaced or refreshed it first. */
+  private async conditionalPut(
+    item: Record<string, unknown>,
+    oldExpiresAt: number | undefined,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression:
+            oldExpiresAt === undefined ? 'attribute_not_exists(#ttl)' : '#ttl = :oldExpiresAt',
+          ExpressionAttributeNames: { '#ttl': TTL },
+          ...(oldExpiresAt === undefined
+            ? {}
+            : { ExpressionAttributeValues: { ':oldExpiresAt': oldExpiresAt } }),
         }),
       );
-      return {
-        outcome: 'acquired',
-        lock: { pk, owner: input.owner, lockExpiresAtMs, eventTimeMs: input.eventTimeMs },
-      };
+      return true;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { [PK]: pk }, ConsistentRead: true }),
-    );
-    const item = (result.Item ?? {}) as GuardItem;
-    if (item.lastAppliedAtMs !== undefined && item.lastAppliedAtMs > input.eventTimeMs) {
-      return { outcome: 'stale', lastAppliedAtMs: item.lastAppliedAtMs };
-    }
-    return { outcome: 'busy', lockExpiresAtMs: item.lockExpiresAtMs ?? input.nowMs };
   }
 
   async commit(lock: EntityLock, eventKey: string, nowMs: number): Promise<void> {
@@ -149,13 +283,14 @@ export class DynamoEntityGuard implements EntityGuard {
           TableName: this.tableName,
           Key: { [PK]: lock.pk },
           UpdateExpression:
-            'SET lastAppliedAtMs = :eventTime, lastEventKey = :eventKey, appliedAt = :now, #ttl = :expiresAt ' +
-            'REMOVE lockedBy, lockExpiresAtMs',
+            'SET lastAppliedAtMs = :eventTime, lastEventKey = :eventKey, appliedAt = :now, ' +
+            'lastOutcome = :outcome, #ttl = :expiresAt REMOVE lockedBy, lockExpiresAtMs, pendingAtMs',
           ConditionExpression: 'lockedBy = :owner AND lockExpiresAtMs = :lock',
           ExpressionAttributeNames: { '#ttl': TTL },
           ExpressionAttributeValues: {
             ':eventTime': lock.eventTimeMs,
             ':eventKey': eventKey,
+            ':outcome': 'applied',
             ':now': new Date(nowMs).toISOString(),
             ':expiresAt': Math.floor(nowMs / 1000) + this.ttlSeconds,
             ':owner': lock.owner,
@@ -175,7 +310,7 @@ export class DynamoEntityGuard implements EntityGuard {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: lock.pk },
-          UpdateExpression: 'REMOVE lockedBy, lockExpiresAtMs',
+          UpdateExpression: 'REMOVE lockedBy, lockExpiresAtMs, pendingAtMs',
           ConditionExpression: 'lockedBy = :owner AND lockExpiresAtMs = :lock',
           ExpressionAttributeValues: { ':owner': lock.owner, ':lock': lock.lockExpiresAtMs },
         }),
@@ -183,5 +318,29 @@ export class DynamoEntityGuard implements EntityGuard {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  async markMaybeApplied(lock: EntityLock, eventKey: string, nowMs: number): Promise<void> {
+    // L = t keeps max(L, P): the lock's intent is t and L <= t while the lock is ours. The lock stays ours
+    // through the quarantine (our own retry may take it at once, as its owner).
+    await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: { [PK]: lock.pk },
+      UpdateExpression:
+        'SET lastAppliedAtMs = :eventTime, lastEventKey = :eventKey, appliedAt = :now, ' +
+        'lastOutcome = :outcome, lockExpiresAtMs = :quarantine, #ttl = :expiresAt REMOVE pendingAtMs',
+      ConditionExpression: 'lockedBy = :owner AND lockExpiresAtMs = :lock',
+      ExpressionAttributeNames: { '#ttl': TTL },
+      ExpressionAttributeValues: {
+        ':eventTime': lock.eventTimeMs,
+        ':eventKey': eventKey,
+        ':outcome': 'maybe_applied',
+        ':quarantine': Math.max(lock.lockExpiresAtMs, nowMs + this.quarantineMs),
+        ':now': new Date(nowMs).toISOString(),
+        ':expiresAt': Math.floor(nowMs / 1000) + this.ttlSeconds,
+        ':owner': lock.owner,
+        ':lock': lock.lockExpiresAtMs,
+      },
+    });
   }
 }

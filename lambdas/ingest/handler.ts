@@ -15,6 +15,7 @@ import {
   createSecretsManagerClient,
   createSqsClient,
   INGEST_TIMEOUTS,
+  SECRETS_MANAGER_TIMEOUTS,
 } from '../shared/aws-clients';
 import { optionalIntEnv, requireEnv } from '../shared/env';
 import { createObservability } from '../shared/observability';
@@ -23,7 +24,7 @@ import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
 import { CachedSecretsManagerSource, type SecretSource } from '../shared/secrets';
 import { parseSources } from '../shared/source-config';
 import { PowertoolsIngestMetrics, powertoolsIngestLogger, S3ClaimCheckStore, SqsQueue } from './aws-ports';
-import { createIngest, type IngestDeps } from './ingest';
+import { createIngest, type IngestDeps, UNKNOWN_SOURCE_DIMENSION } from './ingest';
 import type { IngestMetrics } from './ports';
 import { errorResponse, type HttpResponse } from './responses';
 
@@ -50,6 +51,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       return await ingest.handle(normaliseHttpEvent(event));
     } catch (error) {
       deps.logger.error('Ingest adapter failed', { error: (error as Error).message });
+      metrics.count('ServerErrors', UNKNOWN_SOURCE_DIMENSION, 1, 'internal_error');
       return errorResponse(500, 'internal_error', 'Unexpected error; please retry');
     } finally {
       metrics.flush();
@@ -69,7 +71,7 @@ export interface IngestClients {
 const moduleClients: IngestClients = {
   sqs: createSqsClient(INGEST_TIMEOUTS),
   s3: createS3Client(INGEST_TIMEOUTS),
-  secrets: new CachedSecretsManagerSource(createSecretsManagerClient(INGEST_TIMEOUTS)),
+  secrets: new CachedSecretsManagerSource(createSecretsManagerClient(SECRETS_MANAGER_TIMEOUTS)),
 };
 
 /** The production dependencies, read from the environment (fails fast on missing configuration). */

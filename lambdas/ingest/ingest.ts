@@ -3,11 +3,12 @@
  * durably before answering 2xx. Never answers 2xx for an event it has not queued (or dead-lettered), and
  * never throws: every outcome is an HTTP answer.
  */
-import { authenticate, dedupeKeyFor, extractEvents } from '../providers/index';
+import { authenticate, dedupeKeyFor, extractEvents, schemeFor } from '../providers/index';
 import type { ProviderEvent, RawRequest } from '../providers/types';
 import { FAILURE_ATTRIBUTES } from '../shared/envelope';
 import { type IncomingRequest, publicUrlFor, sourceIdOf } from '../shared/request';
 import { QUEUE_DEFAULTS } from '../shared/schema';
+import { isUsableSecret } from '../shared/secret-value';
 import type { SecretSource } from '../shared/secrets';
 import { DEFAULT_MAX_BODY_BYTES, type SourceConfig } from '../shared/source-config';
 import { createIpAllowlist, type IpAllowlist } from './cidr';
@@ -23,7 +24,14 @@ import {
   packBatches,
 } from './messages';
 import type { ClaimCheckStore, IngestLogger, IngestMetrics, QueueEntry, QueuePort } from './ports';
-import { errorResponse, type HttpResponse, jsonResponse, type Receipt } from './responses';
+import {
+  errorResponse,
+  type HttpResponse,
+  type IngestErrorCode,
+  jsonResponse,
+  noContentResponse,
+  type Receipt,
+} from './responses';
 
 export interface RetryPolicy {
   /** Attempts per entry including the first. @default 3 */
@@ -61,7 +69,21 @@ class EnqueueError extends Error {
   override readonly name = 'EnqueueError';
 }
 
-/** Builds the ingest domain; validates CIDRs and the threshold up front so bad config fails at cold start. */
+/**
+ * The 2xx once everything is durably stored: 202 with the receipt, or the empty 204 a provider requires
+ * (Discord refuses a webhook-events URL whose PING is not answered that way).
+ */
+function acknowledge(source: SourceConfig, receipt: Receipt): HttpResponse {
+  return schemeFor(source.provider)?.acknowledgeWithNoContent === true
+    ? noContentResponse()
+    : jsonResponse(202, receipt);
+}
+
+/**
+ * Builds the ingest domain. The threshold is checked up front (a bad one fails the cold start: it concerns
+ * every source). Each source's own settings (its CIDR allowlist) are checked up front too, but a bad one
+ * only takes that source out of service: it answers 503 `source_misconfigured` and the others keep working.
+ */
 export function createIngest(deps: IngestDeps): Ingest {
   const threshold = checkClaimCheckThreshold(
     deps.claimCheckThresholdBytes ?? QUEUE_DEFAULTS.claimCheckThresholdBytes,
@@ -73,10 +95,39 @@ export function createIngest(deps: IngestDeps): Ingest {
   const { logger, metrics } = deps;
 
   const allowlists = new Map<string, IpAllowlist>();
+  /** Sources whose settings cannot be used, with the problem (configuration text, never secret material). */
+  const misconfiguredSources = new Map<string, string>();
   for (const source of deps.sources.values()) {
-    if (source.allowedCidrs && source.allowedCidrs.length > 0) {
+    if (!source.allowedCidrs || source.allowedCidrs.length === 0) continue;
+    try {
       allowlists.set(source.id, createIpAllowlist(source.allowedCidrs));
+    } catch (error) {
+      misconfiguredSources.set(source.id, (error as Error).message);
+      logger.error('Source misconfigured; it answers 503 until its settings are fixed', {
+        source: source.id,
+        problem: (error as Error).message,
+      });
     }
+  }
+
+  /**
+   * Every 5xx answer goes through here: counted as `ServerErrors` by source and code, so an alarm can watch
+   * what providers actually see (the function itself does not fail, so Lambda `Errors` stays at 0).
+   */
+  function serverError(source: string, status: number, error: IngestErrorCode, message: string) {
+    metrics.count('ServerErrors', source, 1, error);
+    return errorResponse(status, error, message);
+  }
+
+  /** Our configuration is at fault, not the caller: 503 keeps the provider retrying until it is fixed. */
+  function sourceMisconfigured(source: string, problem: string): HttpResponse {
+    logger.error('Source cannot verify deliveries', { source, problem });
+    return serverError(
+      source,
+      503,
+      'source_misconfigured',
+      'The webhook cannot be verified right now; please retry',
+    );
   }
 
   function rejected(
@@ -170,7 +221,12 @@ export function createIngest(deps: IngestDeps): Ingest {
         correlation_id: dedupeKey,
         error: (error as Error).message,
       });
-      return errorResponse(503, 'dead_letter_failed', 'The delivery could not be stored; please retry');
+      return serverError(
+        source.id,
+        503,
+        'dead_letter_failed',
+        'The delivery could not be stored; please retry',
+      );
     }
     metrics.count('Rejected', source.id, 1, 'unusable_payload');
     logger.warn('Authentic but unusable payload dead-lettered', {
@@ -179,7 +235,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       reason,
     });
     const receipt: Receipt = { received: 0, eventIds: [], deadLettered: true };
-    return jsonResponse(202, receipt);
+    return acknowledge(source, receipt);
   }
 
   async function handle(request: IncomingRequest): Promise<HttpResponse> {
@@ -197,6 +253,8 @@ export function createIngest(deps: IngestDeps): Ingest {
         allow: 'POST',
       });
     }
+    const problem = misconfiguredSources.get(source.id);
+    if (problem !== undefined) return sourceMisconfigured(source.id, problem);
     const allowlist = allowlists.get(source.id);
     if (allowlist && !allowlist(request.sourceIp)) {
       return rejected(source.id, 403, 'forbidden_ip', 'The caller address is not allowed for this source');
@@ -213,15 +271,22 @@ export function createIngest(deps: IngestDeps): Ingest {
 
     let secrets: readonly string[];
     try {
-      secrets = await deps.secrets.getActiveSecrets(source.secretId);
+      // Empty and whitespace-only values never reach a scheme, whatever the secret source returned.
+      secrets = (await deps.secrets.getActiveSecrets(source.secretId)).filter(isUsableSecret);
     } catch (error) {
       metrics.count('Rejected', source.id, 1, 'secret_unavailable');
       logger.error('Signing secret unavailable', { source: source.id, error: (error as Error).name });
-      return errorResponse(
+      return serverError(
+        source.id,
         503,
         'secret_unavailable',
         'The webhook cannot be verified right now; please retry',
       );
+    }
+    if (secrets.length === 0) {
+      // `{"secret": ""}` and friends: verifying with no key (or an empty one) would accept forgeries.
+      metrics.count('Rejected', source.id, 1, 'no_active_secret');
+      return sourceMisconfigured(source.id, 'no_active_secret');
     }
 
     const raw: RawRequest = {
@@ -241,14 +306,8 @@ export function createIngest(deps: IngestDeps): Ingest {
     });
     if (!verdict.ok) {
       if (verdict.reason === 'no_active_secret' || verdict.reason === 'invalid_secret_config') {
-        // Our configuration is at fault, not the caller: 503 keeps the provider retrying until it is fixed.
         metrics.count('Rejected', source.id, 1, verdict.reason);
-        logger.error('Source cannot verify deliveries', { source: source.id, reason: verdict.reason });
-        return errorResponse(
-          503,
-          'source_misconfigured',
-          'The webhook cannot be verified right now; please retry',
-        );
+        return sourceMisconfigured(source.id, verdict.reason);
       }
       return rejected(source.id, 401, verdict.reason, verdict.message);
     }
@@ -298,7 +357,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         error: (error as Error).message,
         errorName: (error as Error).name,
       });
-      return errorResponse(503, 'enqueue_failed', 'The events could not be queued; please retry');
+      return serverError(source.id, 503, 'enqueue_failed', 'The events could not be queued; please retry');
     }
 
     metrics.count('Enqueued', source.id, events.length);
@@ -312,7 +371,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       });
     }
     const receipt: Receipt = { received: events.length, eventIds: dedupeKeys };
-    return jsonResponse(202, receipt);
+    return acknowledge(source, receipt);
   }
 
   return {
@@ -321,7 +380,10 @@ export function createIngest(deps: IngestDeps): Ingest {
         return await handle(request);
       } catch (error) {
         logger.error('Unexpected ingest failure', { error: (error as Error).message });
-        return errorResponse(500, 'internal_error', 'Unexpected error; please retry');
+        const sourceId = sourceIdOf(request);
+        const dimension =
+          sourceId !== undefined && deps.sources.has(sourceId) ? sourceId : UNKNOWN_SOURCE_DIMENSION;
+        return serverError(dimension, 500, 'internal_error', 'Unexpected error; please retry');
       }
     },
   };

@@ -22,6 +22,9 @@ const MAX_ATTRIBUTE_CHARS = 1024;
 /**
  * Request headers copied into the envelope: content negotiation, the client, and providers' topic, event,
  * delivery and timestamp headers. Signature, authorization and cookie headers are deliberately absent.
+ * Most of these are not covered by their provider's signature (a replay can rewrite them), so they are
+ * labels for logs and debugging only: no dedupe key and no mapping decision is derived from them
+ * (lambdas/providers, README "How it works").
  */
 export const FORWARDED_HEADERS: ReadonlySet<string> = new Set([
   'content-type',

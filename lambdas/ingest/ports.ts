@@ -41,9 +41,19 @@ export interface IngestLogger {
   error(message: string, attributes?: Record<string, unknown>): void;
 }
 
-export type IngestMetricName = 'Received' | 'Rejected' | 'Enqueued' | 'ClaimChecked' | 'EnqueueFailed';
+/**
+ * `ServerErrors`: one per 5xx answered, dimensions `source` and `reason` (the JSON `error` code:
+ * `secret_unavailable`, `source_misconfigured`, `enqueue_failed`, `dead_letter_failed`, `internal_error`).
+ */
+export type IngestMetricName =
+  | 'Received'
+  | 'Rejected'
+  | 'Enqueued'
+  | 'ClaimChecked'
+  | 'EnqueueFailed'
+  | 'ServerErrors';
 
-/** Counters by source (and by reason for `Rejected`), flushed once per invocation. */
+/** Counters by source (and by reason for `Rejected` and `ServerErrors`), flushed once per invocation. */
 export interface IngestMetrics {
   count(name: IngestMetricName, source: string, value?: number, reason?: string): void;
   /** Writes everything recorded during the invocation. */

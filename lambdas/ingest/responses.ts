@@ -38,6 +38,11 @@ export function jsonResponse(
   };
 }
 
+/** An empty 204, for providers whose acknowledgement must carry no body (Discord). */
+export function noContentResponse(): HttpResponse {
+  return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '', isBase64Encoded: false };
+}
+
 export function errorResponse(
   statusCode: number,
   error: string,

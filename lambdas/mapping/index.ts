@@ -14,7 +14,7 @@ import { stripeMapping } from './stripe';
 import { MappingError, type MappingInput, type MappingResult, type ProviderMapping } from './types';
 
 export type { AppendOperation, CdpOperation, MappingInput, MappingResult, UpsertOperation } from './types';
-export { MappingError } from './types';
+export { MAPPED_HEADERS, MappingError } from './types';
 
 /** Dedicated mappings by provider. */
 export const DEFAULT_MAPPINGS: Partial<Record<ProviderId, ProviderMapping>> = {
@@ -45,9 +45,9 @@ export function mapEvent(
 ): MappingResult {
   const mapping = mappings[input.provider];
   if (!mapping) return { kind: 'operations', operations: genericEventAppend(input) };
-  const mapper = Object.hasOwn(mapping.eventTypes, input.eventType)
-    ? mapping.eventTypes[input.eventType]
-    : undefined;
+  const type = mapping.eventTypeOf ? mapping.eventTypeOf(input) : input.eventType;
+  const mapper =
+    type !== undefined && Object.hasOwn(mapping.eventTypes, type) ? mapping.eventTypes[type] : undefined;
   if (!mapper) {
     return { kind: 'unmapped', reason: `No ${input.provider} mapping for event type ${input.eventType}` };
   }

@@ -1,8 +1,17 @@
 /**
- * Shopify order mappings (the CDP vendor guide's defaults): every order topic refreshes the buyer's
- * `profiles` row (email trimmed and lower-cased, names, order count, lifetime value, last order time);
- * `orders/create` also appends the order to `orders`. Later topics of the same order do not append again,
- * which would count one order several times.
+ * Shopify order mappings (the CDP vendor guide's fields): an order refreshes the buyer's `profiles` row
+ * (email trimmed and lower-cased, names, order count, lifetime value, last order time) and its own
+ * `orders` row (one per order, matched on `shopify_order_id`, as the vendor guide keys Shopify writes by
+ * order id).
+ *
+ * What to write is decided from the signed body, never from `X-Shopify-Topic`: Shopify's HMAC covers the
+ * body only, so a replayed delivery can carry any topic. The body's `admin_graphql_api_id`
+ * (`gid://shopify/Order/…`) says it is an order; every order topic (`orders/create`, `orders/paid`,
+ * `orders/updated`, …) then writes the same two upserts of the order's current state, guarded by its
+ * `updated_at`. So a rewritten topic cannot add an `orders` row or choose a different effect, two topics
+ * with byte-identical bodies (one dedupe key, lambdas/providers/shopify.ts) lose nothing by being merged,
+ * and a later topic of the same order refreshes its row instead of counting the order again. Bodies that
+ * are not orders (customers, products, refunds, `orders/delete`'s bare id) are acknowledged as unmapped.
  */
 import type { JsonValue } from '../cdp/client';
 import { at, compact, isObject, normalizeEmail, num, str, timeMs } from './fields';
@@ -46,12 +55,16 @@ function profileUpsert(o: Record<string, JsonValue>, input: MappingInput): CdpOp
   };
 }
 
-function orderAppend(o: Record<string, JsonValue>): CdpOperation {
+function orderUpsert(o: Record<string, JsonValue>, input: MappingInput): CdpOperation {
   const lineItems = o.line_items;
+  const id = orderId(o);
+  if (id === undefined) throw new MappingError('Shopify order has no usable id');
   return {
-    kind: 'append',
-    name: 'orders.append',
+    kind: 'upsert',
+    name: 'orders.upsert',
     object: 'orders',
+    matchKey: 'shopify_order_id',
+    eventTimeMs: timeMs(o.updated_at) ?? timeMs(o.created_at) ?? timeMs(input.occurredAt),
     record: compact({
       shopify_order_id: orderId(o),
       customer_email: normalizeEmail(o.email) ?? normalizeEmail(at(o, 'customer.email')) ?? null,
@@ -63,24 +76,20 @@ function orderAppend(o: Record<string, JsonValue>): CdpOperation {
   };
 }
 
-function orderCreated(input: MappingInput): readonly CdpOperation[] {
-  const o = order(input);
-  const upsert = profileUpsert(o, input);
-  return [...(upsert ? [upsert] : []), orderAppend(o)];
+/** The resource a signed Shopify body describes, from its GraphQL id: `order` for `gid://shopify/Order/…`. */
+function resourceOf(input: MappingInput): string | undefined {
+  if (!isObject(input.json)) return undefined;
+  const gid = str(input.json.admin_graphql_api_id);
+  return gid !== undefined && /^gid:\/\/shopify\/Order\/\d+$/.test(gid) ? 'order' : undefined;
 }
 
-function orderChanged(input: MappingInput): readonly CdpOperation[] {
-  const upsert = profileUpsert(order(input), input);
-  return upsert ? [upsert] : [];
+function orderWritten(input: MappingInput): readonly CdpOperation[] {
+  const o = order(input);
+  const upsert = profileUpsert(o, input);
+  return [...(upsert ? [upsert] : []), orderUpsert(o, input)];
 }
 
 export const shopifyMapping: ProviderMapping = {
-  eventTypes: {
-    'orders/create': orderCreated,
-    'orders/updated': orderChanged,
-    'orders/paid': orderChanged,
-    'orders/fulfilled': orderChanged,
-    'orders/partially_fulfilled': orderChanged,
-    'orders/cancelled': orderChanged,
-  },
+  eventTypeOf: resourceOf,
+  eventTypes: { order: orderWritten },
 };

@@ -5,6 +5,12 @@
 import type { CdpRecord, JsonValue } from '../cdp/client';
 import type { ProviderId } from '../providers/types';
 
+/**
+ * The request headers a mapping may read. The processor pins them with the event's first claim (so a
+ * redelivery maps to the same bytes) and keeps the list short: the dedupe record stays one small item.
+ */
+export const MAPPED_HEADERS: readonly string[] = ['content-type'];
+
 /** Everything a mapping may look at for one event. */
 export interface MappingInput {
   readonly sourceId: string;
@@ -16,6 +22,7 @@ export interface MappingInput {
   readonly occurredAt: string | undefined;
   /** ISO-8601, when the ingest accepted it. */
   readonly receivedAt: string;
+  /** Only {@link MAPPED_HEADERS}: they are pinned with the first claim (same key, same bytes). */
   readonly headers: Readonly<Record<string, string>>;
   /** The event's bytes as the provider sent them. */
   readonly body: Buffer;
@@ -64,4 +71,10 @@ export type EventMapper = (input: MappingInput) => readonly CdpOperation[];
 /** A provider's mappings by event type. */
 export interface ProviderMapping {
   readonly eventTypes: Readonly<Record<string, EventMapper>>;
+  /**
+   * The key into `eventTypes`, for providers whose event type arrives in a header their signature does
+   * not cover (Shopify's topic): derived from the signed body instead, so a rewritten header cannot choose
+   * the effect. Undefined means unmapped. Without it, the envelope's `eventType` is the key.
+   */
+  readonly eventTypeOf?: (input: MappingInput) => string | undefined;
 }

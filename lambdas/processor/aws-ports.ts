@@ -1,11 +1,24 @@
 /**
  * AWS implementations of the processor's ports: SQS for visibility changes and the DLQ, S3 for claim-checked
- * bodies. Clients come from `lambdas/shared/aws-clients.ts` (explicit timeouts, standard endpoint config).
+ * bodies (read, kept alive while a message points to them, deleted once their event completed). Clients come from `lambdas/shared/aws-clients.ts` (explicit timeouts, standard endpoint config).
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  claimCheckLastWritten,
+  deleteClaimCheck,
+  isMissingObjectError,
+  needsClockRestart,
+  restartClaimCheckClock,
+} from '../shared/claim-check';
 import type { EnvelopeBody } from '../shared/envelope';
-import { type BodyStore, ClaimCheckMissingError, type OutgoingAttribute, type QueuePort } from './ports';
+import {
+  type BodyStore,
+  ClaimCheckMissingError,
+  type OutgoingAttribute,
+  type QueuePort,
+  type RetainOutcome,
+} from './ports';
 
 /**
  * The queue URL of an event source ARN (`arn:aws:sqs:<region>:<account>:<name>`). `knownUrls` (e.g. the
@@ -53,7 +66,29 @@ export class SqsQueuePort implements QueuePort {
 }
 
 export class S3BodyStore implements BodyStore {
-  constructor(private readonly s3: S3Client) {}
+  constructor(
+    private readonly s3: S3Client,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async retain(
+    body: EnvelopeBody,
+    options: { readonly messageSentAtMs?: number } = {},
+  ): Promise<RetainOutcome> {
+    if (body.kind === 'inline') return 'inline';
+    const ref = { bucket: body.bucket, key: body.key };
+    if (options.messageSentAtMs !== undefined) {
+      const lastWritten = await claimCheckLastWritten(this.s3, ref);
+      if (lastWritten === undefined) return 'missing';
+      if (!needsClockRestart(lastWritten, options.messageSentAtMs)) return 'current';
+    }
+    return (await restartClaimCheckClock(this.s3, ref, this.now())) ? 'restarted' : 'missing';
+  }
+
+  async discard(body: EnvelopeBody): Promise<void> {
+    if (body.kind === 'inline') return;
+    await deleteClaimCheck(this.s3, { bucket: body.bucket, key: body.key });
+  }
 
   async load(body: EnvelopeBody): Promise<Buffer> {
     if (body.kind === 'inline') return Buffer.from(body.base64, 'base64');
@@ -63,8 +98,7 @@ export class S3BodyStore implements BodyStore {
         throw new ClaimCheckMissingError(`Claim check s3://${body.bucket}/${body.key} is empty`);
       return Buffer.from(await result.Body.transformToByteArray());
     } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (name === 'NoSuchKey' || name === 'NotFound') {
+      if (isMissingObjectError(error)) {
         throw new ClaimCheckMissingError(`Claim check s3://${body.bucket}/${body.key} no longer exists`);
       }
       throw error;

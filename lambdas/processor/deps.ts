@@ -5,10 +5,13 @@
  * the chaos/drill runs (which swap in fault injectors and counters) run the same wiring.
  *
  * Environment: STATE_TABLE, CDP_BASE_URL, CDP_API_KEY_SECRET_ID, DLQ_URL, PIPELINE_SOURCES, optional
- * QUEUE_URL (the source queue, used for visibility changes) and MAX_RECEIVE_COUNT.
+ * QUEUE_URL (the source queue, used for visibility changes), MAX_RECEIVE_COUNT,
+ * VISIBILITY_TIMEOUT_SECONDS (the queue's, which bounds the longest delay SQS accepts), and
+ * QUEUE_RETENTION_SECONDS and DLQ_RETENTION_SECONDS (the queues' retentions as the stack set them: how
+ * long the dedupe record of an unfinished event must live; defaults from QUEUE_DEFAULTS).
  */
 import { CdpClient, secretApiKeyProvider } from '../cdp/client';
-import { DynamoDedupeStore } from '../dedupe/dedupe-store';
+import { DynamoDedupeStore, incompleteRecordRetentionSeconds } from '../dedupe/dedupe-store';
 import { DynamoEntityGuard } from '../dedupe/entity-guard';
 import {
   createDynamoDocumentClient,
@@ -16,14 +19,18 @@ import {
   createSecretsManagerClient,
   createSqsClient,
   PROCESSOR_TIMEOUTS,
+  SECRETS_MANAGER_TIMEOUTS,
 } from '../shared/aws-clients';
 import { optionalIntEnv, requireEnv } from '../shared/env';
 import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
 import { CachedSecretsManagerSource } from '../shared/secrets';
 import { parseSources } from '../shared/source-config';
 import { S3BodyStore, SqsQueuePort } from './aws-ports';
+import { backoffForVisibility } from './backoff';
 import type { ProcessorLogger, ProcessorMetrics } from './ports';
 import type { ProcessorDeps } from './processor';
+
+const SECONDS_PER_DAY = 86_400;
 
 export function processorDepsFromEnv(
   observability: { readonly logger: ProcessorLogger; readonly metrics: ProcessorMetrics },
@@ -38,7 +45,7 @@ export function processorDepsFromEnv(
     cdp: new CdpClient({
       baseUrl: requireEnv(ENV.cdpBaseUrl, env),
       apiKey: secretApiKeyProvider(
-        new CachedSecretsManagerSource(createSecretsManagerClient(PROCESSOR_TIMEOUTS)),
+        new CachedSecretsManagerSource(createSecretsManagerClient(SECRETS_MANAGER_TIMEOUTS)),
         requireEnv(ENV.cdpApiKeySecretId, env),
       ),
       connectTimeoutMs: PROCESSOR_TIMEOUTS.connectionTimeoutMs,
@@ -54,5 +61,24 @@ export function processorDepsFromEnv(
     logger: observability.logger,
     metrics: observability.metrics,
     maxReceiveCount: optionalIntEnv(ENV.maxReceiveCount, QUEUE_DEFAULTS.maxReceiveCount, env),
+    backoff: backoffForVisibility(
+      optionalIntEnv(
+        ENV.visibilityTimeoutSeconds,
+        QUEUE_DEFAULTS.processorTimeoutSeconds * QUEUE_DEFAULTS.visibilityTimeoutMultiplier,
+        env,
+      ),
+    ),
+    incompleteRetentionSeconds: incompleteRecordRetentionSeconds({
+      queueRetentionSeconds: optionalIntEnv(
+        ENV.queueRetentionSeconds,
+        QUEUE_DEFAULTS.mainRetentionDays * SECONDS_PER_DAY,
+        env,
+      ),
+      dlqRetentionSeconds: optionalIntEnv(
+        ENV.dlqRetentionSeconds,
+        QUEUE_DEFAULTS.dlqRetentionDays * SECONDS_PER_DAY,
+        env,
+      ),
+    }),
   };
 }

@@ -18,9 +18,21 @@ export interface QueuePort {
   sendToDlq(body: string, attributes: Readonly<Record<string, OutgoingAttribute>>): Promise<void>;
 }
 
+/** How {@link BodyStore.retain} found the body. */
+export type RetainOutcome = 'inline' | 'restarted' | 'current' | 'missing';
+
 export interface BodyStore {
   /** The event bytes of an envelope (inline or claim check). Throws `ClaimCheckMissingError` when gone. */
   load(body: EnvelopeBody): Promise<Buffer>;
+  /**
+   * Keeps a claim-checked body readable for as long as a new message pointing to it can exist, by
+   * restarting its lifecycle clock (lambdas/shared/claim-check.ts). With `messageSentAtMs` (a message that
+   * already exists), only when that message was created well after the body's last write, e.g. by SQS's
+   * own redrive task. Never throws for a missing body (`missing`); inline bodies need nothing.
+   */
+  retain(body: EnvelopeBody, options?: { readonly messageSentAtMs?: number }): Promise<RetainOutcome>;
+  /** Deletes a claim-checked body once its event completed (idempotent; inline bodies need nothing). */
+  discard(body: EnvelopeBody): Promise<void>;
 }
 
 /** The claim-check object no longer exists (expired or deleted): retrying cannot bring it back. */

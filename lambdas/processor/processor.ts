@@ -7,34 +7,57 @@
  * apply each operation not applied by an earlier attempt (upserts through the out-of-order guard), with an
  * Idempotency-Key derived from the dedupe key and the operation name → mark completed with the retention.
  *
+ * Ambiguous CDP writes: a timeout, network error or 5xx after the request was sent may hide a write that
+ * landed. The out-of-order guard then records the upsert as maybe applied (never simply unlocks, and keeps
+ * newer updates out for a short quarantine), so an older update cannot overwrite it; only a definite
+ * refusal (4xx, 429, not sent) rolls the guard back. Logs say which (`cdpWrite`: `maybe_applied` or
+ * `not_applied`).
+ *
+ * Retention: the dedupe record of an event that is not completed lives main-queue retention + DLQ retention
+ * + a margin from its last write (`incompleteRetentionSeconds`), so a redrive days later still finds the
+ * operations already applied; the completed marker keeps the source's `dedupeTtlHours`, or the longer
+ * retention when the event needed more than one attempt (another copy may still sit in the DLQ).
+ *
+ * Same key, same payload: operations are mapped from the delivery context pinned by the event's first
+ * claim, so every retry of an operation sends the same bytes under the same Idempotency-Key.
+ *
  * Failure policy:
  * - Retryable (CDP 429/5xx/timeouts/network, AWS errors, a concurrent delivery or entity update): release
  *   the claim at once (its progress stays recorded; the visibility delay spaces out the retry, so holding the
  *   lease would only block a legitimate redelivery), stretch the message's visibility with backoff and
  *   jitter, report the item failed. SQS moves it to the DLQ after `maxReceiveCount`.
- * - Permanent (CDP 4xx, unmappable payload, malformed envelope, vanished claim check): send the original
+ * - Permanent (CDP 4xx, unmappable payload, malformed envelope, vanished claim check, a redriven
+ *   `unusable_payload` the ingest dead-lettered): send the original
  *   message to the DLQ with the reason attributes, release the claim (so a redrive after a fix runs again,
- *   resuming after the operations already applied), acknowledge.
+ *   resuming after the operations already applied), acknowledge. A claim-checked body's lifecycle clock is
+ *   restarted before the DLQ message is sent, so the body outlives it.
+ * - Completed (processed, unmapped, duplicate): a claim-checked body is deleted; nothing needs it any more.
  */
 
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { CdpRecord, CdpWriter } from '../cdp/client';
-import { CdpError, CdpPermanentError, CdpRetryableError } from '../cdp/errors';
+import { CdpError, CdpPermanentError, CdpRetryableError, maybeApplied } from '../cdp/errors';
 import type { Claim, DedupeStore } from '../dedupe/dedupe-store';
-import { LeaseLostError } from '../dedupe/dedupe-store';
+import { incompleteRecordRetentionSeconds, LeaseLostError } from '../dedupe/dedupe-store';
 import type { EntityGuard, EntityLock } from '../dedupe/entity-guard';
 import { EntityLockLostError } from '../dedupe/entity-guard';
 import {
   type CdpOperation,
+  MAPPED_HEADERS,
   MappingError,
   type MappingResult,
   mapEvent,
   operationIdempotencyKey,
   parseJsonBody,
 } from '../mapping/index';
-import { FAILURE_ATTRIBUTES, isQueueEnvelope, type QueueEnvelope } from '../shared/envelope';
-import { QUEUE_DEFAULTS } from '../shared/schema';
+import {
+  type EnvelopeBody,
+  FAILURE_ATTRIBUTES,
+  isQueueEnvelope,
+  type QueueEnvelope,
+} from '../shared/envelope';
+import { type DeliveryContext, QUEUE_DEFAULTS } from '../shared/schema';
 import { SecretUnavailableError } from '../shared/secrets';
 import { DEFAULT_DEDUPE_TTL_HOURS, type SourceConfig } from '../shared/source-config';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelaySeconds } from './backoff';
@@ -65,6 +88,12 @@ export interface ProcessorDeps {
   readonly backoff?: BackoffPolicy;
   /** SQS redrive's `maxReceiveCount`, for logs (`final attempt`). @default QUEUE_DEFAULTS.maxReceiveCount */
   readonly maxReceiveCount?: number;
+  /**
+   * Retention of the dedupe record of an event that is not completed, renewed by every write to it: main
+   * queue retention + DLQ retention + margin (`incompleteRecordRetentionSeconds`).
+   * @default from QUEUE_DEFAULTS' retentions
+   */
+  readonly incompleteRetentionSeconds?: number;
   /**
    * Time kept back from every CDP call's deadline for the bookkeeping writes after it, ms. @default 2000
    */
@@ -101,19 +130,41 @@ class MalformedEnvelopeError extends Error {
   override readonly name = 'MalformedEnvelopeError';
 }
 
+/**
+ * A message the ingest dead-lettered as authentic but unusable (it carries no event), put back on the queue
+ * by a redrive: permanent, back to the DLQ with its reason, never into the CDP.
+ */
+class UnusablePayloadError extends Error {
+  override readonly name = 'UnusablePayloadError';
+}
+
 interface Classified {
   readonly retryable: boolean;
   readonly failureClass: string;
   readonly status?: number;
   readonly floorMs?: number;
   readonly message: string;
+  /** For CDP failures: whether the write may have been applied all the same. */
+  readonly cdpWrite?: 'maybe_applied' | 'not_applied';
+}
+
+/** True unless the failed CDP call certainly applied nothing (the guard then rolls back, see module doc). */
+function cdpWriteMaybeApplied(error: unknown): boolean {
+  // The key is read before anything is sent: an unavailable secret means nothing left this process.
+  return !(error instanceof SecretUnavailableError) && maybeApplied(error);
 }
 
 /** Maps any error to retryable-or-permanent with a stable class (also the `Failed` metric's dimension). */
 export function classifyError(error: unknown): Classified {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof CdpPermanentError) {
-    return { retryable: false, failureClass: 'cdp_rejected', status: error.status, message };
+    return {
+      retryable: false,
+      failureClass: 'cdp_rejected',
+      status: error.status,
+      message,
+      cdpWrite: 'not_applied',
+    };
   }
   if (error instanceof CdpRetryableError) {
     const failureClass =
@@ -124,12 +175,29 @@ export function classifyError(error: unknown): Classified {
           : error.status === 429
             ? 'cdp_throttled'
             : 'cdp_unavailable';
-    return { retryable: true, failureClass, status: error.status, floorMs: error.retryAfterMs, message };
+    return {
+      retryable: true,
+      failureClass,
+      status: error.status,
+      floorMs: error.retryAfterMs,
+      message,
+      cdpWrite: error.maybeApplied ? 'maybe_applied' : 'not_applied',
+    };
   }
-  if (error instanceof CdpError) return { retryable: true, failureClass: 'cdp_unavailable', message };
+  if (error instanceof CdpError) {
+    return {
+      retryable: true,
+      failureClass: 'cdp_unavailable',
+      message,
+      cdpWrite: error.maybeApplied ? 'maybe_applied' : 'not_applied',
+    };
+  }
   if (error instanceof MappingError) return { retryable: false, failureClass: 'mapping_failed', message };
   if (error instanceof MalformedEnvelopeError) {
     return { retryable: false, failureClass: 'malformed_envelope', message };
+  }
+  if (error instanceof UnusablePayloadError) {
+    return { retryable: false, failureClass: 'unusable_payload', message };
   }
   if (error instanceof ClaimCheckMissingError) {
     return { retryable: false, failureClass: 'claim_check_missing', message };
@@ -147,6 +215,23 @@ export function classifyError(error: unknown): Classified {
     retryable: true,
     failureClass: 'internal',
     message: `${(error as Error)?.name ?? 'Error'}: ${message}`,
+  };
+}
+
+/**
+ * The delivery context of an envelope: what mappings read besides the event bytes (only the headers they
+ * may read), without undefined fields (DynamoDB refuses them).
+ */
+function deliveryContext(envelope: QueueEnvelope): DeliveryContext {
+  const headers: Record<string, string> = {};
+  for (const name of MAPPED_HEADERS) {
+    const value = envelope.headers?.[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  return {
+    receivedAt: envelope.receivedAt,
+    ...(envelope.occurredAt !== undefined ? { occurredAt: envelope.occurredAt } : {}),
+    headers,
   };
 }
 
@@ -182,6 +267,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const random = deps.random ?? Math.random;
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
   const maxReceiveCount = deps.maxReceiveCount ?? QUEUE_DEFAULTS.maxReceiveCount;
+  const incompleteRetentionSeconds =
+    deps.incompleteRetentionSeconds ??
+    incompleteRecordRetentionSeconds({
+      queueRetentionSeconds: QUEUE_DEFAULTS.mainRetentionDays * 86_400,
+      dlqRetentionSeconds: QUEUE_DEFAULTS.dlqRetentionDays * 86_400,
+    });
   const safetyMarginMs = deps.safetyMarginMs ?? 2000;
   const entityBusyWaits = deps.entityBusyWaits ?? 3;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -276,7 +367,15 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       }
     } catch (error) {
       metrics.record('CdpLatency', dims, now() - started);
-      if (lock) await deps.guard.release(lock).catch(() => undefined);
+      if (lock) {
+        // A write that may have landed stays counted (older updates become stale); only a definite refusal
+        // rolls the guard back. If this bookkeeping fails, the intent written by acquire still counts as
+        // maybe applied once the lock expires: the safe side.
+        const settle = cdpWriteMaybeApplied(error)
+          ? deps.guard.markMaybeApplied(lock, envelope.dedupeKey, now())
+          : deps.guard.release(lock);
+        await settle.catch(() => undefined);
+      }
       throw error;
     }
     if (lock) await deps.guard.commit(lock, envelope.dedupeKey, now());
@@ -286,20 +385,26 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   async function processClaimed(
     envelope: QueueEnvelope,
     claim: Claim,
-    ttlSeconds: number,
+    dedupeTtlSeconds: number,
     dims: MetricDimensions,
     remainingMs: RemainingTime,
   ): Promise<RecordOutcome> {
+    // An event that needed more than one attempt may have another copy in the DLQ (dead-lettered, then
+    // redelivered by the provider or redriven twice): its completed marker must outlive that copy too.
+    const ttlSeconds =
+      claim.attempts > 1 ? Math.max(dedupeTtlSeconds, incompleteRetentionSeconds) : dedupeTtlSeconds;
     const body = await deps.bodies.load(envelope.body);
+    // The first claim's context, not this envelope's: a redelivery must map to the very same bytes.
+    const delivery = claim.firstDelivery ?? deliveryContext(envelope);
     const mapping: MappingResult = mapEvent({
       sourceId: envelope.sourceId,
       provider: envelope.provider,
       eventType: envelope.eventType,
       providerEventId: envelope.providerEventId,
       dedupeKey: envelope.dedupeKey,
-      occurredAt: envelope.occurredAt,
-      receivedAt: envelope.receivedAt,
-      headers: envelope.headers ?? {},
+      occurredAt: delivery.occurredAt,
+      receivedAt: delivery.receivedAt,
+      headers: delivery.headers,
       body,
       json: parseJsonBody(body),
     });
@@ -325,7 +430,21 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     return 'processed';
   }
 
-  async function deadLetter(record: SQSRecord, failure: Classified, attempts: number): Promise<void> {
+  /** A completed event's claim-checked body is no longer needed; the bucket's lifecycle is the fallback. */
+  async function discardBody(body: EnvelopeBody): Promise<void> {
+    await deps.bodies.discard(body).catch((error: unknown) =>
+      logger.warn('Could not delete the claim-checked body; the bucket lifecycle expires it', {
+        error: String(error),
+      }),
+    );
+  }
+
+  async function deadLetter(
+    record: SQSRecord,
+    failure: Classified,
+    attempts: number,
+    body: EnvelopeBody | undefined,
+  ): Promise<void> {
     const failureAttributes: Record<string, OutgoingAttribute> = {
       [FAILURE_ATTRIBUTES.failureClass]: { DataType: 'String', StringValue: failure.failureClass },
       [FAILURE_ATTRIBUTES.failureMessage]: {
@@ -345,7 +464,17 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (Object.keys(attributes).length >= MAX_MESSAGE_ATTRIBUTES) break;
       if (!(name in attributes)) attributes[name] = value;
     }
+    // The DLQ message starts a new retention clock: the body's must restart too, or it could expire first.
+    if (body) await deps.bodies.retain(body);
     await deps.queue.sendToDlq(record.body, attributes);
+  }
+
+  /** A message the ingest itself dead-lettered as unusable carries its class; throws to send it back. */
+  function refuseUnusable(record: SQSRecord): void {
+    const attributes = record.messageAttributes ?? {};
+    if (attributes[FAILURE_ATTRIBUTES.failureClass]?.stringValue !== 'unusable_payload') return;
+    const reason = attributes[FAILURE_ATTRIBUTES.failureMessage]?.stringValue;
+    throw new UnusablePayloadError(reason ?? 'The ingest found no usable event in this delivery');
   }
 
   async function processRecord(record: SQSRecord, remainingMs: RemainingTime): Promise<RecordOutcome> {
@@ -356,6 +485,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     try {
       envelope = parseEnvelope(record.body);
       dims = { source: envelope.sourceId, eventType: envelope.eventType };
+      refuseUnusable(record);
       const source = deps.sources.get(envelope.sourceId);
       if (!source) {
         // Verified at ingest; a source removed from the configuration since still gets its events applied.
@@ -363,13 +493,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           sourceId: envelope.sourceId,
         });
       }
-      const ttlSeconds = Math.round((source?.dedupeTtlHours ?? DEFAULT_DEDUPE_TTL_HOURS) * 3600);
+      const dedupeTtlSeconds = Math.round((source?.dedupeTtlHours ?? DEFAULT_DEDUPE_TTL_HOURS) * 3600);
       const nowMs = now();
       const claimed = await deps.dedupe.claim({
         dedupeKey: envelope.dedupeKey,
         nowMs,
         leaseMs: Math.max(1000, remainingMs()),
-        ttlSeconds,
+        ttlSeconds: incompleteRetentionSeconds,
+        delivery: deliveryContext(envelope),
       });
       if (claimed.outcome === 'completed') {
         metrics.record('DuplicateSkipped', dims);
@@ -377,6 +508,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           dedupeKey: envelope.dedupeKey,
           messageId: record.messageId,
         });
+        await discardBody(envelope.body);
         return 'duplicate';
       }
       if (claimed.outcome === 'in_progress') {
@@ -394,7 +526,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           attempts: claim.attempts,
         });
       }
-      return await processClaimed(envelope, claim, ttlSeconds, dims, remainingMs);
+      // A message created without restarting its body's clock (SQS's own redrive task) restarts it now.
+      const sentAt = Number(record.attributes?.SentTimestamp);
+      if (Number.isFinite(sentAt)) await deps.bodies.retain(envelope.body, { messageSentAtMs: sentAt });
+      const outcome = await processClaimed(envelope, claim, dedupeTtlSeconds, dims, remainingMs);
+      await discardBody(envelope.body);
+      return outcome;
     } catch (error) {
       const failure = classifyError(error);
       const logContext = {
@@ -404,6 +541,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         status: failure.status,
         attempt: receiveCount,
         error: failure.message,
+        ...(failure.cdpWrite ? { cdpWrite: failure.cdpWrite } : {}),
       };
       if (claim) {
         await deps.dedupe
@@ -418,7 +556,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       metrics.record(contention ? 'Deferred' : 'Failed', { ...dims, class: failure.failureClass });
       if (!failure.retryable) {
         try {
-          await deadLetter(record, failure, receiveCount);
+          await deadLetter(record, failure, receiveCount, envelope?.body);
         } catch (dlqError) {
           logger.error('Could not dead-letter a permanently failed event; retrying it', {
             ...logContext,

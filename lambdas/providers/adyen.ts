@@ -13,6 +13,11 @@
  * - `platform` (Balance Platform / Management webhooks): `HmacSignature` header, HMAC-SHA256, base64, over
  *   the raw body; a `Protocol` header, when present, must be `HmacSHA256`.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/adyen/): Adyen docs "Verify HMAC signatures": the eight colon-joined fields in
+ * the documented order, HMAC-SHA256 base64 in `additionalData.hmacSignature`, key = the hex HMAC key
+ * decoded; the docs' worked example verifies in the corpus. Matches.
+ *
  * Secret format: the HMAC key exactly as the Customer Area shows it, 64 hex characters; the key is the
  * **hex-decoded** bytes, not the text. No timestamp is signed: dedupe is the replay defence.
  *

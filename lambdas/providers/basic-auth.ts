@@ -2,6 +2,11 @@
  * Sources whose provider does not sign (Postmark, Mailchimp Marketing, …) authenticated with HTTP Basic
  * credentials that the provider sends (e.g. `https://user:pass@host/path` in Postmark's webhook URL).
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/basic-auth/): Postmark docs "Webhooks overview": no signature; basic HTTP
+ * authentication is put in the webhook URL (`https://user:pass@host/path`) and sent as `Authorization: Basic
+ * …`. Matches.
+ *
  * Secret format: `username:password`, exactly the text that is base64-encoded in `Authorization: Basic …`
  * (the username must not contain `:`). Several secrets may be active (rotation). Comparison is constant
  * time: SHA-256 digests of the presented and configured credentials are compared, so neither length nor

@@ -3,6 +3,11 @@
  * signing key (UTF-8) over `t + "." + body`. Several `v1` entries are accepted (any match). Calendly's
  * sample code uses a 3-minute window: default tolerance 180 s, both directions.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/calendly/): Calendly docs "Webhook Signatures": `Calendly-Webhook-Signature:
+ * t=<unix s>,v1=<hex>`, HMAC-SHA256 of `t + "." + body` with the signing key; the sample verifier allows
+ * three minutes. Matches.
+ *
  * Events: one per request. Calendly documents no event id; the id is `<event>:<payload.uri>` (the invitee
  * or submission URI), which is stable across retries and distinct per event kind (an invitee's
  * `invitee.created` and `invitee.canceled` differ). Without `payload.uri` dedupe falls back to the body

@@ -9,8 +9,10 @@ import {
   createSecretKey,
   type Hmac,
   type KeyObject,
+  randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
+import { isUsableSecret } from '../shared/secret-value';
 import type { RawRequest, Rejection, RejectReason, Verdict } from './types';
 
 export const ACCEPTED: Verdict = Object.freeze({ ok: true as const });
@@ -100,17 +102,31 @@ export function decodeCanonicalBase64(value: string): Buffer | undefined {
 export type Digest = 'sha1' | 'sha256' | 'sha512';
 
 /**
+ * The key an empty or whitespace-only secret is replaced with: random, per container, never stored or
+ * shown, so a MAC "keyed with the empty secret" matches nothing anyone can compute. Defence in depth: the
+ * secret cache and the ingest already drop such secrets, and schemes never throw, so refusing the key by
+ * making it unguessable is how key preparation fails closed.
+ */
+const REFUSED_KEY = createSecretKey(randomBytes(32));
+
+/**
  * String secrets as prepared HMAC keys, once per container: `createHmac` re-imports a string key on every
- * call, about a tenth of a 2 KB verification. An empty secret cannot become a KeyObject and is used as is.
+ * call, about a tenth of a 2 KB verification.
  */
 const preparedHmacKey = keyCache<KeyObject>(
-  (secret) => (secret === '' ? null : createSecretKey(Buffer.from(secret, 'utf8'))),
+  (secret) => createSecretKey(Buffer.from(secret, 'utf8')),
   // Every active secret of every source a container serves (a few each), with room to spare.
   256,
 );
 
+/** The HMAC key of a secret: prepared once, and never an empty one (see {@link REFUSED_KEY}). */
+function hmacKey(key: string | Buffer): KeyObject | Buffer {
+  if (typeof key === 'string') return preparedHmacKey(key) ?? REFUSED_KEY;
+  return key.length === 0 ? REFUSED_KEY : key;
+}
+
 function startHmac(algorithm: Digest, key: string | Buffer, parts: readonly (string | Buffer)[]): Hmac {
-  const mac = createHmac(algorithm, typeof key === 'string' ? (preparedHmacKey(key) ?? key) : key);
+  const mac = createHmac(algorithm, hmacKey(key));
   for (const part of parts) mac.update(part);
   return mac;
 }
@@ -179,6 +195,7 @@ export function anySignatureMatches(
 ): boolean {
   let matched = false;
   for (const secret of secrets) {
+    if (!isUsableSecret(secret)) continue;
     const mac = expected(secret);
     if (!mac) continue;
     for (const candidate of candidates) {
@@ -228,12 +245,14 @@ export function outsideReplayWindow(
 }
 
 /**
- * Parsed public keys by secret string, so a key is parsed once per container, not per request. Bounded:
- * a source's secrets are few, and clearing on overflow keeps a misconfiguration from growing it forever.
+ * Parsed keys by secret string, so a key is parsed once per container, not per request. Bounded: a
+ * source's secrets are few, and clearing on overflow keeps a misconfiguration from growing it forever.
+ * An empty or whitespace-only secret is never a key (null), whatever `parse` would make of it.
  */
 export function keyCache<K>(parse: (secret: string) => K | null, limit = 64): (secret: string) => K | null {
   const cache = new Map<string, K | null>();
   return (secret) => {
+    if (!isUsableSecret(secret)) return null;
     const cached = cache.get(secret);
     if (cached !== undefined) return cached;
     const key = parse(secret);
@@ -277,10 +296,11 @@ export function signedHeaders(
   return timestamp.ok ? { ok: true, signature: signature.value, timestamp: timestamp.value } : timestamp;
 }
 
+/** Rejects a source with no usable secret: none at all, or only empty/whitespace-only ones. */
 export function requireSecrets(secrets: readonly string[]): Rejection | undefined {
-  return secrets.length === 0
-    ? reject('no_active_secret', 'No active secret is configured for this source')
-    : undefined;
+  return secrets.some(isUsableSecret)
+    ? undefined
+    : reject('no_active_secret', 'No active secret is configured for this source');
 }
 
 export function requireBody(request: RawRequest): Rejection | undefined {
@@ -320,4 +340,29 @@ export function asString(value: unknown): string | undefined {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
+}
+
+/**
+ * An event id made only of signed content: `<prefix>:<sha256 hex of the parts>`, 64 hex digits plus a
+ * short prefix, well under the 256-byte id limit. For schemes whose own delivery id travels in a header
+ * the signature does not cover (GitHub, Shopify, Linear, …): anyone holding one captured delivery could
+ * resend it with a fresh id, so the id must come from what the signature protects. A provider's retry
+ * resends the same signed content and gets the same id; a replay with rewritten unsigned headers does too.
+ */
+export function signedContentId(prefix: string, ...parts: (string | Buffer)[]): string {
+  return `${prefix}:${sha256(...parts).toString('hex')}`;
+}
+
+/**
+ * JSON with object keys sorted, recursively: the same text for the same parsed value whatever the key
+ * order on the wire. For hashing signed JSON after removing a field that changes on every retry.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

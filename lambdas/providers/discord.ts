@@ -3,6 +3,13 @@
  * is hex (64 bytes); the secret is the application's **public key** as hex (32 bytes, from the developer
  * portal). Parsed keys are cached per secret string.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/discord/): Discord docs "Interactions" > "Security and Authorization" and
+ * "Webhook Events": `X-Signature-Ed25519` (hex) over `X-Signature-Timestamp` (epoch s) + body, checked with
+ * the application's hex public key; webhook events are `{version, application_id, type: 0 (PING) | 1, event:
+ * {type, timestamp, data}}`; no window documented. Signatures match; the acknowledgement did not: Discord
+ * wants an empty 204 for a PING and for events, so this scheme sets `acknowledgeWithNoContent`.
+ *
  * Discord documents no replay window and `discord-interactions`' `verifyKey` checks none; the source's
  * tolerance applies to the signed timestamp (default 300 s, both directions) so a captured request cannot
  * be replayed later.
@@ -100,6 +107,8 @@ function extract(request: RawRequest): Extraction {
 export const discord: ProviderScheme<unknown> = {
   id: 'discord',
   defaultToleranceSeconds: 300,
+  // "Webhook Events": a PING (and every event) is acknowledged with 204 and no body.
+  acknowledgeWithNoContent: true,
   verify,
   extract,
 };

@@ -3,10 +3,23 @@
  * some bytes in some header". The source's `options` say which header, which digest and encoding, what
  * exactly is signed, whether a timestamp is signed (and in which unit), and where the event id lives.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/generic-hmac/): The seed provider's guide ("Working with Webhooks" > "Verifying
+ * Webhook Signatures"): `X-Webhook-Signature` = hex HMAC-SHA256 of the raw body, the layout in the example
+ * below. Matches.
+ *
  * Signed content is a template over `{timestamp}`, `{id}`, `{body}`, `{url}` and `{method}`, e.g.
  * `{timestamp}.{body}`; each placeholder is replaced by the exact header text / raw body bytes / configured
  * public URL, nothing re-serialised. The template must contain `{body}`: a signature that does not cover
  * the body would authenticate nothing the pipeline uses.
+ *
+ * Ids and types come from signed content only. `idHeader` names the event when the template signs it
+ * (`{id}`); otherwise it is an unsigned header that anyone replaying a captured delivery could change, so
+ * the id is then `hmac-body:<sha256 of the body>` (with `:<index>` per batch element without its own id):
+ * a retry resends the same body and keeps the id, a replay with a fresh header does too. An `idPointer`
+ * into the body is always signed (the template must cover `{body}`). `typeHeader` is never signed (no
+ * placeholder for it): it is a label only, never part of an id, and generic sources get the same
+ * `events` append for every type.
  *
  * Example (the seed provider's `X-Webhook-Signature`, a hex HMAC-SHA256 of the body):
  * `{ "signatureHeader": "X-Webhook-Signature", "algorithm": "sha256", "encoding": "hex",
@@ -26,6 +39,7 @@ import {
   optionalHeader,
   parseJson,
   reject,
+  signedContentId,
   signedHeaders,
   singleHeader,
   type TimestampUnit,
@@ -266,6 +280,15 @@ function verify(request: RawRequest, context: VerifyContext<GenericHmacOptions>)
   return matched ? ACCEPTED : reject('signature_mismatch', `${o.signatureHeader} does not match`);
 }
 
+/** Whether the signed-content template covers the `idHeader` value. */
+function signsId(o: GenericHmacOptions): boolean {
+  const template = parseTemplate(o.signedContent ?? '{body}');
+  return (
+    typeof template !== 'string' &&
+    template.some((part) => 'placeholder' in part && part.placeholder === 'id')
+  );
+}
+
 /**
  * One event. In a batch, an element without its own id gets the delivery id header plus its position:
  * stable across the provider's retries of the same batch, and distinct per element.
@@ -281,7 +304,13 @@ function toEvent(
     name === undefined ? undefined : optionalHeader(request, name);
   const fromBody = (pointer: string | undefined) =>
     pointer === undefined ? undefined : jsonPointer(document, pointer);
-  const deliveryId = fromHeader(o.idHeader);
+  // The delivery id header names the event only when the signature covers it.
+  const deliveryId =
+    o.idHeader === undefined
+      ? undefined
+      : signsId(o)
+        ? fromHeader(o.idHeader)
+        : signedContentId('hmac-body', request.body);
   const fallbackId = deliveryId !== undefined && index !== undefined ? `${deliveryId}:${index}` : deliveryId;
   return {
     providerEventId: asString(fromBody(o.idPointer)) ?? fallbackId,

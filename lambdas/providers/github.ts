@@ -4,14 +4,31 @@
  * sets `options.allowSha1: true` (SHA-1 HMACs are still unforgeable, but GitHub sends the SHA-256 header on
  * every delivery, so falling back to SHA-1 silently would only widen what an attacker may try).
  *
- * GitHub signs no timestamp, so there is no replay window; replays are absorbed by dedupe on
- * `X-GitHub-Delivery`, which GitHub keeps when a delivery is redelivered.
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/github/): GitHub docs "Validating webhook deliveries" and "Webhook events and
+ * payloads" > "Delivery headers": `X-Hub-Signature-256: sha256=<hex>` on every delivery of a webhook with a
+ * secret, plus the legacy `X-Hub-Signature: sha1=<hex>`; `X-GitHub-Delivery` (GUID), `X-GitHub-Event`,
+ * `X-GitHub-Hook-ID`, `X-GitHub-Hook-Installation-Target-Type/-ID`, `User-Agent: GitHub-Hookshot/…`; no
+ * timestamp. The docs' test values verify in the corpus. Matches.
+ *
+ * GitHub signs no timestamp, so there is no replay window; replays are absorbed by dedupe. The signature
+ * covers the body only: `X-GitHub-Delivery`, `X-GitHub-Event` and `X-GitHub-Hook-ID` are not signed, so
+ * anyone holding one captured delivery could resend the same bytes with a fresh delivery id (each would be
+ * a new event) or another event name. The event id is therefore `github-body:<sha256 of the body>`: a
+ * redelivery (GitHub resends the same body with the same `X-GitHub-Delivery`) and any replay with
+ * rewritten headers get the same id, so the processor absorbs them. Two genuinely different GitHub events
+ * never share a body (each payload names its action, objects and their `updated_at`/commit ids); the same
+ * event delivered by two hooks of the same repository to one source is one event. The delivery id stays
+ * in the envelope's headers for logs.
  *
  * Hex is compared as bytes, so upper-case hex of the right MAC is accepted (@octokit/webhooks-methods
  * compares the text and would refuse it).
  *
- * Events: one per request; id = `X-GitHub-Delivery`, type = `X-GitHub-Event` plus `.action` from the body
- * when it has one (`issues.opened`), occurredAt unknown (GitHub sends no event time for every event kind).
+ * Events: one per request; id = `github-body:<sha256 of the body>`, type = `X-GitHub-Event` plus `.action`
+ * from the body when it has one (`issues.opened`), occurredAt unknown (GitHub sends no event time for every
+ * event kind). The type is a label only: it is not part of the dedupe key (a rewritten event name cannot
+ * make a second event) and GitHub events have no dedicated mapping (every type is the same `events`
+ * append), so an unsigned name cannot choose a different effect.
  * Form-encoded deliveries (`payload=<json>`) are understood as well.
  */
 import {
@@ -27,6 +44,7 @@ import {
   reject,
   requireBody,
   requireSecrets,
+  signedContentId,
   singleHeaderValue,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -106,7 +124,7 @@ function extract(request: RawRequest): Extraction {
     ok: true,
     events: [
       {
-        providerEventId: optionalHeader(request, 'X-GitHub-Delivery'),
+        providerEventId: signedContentId('github-body', request.body),
         eventType: action ? `${base}.${action}` : base,
         occurredAt: undefined,
         raw: request.body,

@@ -1,6 +1,14 @@
 /**
  * HubSpot webhooks (Webhooks API, CRM cards, workflow actions).
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/hubspot/): HubSpot docs "Validating requests from HubSpot": v3 = base64
+ * HMAC-SHA256 of method + URI + body + `X-HubSpot-Request-Timestamp` (epoch ms), rejected when older than
+ * five minutes, URI with the documented escapes decoded; requests also carry an older signature,
+ * `X-HubSpot-Signature` with `X-HubSpot-Signature-Version: v1` for Webhooks API subscriptions (v2 for
+ * workflow webhooks and CRM cards), so the version header never says v3. The docs' v1 example verifies in
+ * the corpus. Signatures match; accepting v1/v2 alone did not fit a sender that always adds v3 (below).
+ *
  * - v3 (preferred whenever `X-HubSpot-Signature-v3` is present): HMAC-SHA256, base64, keyed with the app's
  *   client secret over `METHOD + URI + body + X-HubSpot-Request-Timestamp`, the timestamp in **milliseconds**
  *   and at most 300 000 ms old. HubSpot signs the URI with a fixed set of percent-encoded characters decoded
@@ -9,6 +17,9 @@
  * - v1: plain SHA-256 (not an HMAC), hex, of `clientSecret + body`.
  * - v2: plain SHA-256, hex, of `clientSecret + METHOD + URI + body`.
  *   v1/v2 are chosen by `X-HubSpot-Signature-Version`; they carry no timestamp, so they have no replay window.
+ *   HubSpot sends them *beside* v3, so accepting them alone would let anyone holding one captured delivery
+ *   strip its v3 headers and replay it forever (after the dedupe TTL, as a new event): they are accepted
+ *   only when the source sets `options.allowLegacySignatures: true` (like GitHub's `allowSha1`).
  *
  * Unlike the SDK (which bounds only the age), a v3 timestamp more than the replay window in the future is
  * rejected too: a signature minted for the future would otherwise stay replayable for longer than the window.
@@ -45,6 +56,15 @@ const VERSION_HEADER = 'X-HubSpot-Signature-Version';
 const V3_KEY = V3_HEADER.toLowerCase();
 const TIMESTAMP_KEY = TIMESTAMP_HEADER.toLowerCase();
 const LEGACY_KEY = LEGACY_HEADER.toLowerCase();
+
+/** Options of a HubSpot source. */
+export interface HubspotOptions {
+  /**
+   * Accept requests signed only with v1/v2 (no timestamp, so no replay window), for senders that do not
+   * send v3. HubSpot sends v3 on every request, so this stays off. @default false
+   */
+  readonly allowLegacySignatures?: boolean;
+}
 
 /** HubSpot's documented v3 replay window: 300 000 ms. */
 export const HUBSPOT_TOLERANCE_SECONDS = 300;
@@ -148,7 +168,22 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   if (request.headers[LEGACY_KEY] === undefined) {
     return reject('missing_signature', `Missing ${V3_HEADER} header`);
   }
+  if (asRecord(context.options)?.allowLegacySignatures !== true) {
+    return reject(
+      'unsupported_signature_version',
+      `Only ${LEGACY_HEADER} (v1/v2, no timestamp) was sent and this source requires ${V3_HEADER}`,
+    );
+  }
   return verifyLegacy(request, context);
+}
+
+function validateOptions(options: unknown): string[] {
+  const record = asRecord(options);
+  if (options !== undefined && !record) return ['hubspot options must be an object'];
+  const allow = record?.allowLegacySignatures;
+  return allow === undefined || typeof allow === 'boolean'
+    ? []
+    : ['hubspot allowLegacySignatures must be a boolean'];
 }
 
 function toEvent(element: unknown): ProviderEvent {
@@ -176,9 +211,10 @@ function extract(request: RawRequest): Extraction {
 }
 
 /** HubSpot signature v3 (HMAC, timestamped) with v1/v2 (plain SHA-256) fallbacks. */
-export const hubspot: ProviderScheme<unknown> = {
+export const hubspot: ProviderScheme<HubspotOptions> = {
   id: 'hubspot',
   defaultToleranceSeconds: HUBSPOT_TOLERANCE_SECONDS,
+  validateOptions,
   verify,
   extract,
 };

@@ -2,6 +2,11 @@
  * Intercom (`X-Hub-Signature: sha1=<hex>`): HMAC-SHA1, hex, keyed with the app's `client_secret` (UTF-8)
  * over the body. No timestamp is signed, so no replay window: dedupe on the notification `id` is the defence.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/intercom/): Intercom docs "Setting up webhooks" > "Signed notifications":
+ * `X-Hub-Signature: sha1=<hex>`, HMAC-SHA1 of the raw body with the app's `client_secret`; notifications
+ * carry `id` (`notif_…`), `topic` and `created_at` (epoch s); no signed timestamp. Matches.
+ *
  * Events: one per request, id = `id` (`notif_…`), type = `topic`, occurredAt = `created_at` (epoch s).
  */
 import { asString, toIso } from './common';

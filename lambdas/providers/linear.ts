@@ -7,21 +7,32 @@
  * a body that starts with a UTF-8 byte order mark is `malformed_body`, since the SDK's `JSON.parse`
  * rejects it.
  *
- * Events: one per request, id = `Linear-Delivery` header (falling back to the body's `webhookId` +
- * `webhookTimestamp`, which is unique per delivery attempt), type = `<type>.<action>` from the body
- * (e.g. `Issue.create`), occurredAt = `createdAt`.
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/linear/): Linear docs "Webhooks" > "Securing webhooks": `Linear-Signature` = hex
+ * HMAC-SHA256 of the raw body; `webhookTimestamp` (epoch ms) in the body, to be within a minute; delivery
+ * headers `Linear-Delivery` (UUID) and `Linear-Event`. Matches.
+ *
+ * Events: one per request. The signature covers the body only, so `Linear-Delivery` and `Linear-Event`
+ * (unsigned headers) decide nothing: a captured delivery resent within the minute with a fresh
+ * `Linear-Delivery` must not be a second event. id = `linear-body:<sha256 of the body without
+ * webhookTimestamp>`, the body's JSON with keys sorted: Linear re-signs each retry with a fresh
+ * `webhookTimestamp` (it must, to pass the one-minute window), and everything else in the body (the
+ * entity, `action`, `createdAt`, `webhookId`) describes the one event, so retries keep the id while
+ * different events (another action, another `updatedAt`) never share it. type = `<type>.<action>` from the
+ * body (e.g. `Issue.create`), occurredAt = `createdAt`.
  */
 import {
   ACCEPTED,
   anySignatureMatches,
   asRecord,
   asString,
+  canonicalJson,
   checkTimestamp,
   decodeHex,
   hmac,
-  optionalHeader,
   parseJson,
   reject,
+  signedContentId,
   signedHeaders,
   toIso,
 } from './common';
@@ -63,14 +74,12 @@ function extract(request: RawRequest): Extraction {
   if (!body) return { ok: false, reason: 'unusable_payload', message: 'Linear body is not a JSON object' };
   const type = asString(body.type);
   const action = asString(body.action);
-  const webhookId = asString(body.webhookId);
-  const timestamp = asString(body.webhookTimestamp);
-  const fallbackId = webhookId && timestamp ? `${webhookId}:${timestamp}` : undefined;
+  const { webhookTimestamp: _perAttempt, ...event } = body;
   return {
     ok: true,
     events: [
       {
-        providerEventId: optionalHeader(request, 'Linear-Delivery') ?? fallbackId,
+        providerEventId: signedContentId('linear-body', canonicalJson(event)),
         eventType: type ? (action ? `${type}.${action}` : type) : 'unknown',
         occurredAt: toIso(body.createdAt) ?? toIso(body.webhookTimestamp, 'ms'),
         raw: request.body,

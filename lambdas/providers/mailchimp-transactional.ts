@@ -5,6 +5,12 @@
  * source's `publicUrl`. Mandrill posts a single field, `mandrill_events` (a JSON array); a repeated field
  * name is rejected because its signed value would be ambiguous.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/mailchimp-transactional/): Mailchimp Transactional docs "Authenticating webhook
+ * requests": `X-Mandrill-Signature` = base64 HMAC-SHA1 with the webhook key of the webhook URL followed by
+ * each POST field `key + value`, keys sorted; the body is the form field `mandrill_events` (a JSON array).
+ * Matches.
+ *
  * Mandrill checks a new webhook URL with an unsigned HEAD request; that never reaches `verify` with a body
  * and is rejected like any unsigned request. No timestamp is signed: dedupe is the replay defence.
  *

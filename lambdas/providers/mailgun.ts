@@ -3,18 +3,30 @@
  * the top-level `timestamp`, `token`, `signature` fields (legacy form-encoded webhooks). It is HMAC-SHA256,
  * hex, keyed with the account's webhook signing key (UTF-8) over `timestamp + token`.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/mailgun/): Mailgun docs "Securing Webhooks": the body's `signature` object holds
+ * `token` (50 characters), `timestamp` (epoch seconds; a JSON string in the example) and `signature` = hex
+ * HMAC-SHA256 of timestamp + token with the webhook signing key, plus `parent-signature` for subaccounts;
+ * the event data is not signed; caching tokens is recommended. Matches.
+ *
  * The signature does **not** cover the event data: anyone holding one genuine request could swap the
- * event data and replay it. The replay window on the signed timestamp (source tolerance, default 300 s,
- * both directions) bounds that; Mailgun recommends also refusing a token seen before, which the dedupe
- * table cannot do here because the event id, not the token, is the dedupe key (it must stay stable across
- * Mailgun's retries). Keep the window short for Mailgun sources.
+ * event data (its `id` included) and replay it within the window. So the event data decides nothing about
+ * identity: the id is `mailgun-token:<sha256 of timestamp:token>`, the signed part, and each signed
+ * request has at most one effect however its data is rewritten, which is the single use of the token that
+ * Mailgun's "Securing Webhooks" guide asks receivers to enforce. The replay window on the signed timestamp
+ * (source tolerance, default 300 s, both directions) bounds how long a captured request is usable at all;
+ * keep it short for Mailgun sources. Trade-off, stated: a Mailgun retry hours later can only pass a
+ * five-minute window if it is signed anew (new timestamp and token), so a retry after a lost 2xx answer is
+ * a second event. That takes a lost answer after a durable enqueue; keying on the unsigned
+ * `event-data.id` instead would let anyone with one captured request inject any number of forged events
+ * within the window.
  *
  * Subaccounts: for a subaccount's domain Mailgun adds `signature.parent-signature`, the same HMAC keyed with
  * the primary account's signing key, so one receiver configured with the primary key serves every
  * subaccount. Either signature may match any active key (one more "any of several signatures").
  *
- * Events: one per request, id = `event-data.id`, type = `event-data.event`, occurredAt =
- * `event-data.timestamp` (epoch seconds with a fraction). Legacy form bodies: type = `event`, no id.
+ * Events: one per request, id as above, type = `event-data.event`, occurredAt = `event-data.timestamp`
+ * (epoch seconds with a fraction). Legacy form bodies: type = `event`, the same token-based id.
  */
 import {
   ACCEPTED,
@@ -28,6 +40,7 @@ import {
   reject,
   requireBody,
   requireSecrets,
+  signedContentId,
   toIso,
 } from './common';
 import type { Extraction, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
@@ -101,6 +114,12 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
   return matched ? ACCEPTED : reject('signature_mismatch', 'Mailgun signature does not match');
 }
 
+/** The id of one signed request: its timestamp and token, the only content the MAC covers. */
+function signedRequestId(body: Buffer): string | undefined {
+  const fields = signedFields(body);
+  return fields ? signedContentId('mailgun-token', `${fields.timestamp}:${fields.token}`) : undefined;
+}
+
 function extract(request: RawRequest): Extraction {
   const json = asRecord(parseJson(request.body));
   if (json) {
@@ -110,7 +129,7 @@ function extract(request: RawRequest): Extraction {
       ok: true,
       events: [
         {
-          providerEventId: asString(data.id),
+          providerEventId: signedRequestId(request.body),
           eventType: asString(data.event) ?? 'unknown',
           occurredAt: toIso(data.timestamp),
           raw: request.body,
@@ -123,7 +142,7 @@ function extract(request: RawRequest): Extraction {
     ok: true,
     events: [
       {
-        providerEventId: undefined,
+        providerEventId: signedRequestId(request.body),
         eventType: form.get('event') || 'unknown',
         occurredAt: toIso(form.get('timestamp') ?? undefined),
         raw: request.body,

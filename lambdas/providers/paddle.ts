@@ -2,6 +2,11 @@
  * Paddle Billing (`Paddle-Signature: ts=<epoch s>;h1=<hex>[;h1=<hex>]`): HMAC-SHA256, hex, keyed with the
  * notification destination's secret key (UTF-8) over `ts + ":" + body`.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/paddle/): Paddle docs "Verify webhook signatures": `Paddle-Signature: ts=<epoch
+ * s>;h1=<hex>`, signed `ts + ":" + body`, HMAC-SHA256 with the destination's secret key; several `h1` while
+ * rotating; a five-second tolerance is the SDK's default. Matches.
+ *
  * - Several `h1` entries may arrive while Paddle rotates secrets: any match is accepted (Paddle's Node SDK
  *   keeps only the last one). Unknown keys are ignored for forward compatibility.
  * - Replay window: 5 s by default, as `@paddle/paddle-node-sdk` (`MAX_VALID_TIME_DIFFERENCE`); it bounds the

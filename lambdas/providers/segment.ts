@@ -3,6 +3,14 @@
  * body, keyed with the shared secret as UTF-8. Segment signs no timestamp, so there is no replay window;
  * replays are absorbed by dedupe on each message's `messageId`.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/segment/): Segment "Webhooks (Actions) Destination" (and its source,
+ * segmentio/action-destinations `webhook/index.ts`): `X-Signature` = hex HMAC-SHA1 of
+ * `JSON.stringify(data)`, which is the body, with the shared secret. A *batched* Webhooks (Actions) mapping
+ * sends a JSON array and, because the signing hook only sees single payloads, no `X-Signature` at all: such
+ * requests cannot be authenticated and are refused (`missing_signature`); use unbatched mappings. Matches
+ * otherwise.
+ *
  * Events: the body is a single message or a batch (`{"batch": [...]}`); every message becomes one event
  * with id = `messageId`, type = `type` (`identify`, `track`, `page`, …; the `track` name stays in the
  * event's own JSON as `event`) and occurredAt = `timestamp`.

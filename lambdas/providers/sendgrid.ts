@@ -3,6 +3,13 @@
  * `X-Twilio-Email-Event-Webhook-Timestamp + body`; the signature header is base64 of a DER-encoded
  * `(r, s)` pair.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/sendgrid/): SendGrid docs "Getting Started with the Event Webhook Security
+ * Features": `X-Twilio-Email-Event-Webhook-Signature` (base64 DER ECDSA P-256/SHA-256 over timestamp + raw
+ * payload) and `X-Twilio-Email-Event-Webhook-Timestamp` (epoch seconds); the verification key is base64
+ * SPKI; the payload is a JSON array (the SDK's signed vector ends in CRLF, so raw bytes matter); no window
+ * documented. Matches.
+ *
  * Secret format: the "Verification Key" from Mail Settings, i.e. base64 of the DER SubjectPublicKeyInfo
  * (`MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE…`), optionally PEM-wrapped (`-----BEGIN PUBLIC KEY-----`). Keys
  * that are not P-256 public keys are ignored; a source whose keys are all unusable is rejected as

@@ -2,6 +2,12 @@
  * Shopify webhooks: `X-Shopify-Hmac-Sha256` (events API: `shopify-hmac-sha256`) = base64 HMAC-SHA256 of
  * the body, keyed with the app's client secret as UTF-8. Several active secrets cover a secret rotation.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/shopify/): Shopify docs "Deliver webhooks through HTTPS" (verify, headers):
+ * `X-Shopify-Hmac-Sha256` = base64 HMAC-SHA256 of the raw body with the app's client secret;
+ * `X-Shopify-Topic`, `-Shop-Domain`, `-API-Version` (`YYYY-MM`), `-Webhook-Id`, `-Event-Id`, `-Triggered-At`
+ * (ISO-8601, nanoseconds); no signed timestamp. Matches.
+ *
  * The signature header picks the header family, as `@shopify/shopify-api`'s `webhooks.validate` does:
  * `shopify-hmac-sha256` means the events API's `shopify-*` headers, otherwise `X-Shopify-*`. When both
  * signature headers are sent they must carry the same value (`duplicate_header` otherwise), so a second
@@ -14,23 +20,36 @@
  * No replay window by default: Shopify signs no timestamp. `X-Shopify-Triggered-At` is not part of the
  * signed bytes, so anyone replaying a captured delivery could rewrite it, and Shopify's own retries (up
  * to 8 over 4 hours, 48 h on older plans) keep the original value, so a window on it would reject
- * legitimate retries while stopping no attacker. Replays are absorbed by dedupe on the event id instead.
+ * legitimate retries while stopping no attacker. Replays are absorbed by dedupe instead.
  *
  * Signatures must be canonical base64 (Shopify's libraries compare the base64 text).
  *
- * Events: one per request; id = `X-Shopify-Event-Id` (fallback `X-Shopify-Webhook-Id`), type =
- * `X-Shopify-Topic` (`orders/create`), occurredAt = `X-Shopify-Triggered-At`. The `shopify-*` spellings of
- * the events API are read too.
+ * What is signed is the body alone, so nothing the pipeline acts on comes from a header:
+ * - id = `shopify-body:<sha256 of the body>`. `X-Shopify-Event-Id` / `X-Shopify-Webhook-Id` are unsigned:
+ *   a replay with a fresh one must not be a new event. Shopify's retries resend the same body, so they
+ *   get the same id.
+ * - type = `X-Shopify-Topic` (`orders/create`), as a label only (metrics, logs). It is unsigned and
+ *   deliberately not in the id: the topics of one order (`orders/create`, `orders/paid`, …) can carry
+ *   byte-identical bodies, and a rewritten topic must neither make a second event nor a different one.
+ *   The Shopify mapping therefore decides what to write from the signed body (the resource named by
+ *   `admin_graphql_api_id`), never from the topic, and writes the same state for every topic of the same
+ *   body, so merging two topics with identical bodies loses nothing (lambdas/mapping/shopify.ts).
+ * - occurredAt = the body's `updated_at` (else `created_at`), not the unsigned `X-Shopify-Triggered-At`.
+ *
+ * The `shopify-*` spellings of the events API are read too.
  */
 import {
   ACCEPTED,
   anySignatureMatches,
+  asRecord,
   decodeCanonicalBase64,
   hmac,
   optionalHeader,
+  parseJson,
   reject,
   requireBody,
   requireSecrets,
+  signedContentId,
   singleHeaderValue,
   toIso,
 } from './common';
@@ -129,13 +148,14 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
 }
 
 function extract(request: RawRequest): Extraction {
+  const body = asRecord(parseJson(request.body));
   return {
     ok: true,
     events: [
       {
-        providerEventId: shopifyHeader(request, 'event-id') ?? shopifyHeader(request, 'webhook-id'),
+        providerEventId: signedContentId('shopify-body', request.body),
         eventType: shopifyHeader(request, 'topic') ?? 'unknown',
-        occurredAt: toIso(shopifyHeader(request, 'triggered-at')),
+        occurredAt: toIso(body?.updated_at) ?? toIso(body?.created_at),
         raw: request.body,
       },
     ],

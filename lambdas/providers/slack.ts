@@ -2,6 +2,12 @@
  * Slack request signing: `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:" + ts + ":" + body>` with
  * `X-Slack-Request-Timestamp` in epoch seconds, keyed with the app's signing secret as UTF-8.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/slack/): Slack docs "Verifying requests from Slack": `X-Slack-Signature:
+ * v0=<hex>` over `v0:` + `X-Slack-Request-Timestamp` (epoch seconds) + `:` + body, HMAC-SHA256 with the
+ * signing secret; ignore requests more than five minutes from local time. The docs' worked example verifies
+ * in the corpus. Matches.
+ *
  * Replay window: ±300 s, as Slack's documentation asks ("more than five minutes from local time").
  * Bolt's `verifySlackRequest` only rejects old timestamps; ours also rejects timestamps that far in the
  * future, which Slack never sends. Hex is compared as bytes (upper-case hex of the right MAC is accepted;

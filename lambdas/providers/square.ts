@@ -6,6 +6,11 @@
  * The legacy HMAC-SHA1 `x-square-signature` is deliberately not supported (Square sends both; SHA-256 wins).
  * No timestamp is signed, so there is no replay window: dedupe on `event_id` is the replay defence.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/square/): Square docs "Validate notifications": `x-square-hmacsha256-signature` =
+ * base64 HMAC-SHA256 of notification URL + body with the subscription's signature key; no timestamp. The
+ * SDK's signed vector verifies in the corpus. Matches.
+ *
  * Events: one per request, id = `event_id`, type = `type`, occurredAt = `created_at`.
  */
 import { asString, toIso } from './common';

@@ -1,6 +1,13 @@
 /**
  * Standard Webhooks (standardwebhooks.com) and Svix, which is the same scheme under `svix-*` header names.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/standard-webhooks/): Standard Webhooks spec "Webhook headers" / "Signature
+ * scheme" and Svix docs "Verifying webhooks manually": `webhook-id`, `webhook-timestamp` (integer epoch
+ * seconds), `webhook-signature` as space-delimited `v1,<base64>` (`v1a,<base64>` Ed25519); key = base64
+ * after `whsec_`; the same with `svix-*` names; five-minute window. The spec's test vector verifies in the
+ * corpus. Matches.
+ *
  * - Headers: `webhook-id`, `webhook-timestamp` (epoch s), `webhook-signature`; each may instead arrive as
  *   `svix-id` / `svix-timestamp` / `svix-signature`. Like the svix SDK, the `svix-*` spelling wins per
  *   header when both are present.

@@ -3,6 +3,12 @@
  * hex HMAC-SHA256 of `t + "." + body`, keyed with the endpoint's `whsec_…` string **as UTF-8, verbatim**
  * (not base64-decoded, unlike Standard Webhooks).
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/stripe/): Stripe docs "Receive Stripe events in your webhook endpoint" > "Verify
+ * signatures manually": `Stripe-Signature: t=<epoch s>,v1=<hex>[,v0=<hex>]`, signed `t + "." + body`,
+ * HMAC-SHA256 hex with the `whsec_` secret as text; one `v1` per active secret while rolling; `v0` is
+ * test-mode legacy; default tolerance five minutes (stripe-node `DEFAULT_TOLERANCE` 300 s). Matches.
+ *
  * - Rotation: Stripe sends one `v1` per active endpoint secret while an old one is being rolled; any `v1`
  *   matching any of our active secrets is enough. `v0` (test-mode legacy) and unknown schemes are ignored.
  * - Replay window: like stripe-node, a timestamp older than the window is rejected. Unlike stripe-node,

@@ -1,6 +1,13 @@
 /**
  * Twilio webhooks (`X-Twilio-Signature`): HMAC-SHA1, base64, keyed with the account's Auth Token (UTF-8).
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/twilio/): Twilio docs "Webhooks security": `X-Twilio-Signature` = base64
+ * HMAC-SHA1 with the Auth Token of the URL plus the sorted POST parameters (`name + value`); JSON bodies:
+ * `bodySHA256` in the URL, only the URL signed; "Webhooks connection overrides":
+ * `I-Twilio-Idempotency-Token` identifies a request across retries. The docs' example (auth token 12345)
+ * verifies in the corpus. Matches.
+ *
  * - Form-encoded requests: signed = URL + every POST parameter as `name + value`, names sorted; a repeated
  *   name contributes each distinct value once, values sorted (twilio-node's `getExpectedTwilioSignature`).
  *   GET requests carry their parameters in the URL only, so they sign the URL alone.
@@ -9,13 +16,19 @@
  * - URL: the exact public URL (the source's `publicUrl`); like Twilio's validators, the URL is also tried
  *   with the default port added and removed, then in its WHATWG-normalised form and with the query string
  *   re-encoded the way Node's legacy `querystring` does, because Twilio signs the URL as configured.
- * - No timestamp, so no replay window: dedupe by `I-Twilio-Idempotency-Token` is the replay defence.
+ * - No timestamp, so no replay window: dedupe is the replay defence, on ids made of signed content only.
  *
  * Events (one per request unless a JSON body is an array of CloudEvents, as Event Streams sends):
- * - id: `I-Twilio-Idempotency-Token` header; without it, for forms `<MessageSid|SmsSid|CallSid>:<status>`
- *   (plus `:<SequenceNumber>` when present), for JSON the body's `id`; otherwise none (hash fallback).
+ * - id: never `I-Twilio-Idempotency-Token`. That header is not signed, so a captured request resent with a
+ *   fresh token would be a new event. Instead, for forms, `<MessageSid|SmsSid|CallSid>:<status>` (plus
+ *   `:<SequenceNumber>` when present), all signed parameters; other forms get
+ *   `twilio-params:<sha256 of the signed parameter string>` (names sorted, `name + value`: what the MAC
+ *   covers, so reordering or re-encoding the body cannot change it; GET requests: of the query's). JSON
+ *   bodies (bound to the signature by `bodySHA256`) use the CloudEvent `id`, else
+ *   `twilio-body:<sha256 of the body>`. Twilio's retries resend the same parameters or body, so they keep
+ *   the id.
  * - type: `message.<MessageStatus|SmsStatus>` for messaging callbacks, `call.<CallStatus>` for voice
- *   callbacks, the CloudEvent `type` for JSON, else `twilio.form` / `unknown`.
+ *   callbacks, the CloudEvent `type` for JSON, else `twilio.form` / `unknown` (all signed content).
  * - occurredAt: the `Timestamp` parameter (voice status callbacks) or the CloudEvent `time`.
  */
 import { hash } from 'node:crypto';
@@ -26,20 +39,19 @@ import {
   asString,
   hmacBase64,
   isBase64Mac,
-  optionalHeader,
   parseJson,
   reject,
   requireSecrets,
   safeEqualText,
+  signedContentId,
   singleHeaderValue,
   toIso,
 } from './common';
-import { formValue, parseForm, signedBodyBytes } from './twilio-form';
+import { formValue, parseForm, signedBodyBytes, signedFormBytes, twilioParamString } from './twilio-form';
 import type { Extraction, ProviderEvent, ProviderScheme, RawRequest, Verdict, VerifyContext } from './types';
 
 const SIGNATURE_HEADER = 'X-Twilio-Signature';
 const SIGNATURE_KEY = SIGNATURE_HEADER.toLowerCase();
-const IDEMPOTENCY_HEADER = 'I-Twilio-Idempotency-Token';
 
 interface UrlParts {
   readonly scheme: string;
@@ -224,35 +236,48 @@ function verify(request: RawRequest, context: VerifyContext<unknown>): Verdict {
     : reject('signature_mismatch', `${SIGNATURE_HEADER} does not match`);
 }
 
-function formEvent(request: RawRequest, token: string | undefined): ProviderEvent {
+/** The signed parameter string of a GET request's query (Twilio signs its URL alone). */
+function queryParamString(url: string): string {
+  const params = new Map<string, string[]>();
+  try {
+    for (const [name, value] of new URL(url).searchParams)
+      params.set(name, [...(params.get(name) ?? []), value]);
+  } catch {
+    return url;
+  }
+  return twilioParamString(params);
+}
+
+function formEvent(request: RawRequest): ProviderEvent {
   const params = parseForm(request.body) ?? new Map();
   const messageSid = formValue(params, 'MessageSid', 'SmsSid');
   const callSid = formValue(params, 'CallSid');
   let eventType = 'twilio.form';
-  let fallbackId: string | undefined;
+  let stateId: string | undefined;
   const sequence = formValue(params, 'SequenceNumber');
   if (messageSid !== undefined) {
     const status = formValue(params, 'MessageStatus', 'SmsStatus') ?? 'unknown';
     eventType = `message.${status}`;
-    fallbackId = `${messageSid}:${status}`;
+    stateId = `${messageSid}:${status}`;
   } else if (callSid !== undefined) {
     const status = formValue(params, 'CallStatus') ?? 'unknown';
     eventType = `call.${status}`;
-    fallbackId = `${callSid}:${status}`;
+    stateId = `${callSid}:${status}`;
   }
-  if (fallbackId !== undefined && sequence !== undefined) fallbackId += `:${sequence}`;
+  if (stateId !== undefined && sequence !== undefined) stateId += `:${sequence}`;
+  const signedParams = request.body.length === 0 ? queryParamString(request.url) : signedFormBytes(params);
   return {
-    providerEventId: token ?? fallbackId,
+    providerEventId: stateId ?? signedContentId('twilio-params', signedParams),
     eventType,
     occurredAt: toIso(formValue(params, 'Timestamp')),
     raw: request.body,
   };
 }
 
-function jsonEvent(element: unknown, raw: Buffer, token: string | undefined): ProviderEvent {
+function jsonEvent(element: unknown, raw: Buffer): ProviderEvent {
   const record = asRecord(element);
   return {
-    providerEventId: token ?? asString(record?.id),
+    providerEventId: asString(record?.id) ?? signedContentId('twilio-body', raw),
     eventType: asString(record?.type) ?? 'unknown',
     occurredAt: toIso(record?.time ?? record?.timestamp),
     raw,
@@ -260,22 +285,19 @@ function jsonEvent(element: unknown, raw: Buffer, token: string | undefined): Pr
 }
 
 function extract(request: RawRequest): Extraction {
-  const token = optionalHeader(request, IDEMPOTENCY_HEADER);
-  if (!isJsonBodyRequest(request.url)) return { ok: true, events: [formEvent(request, token)] };
+  if (!isJsonBodyRequest(request.url)) return { ok: true, events: [formEvent(request)] };
   const parsed = parseJson(request.body);
   if (Array.isArray(parsed)) {
     if (parsed.length === 0) return { ok: false, reason: 'unusable_payload', message: 'Empty event array' };
-    // Batched CloudEvents share one request token, so each element keeps its own id instead.
+    // Each CloudEvent keeps its own (signed) id; the element's bytes are part of the signed body.
     return {
       ok: true,
-      events: parsed.map((element) =>
-        jsonEvent(element, Buffer.from(JSON.stringify(element), 'utf8'), undefined),
-      ),
+      events: parsed.map((element) => jsonEvent(element, Buffer.from(JSON.stringify(element), 'utf8'))),
     };
   }
   if (parsed === undefined)
     return { ok: false, reason: 'unusable_payload', message: 'Body is not valid JSON' };
-  return { ok: true, events: [jsonEvent(parsed, request.body, token)] };
+  return { ok: true, events: [jsonEvent(parsed, request.body)] };
 }
 
 /** Twilio request validation (form-encoded and JSON `bodySHA256`). */

@@ -2,6 +2,10 @@
  * Typeform (`Typeform-Signature: sha256=<base64>`): HMAC-SHA256, **base64**, keyed with the webhook secret
  * (UTF-8) over the body. No timestamp is signed, so no replay window: dedupe on `event_id` is the defence.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/typeform/): Typeform docs "Secure your webhooks": `Typeform-Signature:
+ * sha256=<base64 HMAC-SHA256 of the raw body>` with the webhook secret; no timestamp. Matches.
+ *
  * Events: one per request, id = `event_id`, type = `event_type` (`form_response`), occurredAt =
  * `form_response.submitted_at`.
  */

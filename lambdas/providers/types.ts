@@ -55,8 +55,10 @@ export type Verdict = Accepted | Rejection;
 /** One event carried by an authentic request (batched bodies yield several). */
 export interface ProviderEvent {
   /**
-   * The provider's own event id (e.g. Stripe `evt_…`, `webhook-id`, `X-GitHub-Delivery`, HubSpot `eventId`).
-   * Undefined only for providers/events that carry none; the dedupe key then falls back to a hash of `raw`.
+   * The event's id, made only of content the signature covers (e.g. Stripe `evt_…`, the signed
+   * `webhook-id`, HubSpot `eventId`): never an unsigned header, which a replay could rewrite. Where the
+   * provider's own id is unsigned (GitHub, Shopify, Twilio, Linear), it is `<prefix>:<sha256 of the
+   * signed bytes>`. Undefined only where none exists; the dedupe key then falls back to a hash of `raw`.
    */
   readonly providerEventId: string | undefined;
   /** Provider event type (`customer.subscription.updated`, `orders/create`, `identify`, …); `unknown` if absent. */
@@ -88,6 +90,11 @@ export interface ProviderScheme<Options = unknown> {
   readonly id: ProviderId;
   /** Default replay window in seconds for timestamped schemes; undefined for schemes without timestamps. */
   readonly defaultToleranceSeconds?: number;
+  /**
+   * The provider requires an empty `204 No Content` as its acknowledgement (Discord webhook events) rather
+   * than the ingest's usual 202 with a JSON receipt. @default false
+   */
+  readonly acknowledgeWithNoContent?: boolean;
   /** Validates scheme options at config time; returns problems (empty when fine). */
   validateOptions?(options: unknown): string[];
   /** Authenticates the raw request. Must run before anything parses the body. */

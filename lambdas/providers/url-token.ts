@@ -2,6 +2,11 @@
  * Sources whose provider does not sign (e.g. Mailchimp Marketing) authenticated with a secret token in the
  * webhook URL's query string (`?token=…`), or in a header the provider can be told to send.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/url-token/): Mailchimp Marketing docs "Sync audience data with webhooks": no
+ * signature; form-encoded bodies (`type`, `fired_at` as `YYYY-MM-DD HH:MM:SS`, `data[…]`); a secret in the
+ * webhook URL is the recommended protection. Matches.
+ *
  * Secret format: the token itself, at least 16 characters (shorter ones are refused as configuration
  * errors: a guessable token authenticates nothing). Several tokens may be active (rotation). Comparison is
  * constant time over SHA-256 digests.

@@ -3,6 +3,14 @@
  * over `timestamp + body`. The key is the webhook's signing secret used verbatim as UTF-8: it looks like
  * base64 but Zendesk does not decode it.
  *
+ * Checked against the provider's current docs (issue 14 audit; reference deliveries in
+ * test/fixtures/deliveries/zendesk/): Zendesk docs "Verifying webhook authenticity":
+ * base64(HMAC-SHA256(timestamp + body)), secret used as given; "Anatomy of a webhook request":
+ * `x-zendesk-webhook-signature`, `x-zendesk-webhook-signature-timestamp` (ISO-8601 UTC, e.g.
+ * `2021-03-25T05:09:27Z`), `x-zendesk-webhook-id`, `x-zendesk-webhook-invocation-id`,
+ * `x-zendesk-account-id`; no window documented. Trigger and automation webhooks may use other methods and no
+ * body; the ingest takes POST only and this scheme needs a body. Matches.
+ *
  * The timestamp is ISO-8601 (`2024-01-01T12:00:00Z`), not epoch seconds. Zendesk documents no replay window;
  * the source's tolerance applies (default 300 s, both directions).
  *

@@ -27,6 +27,17 @@ export const INGEST_TIMEOUTS: ClientTimeouts = {
   requestTimeoutMs: 2000,
   maxAttempts: 3,
 };
+/**
+ * Secrets Manager answers GetSecretValue in tens of milliseconds. A read only blocks a request when nothing
+ * usable is cached (cold container, or values past the cache's maximum staleness), so its worst case is
+ * what a cold request pays during an outage: about 2 x (0.5 s + 1 s) plus one backoff, not 6 s. Refreshes
+ * of cached values run in the background (lambdas/shared/secrets.ts) and cost requests nothing.
+ */
+export const SECRETS_MANAGER_TIMEOUTS: ClientTimeouts = {
+  connectionTimeoutMs: 500,
+  requestTimeoutMs: 1000,
+  maxAttempts: 2,
+};
 /** The processor has a larger budget, bounded by its Lambda timeout. */
 export const PROCESSOR_TIMEOUTS: ClientTimeouts = {
   connectionTimeoutMs: 1000,
@@ -63,6 +74,8 @@ export function createDynamoDocumentClient(t: ClientTimeouts = PROCESSOR_TIMEOUT
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export function createSecretsManagerClient(t: ClientTimeouts = INGEST_TIMEOUTS): SecretsManagerClient {
+export function createSecretsManagerClient(
+  t: ClientTimeouts = SECRETS_MANAGER_TIMEOUTS,
+): SecretsManagerClient {
   return new SecretsManagerClient({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
 }

@@ -20,6 +20,16 @@ export const KEY_PREFIX = {
 
 export type DedupeStatus = 'IN_PROGRESS' | 'COMPLETED';
 
+/**
+ * What the mappings read of a delivery besides the event's bytes. Pinned by the first claim of an event, so
+ * a provider's redelivery (new envelope, new `receivedAt`) maps to byte-identical CDP operations.
+ */
+export interface DeliveryContext {
+  readonly receivedAt: string;
+  readonly occurredAt?: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** The dedupe record as stored (also read by `webhooks events get`). */
 export interface DedupeRecord {
   readonly pk: string;
@@ -36,6 +46,8 @@ export interface DedupeRecord {
   readonly appliedOperations?: readonly string[];
   /** Last retryable error, for on-call inspection. */
   readonly lastError?: string;
+  /** The first claim's delivery context (see {@link DeliveryContext}). */
+  readonly firstDelivery?: DeliveryContext;
 }
 
 /** Queue and event-source-mapping defaults, used by the CDK stack and by local mode's poller. */
@@ -43,11 +55,19 @@ export const QUEUE_DEFAULTS = {
   processorTimeoutSeconds: 30,
   /** SQS visibility must be at least 6x the function timeout (AWS guidance for event source mappings). */
   visibilityTimeoutMultiplier: 6,
-  maxReceiveCount: 5,
+  /**
+   * Receives before SQS moves a message to the DLQ. With the processor's backoff (lambdas/processor/backoff.ts)
+   * the last receive comes 2.4-3.4 h after the first failure, so a CDP outage of up to 2 hours heals by itself.
+   */
+  maxReceiveCount: 12,
   batchSize: 10,
   maxBatchingWindowSeconds: 1,
   maxConcurrency: 5,
-  mainRetentionDays: 4,
+  /**
+   * Longer than the longest retry span (every receive may hold a message up to SQS's 12 h visibility limit
+   * when the CDP answers a long `Retry-After`): 12 receives x 12 h = 6 days, plus a day of backlog.
+   */
+  mainRetentionDays: 7,
   /** Longer than the main queue: a standard queue's DLQ keeps the original enqueue timestamp. */
   dlqRetentionDays: 14,
   /** Inline bodies above this go to S3 (SQS's own limit is 1 MiB for the whole message). */
@@ -65,4 +85,9 @@ export const ENV = {
   cdpApiKeySecretId: 'CDP_API_KEY_SECRET_ID',
   claimCheckThresholdBytes: 'CLAIM_CHECK_THRESHOLD_BYTES',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  /** The main queue's visibility timeout: bounds how long ago a message was received (backoff ceiling). */
+  visibilityTimeoutSeconds: 'VISIBILITY_TIMEOUT_SECONDS',
+  /** Main queue and DLQ retention, seconds: how long a dedupe record of an unfinished event must live. */
+  queueRetentionSeconds: 'QUEUE_RETENTION_SECONDS',
+  dlqRetentionSeconds: 'DLQ_RETENTION_SECONDS',
 } as const;

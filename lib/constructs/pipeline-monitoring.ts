@@ -8,8 +8,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { QUEUE_DEFAULTS } from '../../lambdas/shared/schema';
 import { DEFAULT_ALARMS } from '../config';
-import { METRICS } from '../resource-definitions';
+import { deadLetterAgeAlarmSeconds, METRICS } from '../resource-definitions';
 
 /** A source watched by the "no webhooks received" alarm. */
 export interface WatchedSource {
@@ -33,6 +34,12 @@ export interface PipelineMonitoringProps {
   readonly email?: string;
   /** @default 900 */
   readonly oldestMessageAgeSeconds?: number;
+  /**
+   * Age of the oldest DLQ message that raises an alarm: half of the time a message is sure to stay in the
+   * DLQ before it expires (`deadLetterAgeAlarmSeconds` in lib/resource-definitions.ts), so nothing expires
+   * unseen. @default derived from QUEUE_DEFAULTS' retentions
+   */
+  readonly deadLetterAgeAlarmSeconds?: number;
   /** @default 25 */
   readonly rejectionsPer5Minutes?: number;
   /** @default 10 */
@@ -68,7 +75,16 @@ export class PipelineMonitoring extends Construct {
       rejectionsPer5Minutes: props.rejectionsPer5Minutes ?? DEFAULT_ALARMS.rejectionsPer5Minutes,
       cdpFailuresPer5Minutes: props.cdpFailuresPer5Minutes ?? DEFAULT_ALARMS.cdpFailuresPer5Minutes,
       api5xxPer5Minutes: props.api5xxPer5Minutes ?? DEFAULT_ALARMS.api5xxPer5Minutes,
+      deadLetterAgeAlarmSeconds:
+        props.deadLetterAgeAlarmSeconds ??
+        deadLetterAgeAlarmSeconds(
+          QUEUE_DEFAULTS.mainRetentionDays * 86_400,
+          QUEUE_DEFAULTS.dlqRetentionDays * 86_400,
+        ),
     };
+    if (props.deadLetterAgeAlarmSeconds !== undefined && !Number.isInteger(props.deadLetterAgeAlarmSeconds)) {
+      throw new Error(`${id}: deadLetterAgeAlarmSeconds must be whole seconds`);
+    }
     for (const [name, value] of Object.entries(thresholds)) {
       if (!(value > 0)) throw new Error(`${id}: ${name} must be positive`);
     }
@@ -105,6 +121,17 @@ export class PipelineMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `Messages are waiting in the dead-letter queue: events that were not delivered to the CDP. Inspect and redrive with the webhooks CLI. ${RUNBOOK}`,
     });
+    this.alarm('DeadLetterQueueAging', {
+      metric: props.deadLetterQueue.metricApproximateAgeOfOldestMessage({
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
+      threshold: thresholds.deadLetterAgeAlarmSeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `A dead-lettered event has waited ${Math.round(thresholds.deadLetterAgeAlarmSeconds / 3600)} h: redrive, export or purge it before SQS expires it. ${RUNBOOK}`,
+    });
     this.alarm('OldestMessageAge', {
       metric: props.queue.metricApproximateAgeOfOldestMessage({
         statistic: 'Maximum',
@@ -139,7 +166,21 @@ export class PipelineMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `The ingest function failed invocations: providers receive 5xx and will retry, then disable the endpoint. ${RUNBOOK}`,
+      alarmDescription: `The ingest function crashed or timed out: providers receive 5xx and will retry, then disable the endpoint. ${RUNBOOK}`,
+    });
+    // The ingest answers most 5xx itself (queue unreachable, secret unavailable or empty, a source's bad
+    // setting) without failing the invocation: Lambda Errors never sees those, so the alarm watches the
+    // counter the ingest emits for every 5xx it answers (dimensions source and reason).
+    this.alarm('Ingest5xx', {
+      metric: this.insights(
+        `SELECT SUM(${METRICS.serverErrors}) FROM "${this.namespace}"`,
+        'Ingest 5xx answers',
+      ),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `The ingest answered 5xx (ServerErrors; the reason dimension says which: enqueue_failed, dead_letter_failed, secret_unavailable, source_misconfigured, internal_error). Providers retry, then disable the endpoint. ${RUNBOOK}`,
     });
     this.alarm('Api5xx', {
       metric: props.apiServerErrors,
@@ -272,7 +313,10 @@ export class PipelineMonitoring extends Construct {
     dashboard.addWidgets(
       new cloudwatch.SingleValueWidget({
         title: '7. Dead-letter queue',
-        metrics: [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })],
+        metrics: [
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+          props.deadLetterQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
+        ],
         width,
       }),
       new cloudwatch.AlarmStatusWidget({

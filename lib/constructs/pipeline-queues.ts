@@ -9,9 +9,9 @@ export interface PipelineQueuesProps {
   readonly consumerTimeout: Duration;
   /** Main queue visibility timeout. @default 6x `consumerTimeout` */
   readonly visibilityTimeout?: Duration;
-  /** Receives before SQS moves a message to the DLQ. @default 5 */
+  /** Receives before SQS moves a message to the DLQ. @default QUEUE_DEFAULTS.maxReceiveCount (12) */
   readonly maxReceiveCount?: number;
-  /** Main queue retention. @default Duration.days(4) */
+  /** Main queue retention. @default Duration.days(QUEUE_DEFAULTS.mainRetentionDays) (7) */
   readonly retentionPeriod?: Duration;
   /** DLQ retention; longer than the main queue's. @default Duration.days(14) */
   readonly deadLetterRetentionPeriod?: Duration;
@@ -30,6 +30,10 @@ export class PipelineQueues extends Construct {
   public readonly maxReceiveCount: number;
   /** Visibility timeout of the main queue. */
   public readonly visibilityTimeout: Duration;
+  /** Retention of the main queue (counted from the original enqueue). */
+  public readonly retentionPeriod: Duration;
+  /** Retention of the DLQ; a message SQS moves there keeps its original enqueue time. */
+  public readonly deadLetterRetentionPeriod: Duration;
 
   constructor(scope: Construct, id: string, props: PipelineQueuesProps) {
     super(scope, id);
@@ -54,6 +58,8 @@ export class PipelineQueues extends Construct {
 
     this.maxReceiveCount = maxReceiveCount;
     this.visibilityTimeout = visibility;
+    this.retentionPeriod = retention;
+    this.deadLetterRetentionPeriod = dlqRetention;
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -62,16 +62,21 @@ export interface WebhookFunctionProps {
 export type QueueAccess = 'send';
 /** How a function uses the table. */
 export type TableAccess = 'read' | 'readWrite';
-/** How a function uses a bucket: write new objects or read them. */
-export type BucketAccess = 'put' | 'get';
+/**
+ * How a function uses a bucket's objects: write them (also needed to copy an object onto itself, which
+ * restarts its lifecycle clock), read them, delete them.
+ */
+export type BucketAccess = 'put' | 'get' | 'delete';
 
-const ITEM_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:DescribeTable'];
-const ITEM_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-];
+const BUCKET_ACTIONS: Readonly<Record<BucketAccess, string>> = {
+  put: 's3:PutObject',
+  get: 's3:GetObject',
+  delete: 's3:DeleteObject',
+};
+
+// Only what the code calls (GetCommand, PutCommand, UpdateCommand): records end by TTL, never by DeleteItem.
+const ITEM_READ_ACTIONS = ['dynamodb:GetItem'];
+const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /**
  * A `NodejsFunction` with the house defaults: arm64, the current Node LTS runtime, ESM output with a
@@ -149,7 +154,9 @@ export class WebhookFunction extends NodejsFunction {
   /** Puts a queue's URL in `envName` and grants sending to it. */
   bindQueue(envName: string, queue: sqs.IQueue, access: QueueAccess): this {
     this.addEnvironment(envName, queue.queueUrl);
-    if (access === 'send') queue.grantSendMessages(this);
+    // Only SendMessage (SendMessageBatch is authorised by it): not grantSendMessages, which adds
+    // GetQueueAttributes and GetQueueUrl the code never calls. The queues use SSE-SQS, so no KMS grant.
+    if (access === 'send') queue.grant(this, 'sqs:SendMessage');
     return this;
   }
 
@@ -162,17 +169,18 @@ export class WebhookFunction extends NodejsFunction {
     return this;
   }
 
-  /** Puts the bucket name in `envName` and grants object-level put or get on it (nothing else). */
-  bindBucket(envName: string, bucket: s3.IBucket, access: BucketAccess): this {
+  /** Puts the bucket name in `envName` and grants the object-level actions asked for on it (nothing else). */
+  bindBucket(envName: string, bucket: s3.IBucket, ...access: BucketAccess[]): this {
     this.addEnvironment(envName, bucket.bucketName);
-    return this.grantBucket(bucket, access);
+    return this.grantBucket(bucket, ...access);
   }
 
-  /** Grants object-level put or get on a bucket whose name reaches the function another way (message bodies). */
-  grantBucket(bucket: s3.IBucket, access: BucketAccess): this {
+  /** Grants object-level actions on a bucket whose name reaches the function another way (message bodies). */
+  grantBucket(bucket: s3.IBucket, ...access: BucketAccess[]): this {
+    if (access.length === 0) throw new Error('grantBucket: name at least one access');
     this.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: [access === 'put' ? 's3:PutObject' : 's3:GetObject'],
+        actions: [...new Set(access)].map((a) => BUCKET_ACTIONS[a]),
         resources: [bucket.arnForObjects('*')],
       }),
     );
@@ -183,7 +191,7 @@ export class WebhookFunction extends NodejsFunction {
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${String(logicalId)}.Arn>/*]`,
         reason:
-          'Object-level access (one action) to the claim-check bucket; object keys are generated per event, so no narrower ARN exists.',
+          'Object-level access (only the actions the code calls) to the claim-check bucket; object keys are generated per event, so no narrower ARN exists.',
       });
     }
     return this;

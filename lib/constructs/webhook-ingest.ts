@@ -10,7 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/schema';
-import { type FrontDoor, isCidr } from '../config';
+import { type FrontDoor, isWafCidr, MAX_BODY_BYTES_LIMIT } from '../config';
 import { WebhookFunction } from './webhook-function';
 
 const NO_AUTHORIZER: Acknowledgment = {
@@ -18,6 +18,34 @@ const NO_AUTHORIZER: Acknowledgment = {
   reason:
     'Webhook providers cannot use IAM, Cognito or JWT authorizers; every request is authenticated by its provider signature in the ingest function.',
 };
+
+/**
+ * A regular expression matching a decimal `Content-Length` greater than `limit` (leading zeros and
+ * surrounding spaces allowed), for the WAF rule that answers oversized bodies 413 before Lambda's
+ * invocation limit turns them into a 5xx. Built digit by digit: WAF regexes cannot compare numbers.
+ */
+export function contentLengthAbovePattern(limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`Invalid limit ${limit}`);
+  const digits = String(limit);
+  // Longer numbers are always larger.
+  const alternatives = [`[1-9][0-9]{${digits.length},}`];
+  // Same length: equal up to position i, larger at i, anything after.
+  for (let i = 0; i < digits.length; i++) {
+    const digit = Number(digits[i]);
+    if (digit === 9) continue;
+    const low = digit + 1;
+    const range = low === 9 ? '9' : `[${low}-9]`;
+    const rest = digits.length - i - 1;
+    alternatives.push(`${digits.slice(0, i)}${range}${rest > 0 ? `[0-9]{${rest}}` : ''}`);
+  }
+  return `^ *0*(${alternatives.join('|')}) *$`;
+}
+
+/** The JSON answer WAF gives an oversized body (the ingest's own error shape). */
+const PAYLOAD_TOO_LARGE_BODY = JSON.stringify({
+  error: 'payload_too_large',
+  message: `The body exceeds the front door's limit of ${MAX_BODY_BYTES_LIMIT} bytes`,
+});
 
 /** The webhook route, relative to the API's base URL. */
 export const WEBHOOK_ROUTE = { prefix: 'webhooks', parameter: 'sourceId' } as const;
@@ -96,7 +124,7 @@ export class WebhookIngest extends Construct {
       throw new Error(`${id}: throttle rate must be positive and burst a positive whole number`);
     }
     for (const cidr of props.wafAllowedCidrs ?? []) {
-      if (!isCidr(cidr)) throw new Error(`${id}: wafAllowedCidrs entry "${cidr}" is not a CIDR block`);
+      if (!isWafCidr(cidr)) throw new Error(`${id}: wafAllowedCidrs entry "${cidr}" is not a CIDR block`);
     }
     for (const sourceId of props.sourceIds) {
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(sourceId)) {
@@ -237,6 +265,28 @@ export class WebhookIngest extends Construct {
         },
         visibilityConfig: visibilityConfig('WebhookRateLimitPerIp'),
       },
+      {
+        // API Gateway takes 10 MB, but the REST API hands the body to Lambda base64-encoded (4/3) and
+        // Lambda refuses invocations over 6 MB, which the gateway answers with a 5xx: "retry me", for a
+        // body that can never succeed. A declared length above the largest body any source may accept
+        // (MAX_BODY_BYTES_LIMIT, well inside 6 MB once encoded) is answered 413 here instead. WAF sees only
+        // the first 16 KB of a body, so the declared Content-Length is what it checks.
+        name: 'body-too-large',
+        priority: 1,
+        action: {
+          block: {
+            customResponse: { responseCode: 413, customResponseBodyKey: 'payload-too-large' },
+          },
+        },
+        statement: {
+          regexMatchStatement: {
+            fieldToMatch: { singleHeader: { Name: 'content-length' } },
+            regexString: contentLengthAbovePattern(MAX_BODY_BYTES_LIMIT),
+            textTransformations: [{ priority: 0, type: 'NONE' }],
+          },
+        },
+        visibilityConfig: visibilityConfig('WebhookBodyTooLarge'),
+      },
     ];
     const allowlist = props.wafAllowedCidrs ?? [];
     if (allowlist.length > 0) {
@@ -259,7 +309,8 @@ export class WebhookIngest extends Construct {
       const [only] = ipSetStatements;
       rules.push({
         name: 'allow-listed-ips',
-        priority: 1,
+        // After the size rule: an allow action ends evaluation, so allow-listed callers are size-checked too.
+        priority: 2,
         action: { allow: {} },
         statement:
           ipSetStatements.length === 1 && only !== undefined
@@ -270,10 +321,13 @@ export class WebhookIngest extends Construct {
     }
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       scope: 'REGIONAL',
-      description: 'Rate limit per IP and optional IP allowlist in front of the webhook API',
+      description: 'Rate limit per IP, body size limit and optional IP allowlist in front of the webhook API',
       // With an allowlist only listed addresses get through; without, everyone may try (signatures decide).
       defaultAction: allowlist.length > 0 ? { block: {} } : { allow: {} },
       visibilityConfig: visibilityConfig('WebhookWebAcl'),
+      customResponseBodies: {
+        'payload-too-large': { contentType: 'APPLICATION_JSON', content: PAYLOAD_TOO_LARGE_BODY },
+      },
       rules,
     });
     new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {

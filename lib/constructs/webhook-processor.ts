@@ -19,7 +19,7 @@ export interface WebhookProcessorProps {
   readonly queues: PipelineQueues;
   /** The dedupe / entity-guard table. */
   readonly table: dynamodb.ITable;
-  /** Claim-check bucket the processor reads large bodies from. */
+  /** Claim-check bucket the processor reads large bodies from, keeps them alive in and deletes them from. */
   readonly claimCheckBucket: s3.IBucket;
   /** Secret holding the CDP API key. */
   readonly cdpApiKey: secretsmanager.ISecret;
@@ -87,6 +87,11 @@ export class WebhookProcessor extends Construct {
         [ENV.sources]: props.sourcesJson,
         [ENV.cdpBaseUrl]: props.cdpBaseUrl,
         [ENV.maxReceiveCount]: String(props.queues.maxReceiveCount),
+        // Bounds the longest retry delay SQS accepts (12 h counted from the receive).
+        [ENV.visibilityTimeoutSeconds]: String(props.queues.visibilityTimeout.toSeconds()),
+        // How long a message can still carry an unfinished event: its dedupe record must live that long.
+        [ENV.queueRetentionSeconds]: String(props.queues.retentionPeriod.toSeconds()),
+        [ENV.dlqRetentionSeconds]: String(props.queues.deadLetterRetentionPeriod.toSeconds()),
         // The source queue's URL lets the processor set each failed record's next-attempt delay.
         [ENV.queueUrl]: props.queues.queue.queueUrl,
       },
@@ -94,7 +99,9 @@ export class WebhookProcessor extends Construct {
       .bindTable(ENV.stateTable, props.table, 'readWrite')
       .bindQueue(ENV.dlqUrl, props.queues.deadLetterQueue, 'send')
       .bindSecret(ENV.cdpApiKeySecretId, props.cdpApiKey)
-      .grantBucket(props.claimCheckBucket, 'get');
+      // Read bodies, restart their lifecycle clock when dead-lettering (a copy onto itself), delete them
+      // once their event completed.
+      .grantBucket(props.claimCheckBucket, 'get', 'put', 'delete');
 
     this.eventSource = new SqsEventSource(props.queues.queue, {
       batchSize,

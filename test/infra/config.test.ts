@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createIpAllowlist, InvalidCidrError } from '../../lambdas/ingest/cidr';
 import { QUEUE_DEFAULTS, STATE_TABLE } from '../../lambdas/shared/schema';
 import { parseSources } from '../../lambdas/shared/source-config';
 import {
@@ -95,6 +96,19 @@ describe('validatePipelineConfig', () => {
     assert.deepEqual(withSource({ allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'] }), []);
   });
 
+  it('judges source CIDRs exactly as the ingest function does (one validator: lambdas/ingest/cidr.ts)', () => {
+    // Accepted by the old synth-time check, refused by the function: they would have failed every source.
+    for (const cidr of ['2001:db8:1:2:3:4:5:6:7/64', ':/64', '10.0.0.0/33', '10.0.0.0/', '1.2.3.4/8/8']) {
+      assertRejects(withSource({ allowedCidrs: [cidr] }), /is not a CIDR block/);
+      assert.throws(() => createIpAllowlist([cidr]), InvalidCidrError, cidr);
+    }
+    // Refused by the old check, accepted by the function: a bare address is a /32 or /128 there.
+    for (const cidr of ['198.51.100.7', '2001:db8::1', '::ffff:198.51.100.7/32', ' 10.0.0.0/8 ']) {
+      assert.deepEqual(withSource({ allowedCidrs: [cidr] }), [], cidr);
+      assert.doesNotThrow(() => createIpAllowlist([cidr]), cidr);
+    }
+  });
+
   it('rejects a non-https publicUrl', () => {
     assertRejects(withSource({ publicUrl: 'http://example.com/webhooks/stripe' }), /publicUrl/);
   });
@@ -162,6 +176,20 @@ describe('validatePipelineConfig', () => {
       /rateLimitPer5Minutes/,
     );
     assertRejects(problemsOf({ frontDoor: 'rest-api', waf: { allowedCidrs: ['1.2.3.4'] } }), /not a CIDR/);
+    // WAF IP sets take what the runtime parser takes, in WAF's notation: an explicit prefix of 1 or more.
+    for (const cidr of [
+      '2001:db8:1:2:3:4:5:6:7/64',
+      ':/64',
+      '0.0.0.0/0',
+      ' 10.0.0.0/8',
+      '::ffff:1.2.3.4/32',
+    ]) {
+      assertRejects(problemsOf({ frontDoor: 'rest-api', waf: { allowedCidrs: [cidr] } }), /not a CIDR/);
+    }
+    assert.deepEqual(
+      problemsOf({ frontDoor: 'rest-api', waf: { allowedCidrs: ['192.0.2.0/24', '2001:db8::/32'] } }),
+      [],
+    );
   });
 
   it('rejects a visibility timeout under 6x the processor timeout', () => {
@@ -215,6 +243,21 @@ describe('validatePipelineConfig', () => {
         },
       }),
       /too short for maxReceiveCount/,
+    );
+  });
+
+  it('rejects a main retention a message could outlive while every receive waits out a long Retry-After', () => {
+    // 12 receives x 12 h = 6 days, plus a day of backlog: 4 days (the old default) would let a message
+    // expire on the main queue instead of reaching the DLQ.
+    assertRejects(problemsOf({ queue: { mainRetentionDays: 4 } }), /too short for maxReceiveCount/);
+    assert.deepEqual(problemsOf({ queue: { mainRetentionDays: 7 } }), []);
+    assert.deepEqual(problemsOf({ queue: { maxReceiveCount: 1, mainRetentionDays: 2 } }), []);
+  });
+
+  it('rejects a visibility timeout that leaves the backoff no room under SQS 12-hour limit', () => {
+    assertRejects(
+      problemsOf({ queue: { visibilityTimeoutSeconds: 43_000 } }),
+      /visibilityTimeoutSeconds must leave room/,
     );
   });
 
@@ -281,7 +324,7 @@ describe('resource definitions shared with local mode', () => {
   it('derives queue, DLQ, table, bucket and batching settings from the same inputs', () => {
     const defs = localResourceDefinitions(valid);
     assert.equal(defs.queue.visibilityTimeoutSeconds, 180);
-    assert.equal(defs.queue.retentionSeconds, 4 * 86_400);
+    assert.equal(defs.queue.retentionSeconds, QUEUE_DEFAULTS.mainRetentionDays * 86_400);
     assert.equal(defs.deadLetterQueue.retentionSeconds, 14 * 86_400);
     assert.equal(defs.deadLetterQueue.maxReceiveCount, QUEUE_DEFAULTS.maxReceiveCount);
     assert.equal(defs.stateTable.ttlAttribute, STATE_TABLE.ttlAttribute);

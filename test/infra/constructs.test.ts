@@ -6,12 +6,17 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { MAX_BODY_BYTES_LIMIT } from '../../lib/config';
 import { ClaimCheckBucket } from '../../lib/constructs/claim-check-bucket';
 import { PipelineMonitoring } from '../../lib/constructs/pipeline-monitoring';
 import { PipelineQueues } from '../../lib/constructs/pipeline-queues';
 import { PipelineSecrets } from '../../lib/constructs/pipeline-secrets';
 import { HouseFunctionChecker, WebhookFunction } from '../../lib/constructs/webhook-function';
-import { WebhookIngest, type WebhookIngestProps } from '../../lib/constructs/webhook-ingest';
+import {
+  contentLengthAbovePattern,
+  WebhookIngest,
+  type WebhookIngestProps,
+} from '../../lib/constructs/webhook-ingest';
 import { WebhookProcessor, type WebhookProcessorProps } from '../../lib/constructs/webhook-processor';
 import { PROJECT_ROOT } from '../../lib/webhook-pipeline-stack';
 
@@ -98,7 +103,8 @@ describe('WebhookFunction', () => {
   it('binds a queue by setting the variable and granting send together', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']) })]),
+        // SendMessage alone (it authorises SendMessageBatch too): no GetQueueAttributes / GetQueueUrl.
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'sqs:SendMessage' })]),
       },
     });
   });
@@ -194,6 +200,65 @@ describe('PipelineSecrets', () => {
       () => new PipelineSecrets(newStack(), 'S', { sources: [{ sourceId: 'a' }, { sourceId: 'a' }] }),
       /declared twice/,
     );
+  });
+});
+
+describe('WebhookIngest front-door body limit', () => {
+  it('the Content-Length pattern matches exactly the values above the limit', () => {
+    for (const limit of [0, 9, 10, 99, 4096, 4_194_304, 9_999_999]) {
+      const pattern = new RegExp(contentLengthAbovePattern(limit));
+      const probes = new Set<number>();
+      for (let delta = -1200; delta <= 1200; delta++) probes.add(Math.max(0, limit + delta));
+      for (let power = 1; power <= 1e12; power *= 10) probes.add(power).add(power - 1);
+      for (let i = 0; i < 2000; i++) probes.add(Math.floor(Math.random() * limit * 3));
+      for (const value of probes) {
+        assert.equal(pattern.test(String(value)), value > limit, `${value} vs ${limit}`);
+        assert.equal(pattern.test(`00${value}`), value > limit, `00${value} vs ${limit}`);
+      }
+      for (const garbage of ['', ' ', 'abc', '-5', '1e9', `${limit + 1}x`, '0x7fffffff']) {
+        assert.equal(pattern.test(garbage), false, garbage);
+      }
+    }
+  });
+
+  it('the REST API answers a declared body above the front-door limit 413 with a JSON reason, before any allowlist', () => {
+    const f = fixture();
+    const ingest = new WebhookIngest(
+      f.stack,
+      'I',
+      ingestProps(f, { frontDoor: 'rest-api', wafAllowedCidrs: ['192.0.2.0/24'] }),
+    );
+    const template = Template.fromStack(f.stack);
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0]?.Properties as {
+      Rules: { Name: string; Priority: number; Action: unknown; Statement: unknown }[];
+      CustomResponseBodies: Record<string, { ContentType: string; Content: string }>;
+    };
+    const sizeRule = acl.Rules.find((r) => r.Name === 'body-too-large');
+    const allowRule = acl.Rules.find((r) => r.Name === 'allow-listed-ips');
+    assert.ok(sizeRule && allowRule);
+    assert.ok(sizeRule.Priority < allowRule.Priority, 'an allow action would end evaluation first');
+    assert.deepEqual(sizeRule.Action, {
+      Block: { CustomResponse: { ResponseCode: 413, CustomResponseBodyKey: 'payload-too-large' } },
+    });
+    assert.deepEqual(sizeRule.Statement, {
+      RegexMatchStatement: {
+        FieldToMatch: { SingleHeader: { Name: 'content-length' } },
+        RegexString: contentLengthAbovePattern(MAX_BODY_BYTES_LIMIT),
+        TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+      },
+    });
+    const body = acl.CustomResponseBodies['payload-too-large'];
+    assert.equal(body?.ContentType, 'APPLICATION_JSON');
+    assert.equal(JSON.parse(body?.Content ?? '{}').error, 'payload_too_large');
+    // The limit leaves room for base64 and the event envelope inside Lambda's 6 MB invocation payload.
+    assert.ok(Math.ceil(MAX_BODY_BYTES_LIMIT / 3) * 4 + 64 * 1024 < 6 * 1024 * 1024);
+    assert.ok(ingest.webAcl);
+  });
+
+  it('the HTTP API has no such rule (AWS WAF cannot attach to it): documented, not enforced', () => {
+    const f = fixture();
+    new WebhookIngest(f.stack, 'I', ingestProps(f));
+    Template.fromStack(f.stack).resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
 });
 

@@ -64,8 +64,8 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
 
       it('redrives to the DLQ after maxReceiveCount receives', () => {
         template.hasResourceProperties('AWS::SQS::Queue', {
-          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
-          MessageRetentionPeriod: 4 * 86_400,
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 12 },
+          MessageRetentionPeriod: 7 * 86_400,
         });
       });
 
@@ -153,7 +153,8 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
               CDP_API_KEY_SECRET_ID: {
                 Ref: logicalIdOf(template, 'AWS::SecretsManager::Secret', 'SecretsCdpApiKey'),
               },
-              MAX_RECEIVE_COUNT: '5',
+              MAX_RECEIVE_COUNT: '12',
+              VISIBILITY_TIMEOUT_SECONDS: '180',
               PIPELINE_SOURCES: Match.anyValue(),
             }),
           },
@@ -187,20 +188,34 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
         const actions = actionsOf(statements);
         assert.ok(!actions.some((a) => a.startsWith('dynamodb:')), 'ingest must not touch the table');
         assert.ok(!actions.includes('s3:GetObject') && !actions.includes('sqs:ReceiveMessage'));
+        // SendMessage only (it authorises SendMessageBatch); nothing the code never calls.
+        assert.ok(!actions.includes('sqs:GetQueueAttributes') && !actions.includes('sqs:GetQueueUrl'));
       });
 
-      it('lets the processor use the table item by item, read objects, send to the DLQ and read the CDP key', () => {
+      it('lets the processor use the table item by item, keep and delete objects, send to the DLQ and read the CDP key', () => {
         const statements = statementsOfRole(template, 'ProcessorFunctionRole');
         const actions = actionsOf(statements);
         for (const action of [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
+          // Read a body, copy it onto itself (restarts its lifecycle clock), delete it once completed.
           's3:GetObject',
+          's3:PutObject',
+          's3:DeleteObject',
         ]) {
           assert.ok(actions.includes(action), `processor lacks ${action}`);
         }
-        assert.ok(!actions.includes('dynamodb:Scan') && !actions.includes('s3:PutObject'));
+        // Only what the code calls: records end by TTL, never DeleteItem; no scans, no transactions.
+        for (const action of [
+          'dynamodb:Scan',
+          'dynamodb:DeleteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DescribeTable',
+          's3:ListBucket',
+        ]) {
+          assert.ok(!actions.includes(action), `processor holds unused ${action}`);
+        }
         assert.deepEqual(
           statementsFor(statements, 'sqs:SendMessage').map((s) => s.Resource),
           [{ 'Fn::GetAtt': [dlqId, 'Arn'] }],
@@ -257,6 +272,33 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
             BucketName: Match.absent(),
           },
         });
+      });
+
+      it('keeps a body longer than any message pointing to it can live, derived from the queue retentions', () => {
+        const queues = Object.values(template.findResources('AWS::SQS::Queue')).map(
+          (q) =>
+            (q as { Properties: { MessageRetentionPeriod: number; RedrivePolicy?: unknown } }).Properties,
+        );
+        const dlqRetention = queues.find((q) => q.RedrivePolicy === undefined)?.MessageRetentionPeriod ?? 0;
+        const mainRetention = queues.find((q) => q.RedrivePolicy !== undefined)?.MessageRetentionPeriod ?? 0;
+        const [bucket] = Object.values(template.findResources('AWS::S3::Bucket'));
+        const rules = (
+          bucket as {
+            Properties: {
+              LifecycleConfiguration: { Rules: { ExpirationInDays?: number; Status: string }[] };
+            };
+          }
+        ).Properties.LifecycleConfiguration.Rules;
+        const expiration = rules.find((r) => r.ExpirationInDays !== undefined);
+        assert.equal(expiration?.Status, 'Enabled');
+        const expirySeconds = (expiration?.ExpirationInDays ?? 0) * 86_400;
+        // Every message that points to a body starts its clock no earlier than the body's last write (the
+        // processor and CLI restart the body's clock whenever they create one). The longest any message can
+        // then live is the DLQ retention (a moved message keeps its enqueue time); the body must outlive it by
+        // at least a day (S3 counts whole days) — and not by much more: completed bodies are deleted anyway.
+        assert.ok(dlqRetention > mainRetention && mainRetention > 0);
+        assert.ok(expirySeconds >= dlqRetention + 86_400, `${expirySeconds} s vs DLQ ${dlqRetention} s`);
+        assert.ok(expirySeconds <= dlqRetention + 2 * 86_400);
       });
 
       it('denies non-TLS access', () => {
@@ -329,6 +371,45 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
         }
       });
 
+      it("fire on the ingest's own 5xx answers, which never fail the invocation (Metrics Insights)", () => {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Metrics: [
+            Match.objectLike({
+              Expression: 'SELECT SUM(ServerErrors) FROM "WebhookPipeline"',
+              ReturnData: true,
+            }),
+          ],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      });
+
+      it('fire on the age of the oldest DLQ message well before any DLQ message can expire', () => {
+        const queues = template.findResources('AWS::SQS::Queue') as Record<
+          string,
+          { Properties: { MessageRetentionPeriod: number } }
+        >;
+        const retention = (id: string) => queues[id]?.Properties.MessageRetentionPeriod ?? 0;
+        const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+          .map((a) => (a as { Properties: Record<string, unknown> }).Properties)
+          .find(
+            (p) =>
+              p.MetricName === 'ApproximateAgeOfOldestMessage' &&
+              JSON.stringify(p.Dimensions).includes(dlqId),
+          );
+        assert.ok(alarm, 'no age alarm on the DLQ');
+        const threshold = alarm.Threshold as number;
+        // SQS ages a DLQ message from its move but expires it by its original enqueue time, which may be
+        // up to the main retention earlier: it is only sure to stay (DLQ - main) retention in the DLQ.
+        const guaranteed = retention(dlqId) - retention(queueId);
+        assert.ok(guaranteed > 0);
+        assert.ok(threshold <= 0.75 * guaranteed, `${threshold} s vs ${guaranteed} s guaranteed`);
+        assert.ok(threshold >= 0.25 * guaranteed, 'not so early that it is noise');
+        assert.equal(alarm.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+        assert.equal(alarm.Statistic, 'Maximum');
+      });
+
       it('fire on API Gateway 5xx responses', () => {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/ApiGateway',
@@ -370,7 +451,8 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
           EvaluationPeriods: 12,
           TreatMissingData: 'breaching',
         });
-        template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+        // 9 before + the DLQ age alarm + one per ingest 5xx metric.
+        template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
       });
 
       it('come with a dashboard following the flow end to end', () => {
@@ -510,7 +592,10 @@ describe('WebhookPipelineStack options', () => {
     const { template } = synthesize({ ...TEST_CONFIG, frontDoor: 'rest-api' });
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       DefaultAction: { Allow: {} },
-      Rules: [Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 10_000 }) } })],
+      Rules: [
+        Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 10_000 }) } }),
+        Match.objectLike({ Name: 'body-too-large' }),
+      ],
     });
     template.resourceCountIs('AWS::WAFv2::IPSet', 0);
   });

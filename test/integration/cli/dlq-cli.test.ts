@@ -258,11 +258,25 @@ describe('webhooks CLI against fauxqs', () => {
       const sqs = createSqsClient();
       assert.equal(await depth(sqs, s.dlqUrl), 2, 'export consumes nothing');
 
-      const dry = await cli(['replay', '--from', file, ...s.args, '--dry-run', '--json']);
+      // The seeded events never reached a processor, so they have no dedupe record to check.
+      const dry = await cli(['replay', '--from', file, ...s.args, '--allow-reapply', '--dry-run', '--json']);
       assert.equal(JSON.parse(dry.stdout).sent.length, 2);
       assert.equal(await depth(sqs, s.queueUrl), 0, 'replay --dry-run sends nothing');
 
-      const sent = await cli(['replay', '--from', file, ...s.args, '--source', 'crm-b', '--yes', '--json']);
+      const refused = await cli(['replay', '--from', file, ...s.args, '--yes']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /--table/);
+      const sent = await cli([
+        'replay',
+        '--from',
+        file,
+        ...s.args,
+        '--allow-reapply',
+        '--source',
+        'crm-b',
+        '--yes',
+        '--json',
+      ]);
       assert.equal(sent.code, 0, sent.stderr);
       assert.equal(JSON.parse(sent.stdout).skipped, 1);
       const delivered = await drain(sqs, s.queueUrl);

@@ -3,8 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
-import { segmentTrack, useHarness } from '../processor/harness';
+import { createSqsClient } from '../../../lambdas/shared/aws-clients';
+import { FAILURE_ATTRIBUTES } from '../../../lambdas/shared/envelope';
+import { uniqueName } from '../../support/emulators';
+import { eventInput, segmentTrack, useHarness } from '../processor/harness';
 import { cli } from './harness';
 
 describe('CLI redrive with the real processor: a rejected event is applied exactly once after the fix', () => {
@@ -39,15 +43,62 @@ describe('CLI redrive with the real processor: a rejected event is applied exact
       assert.equal((await h.dedupeStore.get(envelope.dedupeKey))?.status, 'COMPLETED');
       assert.equal(JSON.parse((await cli(['dlq', 'stats', ...args, '--json'])).stdout).depth.total, 0);
 
-      // An on-call mistake: the same event put back again from the export. Dedupe absorbs it.
-      const replayed = await cli(['replay', '--from', file, ...args, '--yes', '--json']);
-      assert.equal(JSON.parse(replayed.stdout).sent.length, 1);
-      await h.drain();
+      // An on-call mistake: the same event put back again from the export. The replay reads the event's
+      // dedupe record first and refuses it as already completed, with the reason; nothing is sent.
+      const replayed = await cli([
+        'replay',
+        '--from',
+        file,
+        ...args,
+        '--table',
+        h.tableName,
+        '--yes',
+        '--json',
+      ]);
+      assert.equal(replayed.code, 0, replayed.stderr);
+      const result = JSON.parse(replayed.stdout);
+      assert.equal(result.sent.length, 0);
+      assert.deepEqual(
+        result.refused.map((r: { reason: string; dedupeKey: string }) => [r.reason, r.dedupeKey]),
+        [['already_completed', envelope.dedupeKey]],
+      );
+      // Put back by hand anyway (a second redrive of a copy): the processor's dedupe absorbs it.
+      await h.deliver(envelope);
       assert.equal(h.standIn.effects().get(effectKey), 1, 'still applied once');
       assert.equal(h.metrics.count('Processed'), 1);
-      assert.equal(h.metrics.count('DuplicateSkipped'), 1, 'the replayed copy was recognised as a duplicate');
+      assert.equal(h.metrics.count('DuplicateSkipped'), 1, 'the copy was recognised as a duplicate');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a redriven unusable_payload (dead-lettered by the ingest) goes back to the DLQ with its reason, never to the CDP', async () => {
+    const args = ['--queue-url', h.queueUrl, '--dlq-url', h.dlqUrl];
+    const reason = 'The payload carries no events';
+    // What the ingest dead-letters for an authentic request without a usable event (lambdas/ingest/ingest.ts).
+    const envelope = {
+      ...(await h.envelope(eventInput('github', 'unknown', Buffer.from('{"zen":"no event here"}')))),
+      providerEventId: undefined,
+      dedupeKey: `github:sha256:${uniqueName('h')}`,
+    };
+    await createSqsClient().send(
+      new SendMessageCommand({
+        QueueUrl: h.dlqUrl,
+        MessageBody: JSON.stringify(envelope),
+        MessageAttributes: {
+          [FAILURE_ATTRIBUTES.failureClass]: { DataType: 'String', StringValue: 'unusable_payload' },
+          [FAILURE_ATTRIBUTES.failureMessage]: { DataType: 'String', StringValue: reason },
+          [FAILURE_ATTRIBUTES.failedBy]: { DataType: 'String', StringValue: 'ingest' },
+        },
+      }),
+    );
+    const moved = await cli(['dlq', 'redrive', ...args, '--yes', '--json']);
+    assert.equal(moved.code, 0, moved.stderr);
+    await h.drain();
+    const listed = JSON.parse((await cli(['dlq', 'list', ...args, '--json'])).stdout).messages;
+    const back = listed.find((m: { dedupeKey: string }) => m.dedupeKey === envelope.dedupeKey);
+    assert.equal(back?.reason, 'unusable_payload', 'back in the DLQ with its reason');
+    assert.equal(h.standIn.records('events').filter((r) => r.dedupe_key === envelope.dedupeKey).length, 0);
+    assert.equal(await h.dedupeStore.get(envelope.dedupeKey), undefined);
   });
 });

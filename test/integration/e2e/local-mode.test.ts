@@ -135,6 +135,26 @@ describe('local mode, end to end', () => {
     assert.ok(answer.status === 400 || answer.status === 401, `${answer.status} ${answer.body}`);
   });
 
+  it('a Klaviyo delivery as Klaviyo sends it (HTTP-date Klaviyo-Timestamp) reaches the CDP', async () => {
+    const klaviyo = resolveSource('klaviyo', pipelineConfig.sources);
+    const entry = readLocalSecrets(secretsPath).sources[klaviyo.id];
+    assert.ok(entry);
+    const delivery = signDelivery(
+      klaviyo,
+      renderFixture(loadFixture('klaviyo', 'opened-email')),
+      signingKeyOf(entry),
+      pipeline.url,
+    );
+    assert.match(delivery.headers['Klaviyo-Timestamp'] ?? '', / GMT$/);
+    const answer = await post(delivery);
+    assert.equal(answer.status, 202, answer.body);
+    const [eventId] = (JSON.parse(answer.body) as { eventIds: string[] }).eventIds;
+    await eventually(async () => {
+      const { records } = await getJson<{ records: Record<string, unknown>[] }>(`${admin()}/records/events`);
+      return records.find((r) => r.dedupe_key === eventId && r.provider === 'klaviyo');
+    }, 'the Klaviyo event in the CDP stand-in');
+  });
+
   it('during a CDP outage the event ends up in the DLQ', async () => {
     const faults = await fetch(`${admin()}/faults`, {
       method: 'POST',

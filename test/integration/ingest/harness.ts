@@ -11,6 +11,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { ProviderId } from '../../../lambdas/providers/types';
 import { createSecretsManagerClient } from '../../../lambdas/shared/aws-clients';
 import type { QueueEnvelope } from '../../../lambdas/shared/envelope';
 import type { SourceConfig } from '../../../lambdas/shared/source-config';
@@ -48,7 +49,7 @@ export interface TestSource {
 /** Creates the source's secret in the Secrets Manager stand-in through the real SDK. */
 export async function createSource(
   id: string,
-  provider: 'stripe' | 'standard-webhooks' | 'hubspot' | 'sendgrid',
+  provider: ProviderId,
   extra: Partial<SourceConfig> = {},
 ): Promise<TestSource> {
   const generated = generateLocalSecret(provider);

@@ -47,7 +47,7 @@ describe('processor: every event reaches the CDP exactly once in effect', () => 
     } finally {
       h.standIn.setFaults({});
     }
-    for (const op of ['profiles.upsert', 'orders.append']) {
+    for (const op of ['profiles.upsert', 'orders.upsert']) {
       assert.equal(h.standIn.effects().get(operationIdempotencyKey(envelope.dedupeKey, op)), 1, op);
     }
     assert.equal(h.standIn.records('orders').filter((o) => o.customer_email === email).length, 1);
@@ -85,7 +85,7 @@ describe('processor: every event reaches the CDP exactly once in effect', () => 
     const email = `${uniqueName('lease')}@example.com`;
     const envelope = await h.envelope(shopifyOrderCreated(email, 9_000_002));
     const upsertKey = operationIdempotencyKey(envelope.dedupeKey, 'profiles.upsert');
-    const appendKey = operationIdempotencyKey(envelope.dedupeKey, 'orders.append');
+    const appendKey = operationIdempotencyKey(envelope.dedupeKey, 'orders.upsert');
     const nowMs = Date.now();
     await putInProgressRecord(h, envelope.dedupeKey, {
       startedAtMs: nowMs - 60_000,

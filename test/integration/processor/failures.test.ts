@@ -129,7 +129,7 @@ describe('processor: crash safety', () => {
       const envelope = await h.envelope(shopifyOrderCreated(email));
       await h.deliver(envelope);
       assert.equal(crashes, 1);
-      for (const op of ['profiles.upsert', 'orders.append']) {
+      for (const op of ['profiles.upsert', 'orders.upsert']) {
         assert.equal(h.standIn.effects().get(operationIdempotencyKey(envelope.dedupeKey, op)), 1, op);
       }
       assert.equal(h.standIn.records('orders').filter((o) => o.customer_email === email).length, 1);
@@ -163,7 +163,7 @@ describe('processor: crash safety', () => {
         [false, true],
       );
       assert.equal(h.standIn.effects().get(upsertKey), 1);
-      assert.equal(h.standIn.effects().get(operationIdempotencyKey(envelope.dedupeKey, 'orders.append')), 1);
+      assert.equal(h.standIn.effects().get(operationIdempotencyKey(envelope.dedupeKey, 'orders.upsert')), 1);
       assert.equal(h.standIn.record('profiles', email)?.order_count, 3);
     });
   });

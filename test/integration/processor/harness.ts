@@ -25,8 +25,9 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { CdpClient, secretApiKeyProvider } from '../../../lambdas/cdp/client';
 import { type DedupeStore, DynamoDedupeStore, dedupeItemKey } from '../../../lambdas/dedupe/dedupe-store';
-import { DynamoEntityGuard } from '../../../lambdas/dedupe/entity-guard';
+import { DynamoEntityGuard, type EntityGuard } from '../../../lambdas/dedupe/entity-guard';
 import { S3BodyStore, SqsQueuePort } from '../../../lambdas/processor/aws-ports';
+import type { BackoffPolicy } from '../../../lambdas/processor/backoff';
 import type {
   MetricDimensions,
   OutgoingAttribute,
@@ -52,7 +53,7 @@ import {
 import { STATE_TABLE } from '../../../lambdas/shared/schema';
 import { CachedSecretsManagerSource } from '../../../lambdas/shared/secrets';
 import type { SourceConfig } from '../../../lambdas/shared/source-config';
-import { type CdpStandIn, startCdpStandIn } from '../../../local/cdp-stand-in';
+import { type CdpStandIn, type StartCdpStandInOptions, startCdpStandIn } from '../../../local/cdp-stand-in';
 import { uniqueName, useEmulators } from '../../support/emulators';
 
 export class MetricsRecorder implements ProcessorMetrics {
@@ -105,6 +106,16 @@ class RecordingQueuePort implements QueuePort {
 export interface HarnessOptions {
   /** Wraps the real dedupe store (crash injection). */
   readonly wrapDedupe?: (store: DedupeStore) => DedupeStore;
+  /** Wraps the real entity guard (crash injection between the CDP write and the guard's bookkeeping). */
+  readonly wrapGuard?: (guard: EntityGuard) => EntityGuard;
+  /** The processor's clock, shared with the CDP stand-in's idempotency retention (simulated time, time-travel tests). @default Date.now */
+  readonly now?: () => number;
+  /** Stand-in settings (idempotency retention, payload check on key reuse). */
+  readonly standIn?: Omit<StartCdpStandInOptions, 'apiKey' | 'now'>;
+  /** @default 1-4 s */
+  readonly backoff?: BackoffPolicy;
+  /** The guard's quarantine after an ambiguous write; short so tests in real time stay quick. @default 1000 */
+  readonly guardQuarantineMs?: number;
   /** What `context.getRemainingTimeInMillis()` reports; also the lease length. @default 4000 */
   readonly remainingMs?: number;
   readonly cdpRequestTimeoutMs?: number;
@@ -149,8 +160,11 @@ export interface Harness {
   readonly dedupeStore: DynamoDedupeStore;
   readonly documentClient: ReturnType<typeof createDynamoDocumentClient>;
   envelope(input: EnvelopeInput): Promise<QueueEnvelope>;
-  /** Sends a (raw) message body to the main queue; returns its message id. */
-  send(body: QueueEnvelope | string): Promise<string>;
+  /**
+   * Sends a (raw) message body to the main queue; returns its message id. `attributes` are added to (or, for
+   * a raw body, are) its message attributes, e.g. the failure attributes a native DLQ redrive keeps.
+   */
+  send(body: QueueEnvelope | string, attributes?: Readonly<Record<string, string>>): Promise<string>;
   /** `send`, then `drain`: the message and everything it left behind (retries) are processed. */
   deliver(body: QueueEnvelope | string, drainTimeoutMs?: number): Promise<string>;
   /** One event-source-mapping poll: receive up to 10 visible messages, invoke, delete successes. */
@@ -215,7 +229,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const bucket = uniqueName('claims');
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 
-  const standIn = await startCdpStandIn({ apiKey: `key-${uniqueName('cdp')}` });
+  const standIn = await startCdpStandIn({
+    ...options.standIn,
+    apiKey: `key-${uniqueName('cdp')}`,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const secretId = uniqueName('cdp-key');
   const secretsClient = createSecretsManagerClient();
   await secretsClient.send(
@@ -236,16 +254,20 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const logs = new LogRecorder();
   const deps: ProcessorDeps = {
     dedupe: options.wrapDedupe ? options.wrapDedupe(dedupeStore) : dedupeStore,
-    guard: new DynamoEntityGuard(documentClient, tableName),
+    guard: (options.wrapGuard ?? ((g: EntityGuard) => g))(
+      new DynamoEntityGuard(documentClient, tableName, undefined, options.guardQuarantineMs ?? 1000),
+    ),
     cdp,
     queue,
-    bodies: new S3BodyStore(s3),
+    bodies: new S3BodyStore(s3, options.now),
     sources: SOURCES,
     logger: logs,
     metrics,
-    backoff: { baseDelaySeconds: 1, maxDelaySeconds: 4 },
+    backoff: options.backoff ?? { baseDelaySeconds: 1, maxDelaySeconds: 4 },
+    ...(options.now ? { now: options.now } : {}),
     safetyMarginMs: 200,
     maxReceiveCount: options.maxReceiveCount ?? 5,
+    ...(options.now ? { now: options.now } : {}),
   };
   const processor = createProcessor(deps);
   const remainingMs = options.remainingMs ?? 4000;
@@ -328,8 +350,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         body,
       };
     },
-    async send(body) {
+    async send(body, attributes = {}) {
       const isEnvelope = typeof body !== 'string';
+      const extra = Object.fromEntries(
+        Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+      );
       const result = await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
@@ -341,9 +366,12 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
                   [MESSAGE_ATTRIBUTES.provider]: { DataType: 'String', StringValue: body.provider },
                   [MESSAGE_ATTRIBUTES.eventType]: { DataType: 'String', StringValue: body.eventType },
                   [MESSAGE_ATTRIBUTES.dedupeKey]: { DataType: 'String', StringValue: body.dedupeKey },
+                  ...extra,
                 },
               }
-            : {}),
+            : Object.keys(extra).length > 0
+              ? { MessageAttributes: extra }
+              : {}),
         }),
       );
       return result.MessageId ?? '';
@@ -446,6 +474,17 @@ export function interceptDedupe(store: DedupeStore, overrides: Partial<DedupeSto
   };
 }
 
+/** An entity guard that behaves like `guard` except for the methods given (crash injection). */
+export function interceptGuard(guard: EntityGuard, overrides: Partial<EntityGuard>): EntityGuard {
+  return {
+    acquire: (input) => guard.acquire(input),
+    commit: (lock, key, now) => guard.commit(lock, key, now),
+    release: (lock) => guard.release(lock),
+    markMaybeApplied: (lock, key, now) => guard.markMaybeApplied(lock, key, now),
+    ...overrides,
+  };
+}
+
 /** A payload from test/fixtures/payloads. */
 export function fixture(name: string): Buffer {
   return readFileSync(new URL(`../../fixtures/payloads/${name}`, import.meta.url));
@@ -479,7 +518,7 @@ export function githubPush(): EnvelopeInput {
 }
 
 /**
- * A Shopify order for `email`: two CDP operations (profiles.upsert, orders.append). With `orderId` the
+ * A Shopify order for `email`: two CDP operations (profiles.upsert, orders.upsert). With `orderId` the
  * order is also a distinct one; without, it keeps the fixture's id.
  */
 export function shopifyOrderCreated(email: string, orderId?: number): EnvelopeInput {

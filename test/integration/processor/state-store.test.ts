@@ -158,4 +158,115 @@ describe('state table: dedupe claims and the entity guard on DynamoDB conditiona
     assert.equal(older.outcome, 'acquired', 'the failed newer update did not advance the guard');
     assert.match(entityItemKey(entity), /^ent#stripe#profiles#.+#property:x$/);
   });
+
+  it('the entity guard keeps a maybe-applied write: older is stale, its own retry and newer ones pass', async () => {
+    const entity = { sourceId: 'stripe', object: 'profiles', matchKeyValue: uniqueName('maybe') };
+    const t = Date.now();
+    const a = await guard.acquire({ entity, owner: 'a', eventTimeMs: 5000, nowMs: t, lockMs: 5000 });
+    assert.ok(a.outcome === 'acquired');
+    await guard.markMaybeApplied(a.lock, 'evt-a', t + 1);
+    const quarantined = await guard.acquire({
+      entity,
+      owner: 'c',
+      eventTimeMs: 6000,
+      nowMs: t + 2,
+      lockMs: 5000,
+    });
+    assert.equal(
+      quarantined.outcome,
+      'busy',
+      'a newer update waits while the ambiguous write may still land',
+    );
+    assert.deepEqual(
+      await guard.acquire({ entity, owner: 'b', eventTimeMs: 4000, nowMs: t + 2, lockMs: 5000 }),
+      {
+        outcome: 'stale',
+        lastAppliedAtMs: 5000,
+      },
+    );
+    const retry = await guard.acquire({ entity, owner: 'a', eventTimeMs: 5000, nowMs: t + 3, lockMs: 5000 });
+    assert.ok(retry.outcome === 'acquired', 'the maybe-applied event’s own retry passes');
+    await guard.commit(retry.lock, 'evt-a', t + 4);
+    const newer = await guard.acquire({ entity, owner: 'c', eventTimeMs: 6000, nowMs: t + 5, lockMs: 5000 });
+    assert.ok(newer.outcome === 'acquired');
+  });
+
+  it('the entity guard counts the intent of a crashed holder once its lock expired, also after a definite failure of the next holder', async () => {
+    const entity = { sourceId: 'stripe', object: 'profiles', matchKeyValue: uniqueName('crash') };
+    const t = Date.now();
+    const crashed = await guard.acquire({ entity, owner: 'a', eventTimeMs: 5000, nowMs: t, lockMs: 1000 });
+    assert.ok(crashed.outcome === 'acquired'); // ... and the holder dies after its CDP write.
+    const whileLocked = await guard.acquire({
+      entity,
+      owner: 'b',
+      eventTimeMs: 4000,
+      nowMs: t + 10,
+      lockMs: 1000,
+    });
+    assert.equal(whileLocked.outcome, 'busy', 'a live intent is waited for, never judged');
+    assert.deepEqual(
+      await guard.acquire({ entity, owner: 'b', eventTimeMs: 4000, nowMs: t + 2000, lockMs: 1000 }),
+      { outcome: 'stale', lastAppliedAtMs: 5000 },
+      'after the lock expired the intent counts as maybe applied',
+    );
+    const newer = await guard.acquire({
+      entity,
+      owner: 'c',
+      eventTimeMs: 7000,
+      nowMs: t + 2001,
+      lockMs: 1000,
+    });
+    assert.ok(newer.outcome === 'acquired', 'a newer update takes over');
+    await assert.rejects(guard.commit(crashed.lock, 'evt-a', t + 2002), EntityLockLostError);
+    await guard.release(newer.lock); // The newer one is refused (422): rolled back, not to nothing.
+    assert.deepEqual(
+      await guard.acquire({ entity, owner: 'b', eventTimeMs: 4000, nowMs: t + 2003, lockMs: 1000 }),
+      { outcome: 'stale', lastAppliedAtMs: 5000 },
+      'the crashed holder’s maybe-applied time survived the takeover',
+    );
+    const retryOfA = await guard.acquire({
+      entity,
+      owner: 'a',
+      eventTimeMs: 5000,
+      nowMs: t + 2004,
+      lockMs: 1000,
+    });
+    assert.equal(retryOfA.outcome, 'acquired');
+  });
+
+  it('the entity guard: a newer update after the quarantine applies, and the maybe-applied event’s retry is then stale', async () => {
+    const entity = { sourceId: 'stripe', object: 'profiles', matchKeyValue: uniqueName('newer') };
+    const t = Date.now();
+    const quick = new DynamoEntityGuard(client(), tableName, undefined, 100);
+    const a = await quick.acquire({ entity, owner: 'a', eventTimeMs: 5000, nowMs: t, lockMs: 50 });
+    assert.ok(a.outcome === 'acquired');
+    await quick.markMaybeApplied(a.lock, 'evt-a', t + 10);
+    const c = await quick.acquire({ entity, owner: 'c', eventTimeMs: 6000, nowMs: t + 200, lockMs: 5000 });
+    assert.ok(c.outcome === 'acquired', 'the newer update applies once the quarantine is over');
+    await quick.commit(c.lock, 'evt-c', t + 201);
+    assert.deepEqual(
+      await quick.acquire({ entity, owner: 'a', eventTimeMs: 5000, nowMs: t + 202, lockMs: 50 }),
+      {
+        outcome: 'stale',
+        lastAppliedAtMs: 6000,
+      },
+    );
+  });
+
+  it('the entity guard starts an entity past its retention afresh', async () => {
+    const entity = { sourceId: 'stripe', object: 'profiles', matchKeyValue: uniqueName('old') };
+    const t = Date.now();
+    const short = new DynamoEntityGuard(client(), tableName, 1);
+    const first = await short.acquire({ entity, owner: 'a', eventTimeMs: 9000, nowMs: t, lockMs: 500 });
+    assert.ok(first.outcome === 'acquired');
+    await short.commit(first.lock, 'evt-a', t);
+    const later = await short.acquire({
+      entity,
+      owner: 'b',
+      eventTimeMs: 1000,
+      nowMs: t + 3000,
+      lockMs: 500,
+    });
+    assert.equal(later.outcome, 'acquired');
+  });
 });

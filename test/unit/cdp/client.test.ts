@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { CdpClient, secretApiKeyProvider } from '../../../lambdas/cdp/client';
+import { CdpClient, canonicalJson, secretApiKeyProvider } from '../../../lambdas/cdp/client';
 import { CdpPermanentError, CdpRetryableError, parseRetryAfter } from '../../../lambdas/cdp/errors';
 import { type CdpStandIn, startCdpStandIn } from '../../../local/cdp-stand-in';
 
@@ -139,6 +139,49 @@ describe('CDP client against the stand-in', () => {
       return true;
     });
     c.close();
+  });
+
+  it('says which failures may hide an applied write: 5xx, timeouts after sending; not 4xx, 429 or no connection', async () => {
+    standIn.queueFaults(
+      { status: 503 },
+      { status: 429, retryAfterSeconds: 1 },
+      { status: 422 },
+      { timeout: true, applyFirst: true, timeoutMs: 5000 },
+    );
+    const maybe = async (call: Promise<unknown>) => {
+      let flag: boolean | undefined;
+      await call.catch((error: unknown) => {
+        flag = (error as { maybeApplied?: boolean }).maybeApplied;
+      });
+      return flag;
+    };
+    assert.equal(await maybe(client.append('events', { n: 1 }, { idempotencyKey: 'c1' })), true);
+    assert.equal(await maybe(client.append('events', { n: 1 }, { idempotencyKey: 'c2' })), false);
+    assert.equal(await maybe(client.append('events', { n: 1 }, { idempotencyKey: 'c3' })), false);
+    assert.equal(
+      await maybe(client.append('events', { n: 1 }, { idempotencyKey: 'c4', timeoutMs: 150 })),
+      true,
+    );
+    assert.equal(standIn.effects().get('c4'), 1, 'the timed-out write did land');
+    const refused = new CdpClient({ baseUrl: 'http://127.0.0.1:1', apiKey: { getApiKey: async () => 'k' } });
+    assert.equal(await maybe(refused.append('events', {}, { idempotencyKey: 'c5' })), false);
+    refused.close();
+  });
+
+  it('sends the same bytes for the same content whatever the key order (a retry is never refused as a key reuse)', async () => {
+    await client.upsert('profiles', { email: 'k@example.com', a: 1, nested: { y: 2, x: 1 } }, 'email', {
+      idempotencyKey: 'order',
+    });
+    const again = await client.upsert(
+      'profiles',
+      { nested: { x: 1, y: 2 }, a: 1, email: 'k@example.com' },
+      'email',
+      {
+        idempotencyKey: 'order',
+      },
+    );
+    assert.equal(again.replayed, true);
+    assert.equal(canonicalJson({ b: [{ d: 1, c: 2 }], a: null }), '{"a":null,"b":[{"c":2,"d":1}]}');
   });
 
   it('rejects object names that would escape the records path', async () => {

@@ -74,4 +74,32 @@ describe('CDP stand-in', () => {
     await fetch(`${standIn.url}/_admin/reset`, { method: 'POST' });
     assert.equal(standIn.requests.length, 0);
   });
+
+  it('refuses a used key with a different body (422, nothing applied) and forgets keys after its retention', async () => {
+    let clock = 1_000_000;
+    const strict = await startCdpStandIn({ apiKey: 'k', now: () => clock, idempotencyRetentionMs: 1000 });
+    try {
+      const send = (body: unknown) =>
+        fetch(`${strict.url}/records/events/append`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer k', 'idempotency-key': 'same' },
+          body: JSON.stringify(body),
+        });
+      assert.equal((await send({ record: { n: 1 } })).status, 201);
+      const reused = await send({ record: { n: 2 } });
+      assert.equal(reused.status, 422);
+      assert.equal(
+        ((await reused.json()) as { error: { code: string } }).error.code,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      assert.equal(strict.requests.at(-1)?.keyReusedWithDifferentPayload, true);
+      assert.equal((await send({ record: { n: 1 } })).headers.get('idempotent-replayed'), 'true');
+      assert.equal(strict.records('events').length, 1);
+      clock += 1000;
+      assert.equal((await send({ record: { n: 1 } })).status, 201, 'forgotten after the retention');
+      assert.equal(strict.effects().get('same'), 2);
+    } finally {
+      await strict.stop();
+    }
+  });
 });

@@ -80,6 +80,16 @@ describe('dead-lettered message view', () => {
     assert.deepEqual(Object.keys(attributes).sort(), ['blob', 'dedupeKey']);
     assert.deepEqual([...(attributes.blob?.BinaryValue ?? [])], [1, 2]);
   });
+  it('keeps the class and reason of an unusable_payload message, so a redrive cannot pass it off as an event', () => {
+    const attributes = requeueAttributes({
+      dedupeKey: { dataType: 'String', stringValue: 'shop-a:sha256:ab' },
+      failureClass: { dataType: 'String', stringValue: 'unusable_payload' },
+      failureMessage: { dataType: 'String', stringValue: 'The payload carries no events' },
+      failedBy: { dataType: 'String', stringValue: 'ingest' },
+    });
+    assert.deepEqual(Object.keys(attributes).sort(), ['dedupeKey', 'failureClass', 'failureMessage']);
+    assert.equal(attributes.failureClass?.StringValue, 'unusable_payload');
+  });
   it('filters by age relative to now', () => {
     const message = toDlqMessage({ ...base, attributes: {} });
     const now = base.sentAtMs + 3_600_000;

@@ -152,6 +152,40 @@ describe('ingest domain', () => {
     assert.equal(response.statusCode, 503);
     assert.equal(queue.calls.length, 4);
     assert.equal(metrics.total('EnqueueFailed'), 3);
+    assert.deepEqual(
+      metrics.points.filter((p) => p.name === 'ServerErrors'),
+      [{ name: 'ServerErrors', source: 'hubspot', value: 1, reason: 'enqueue_failed' }],
+    );
+  });
+
+  it('every 5xx is counted as ServerErrors with its code: secret unavailable, dead-letter failure, a crash', async () => {
+    const unavailable = setup({ secrets: staticSecrets({}) });
+    const body = Buffer.from('{"id":"evt_5xx"}');
+    assert.equal(
+      (await unavailable.ingest.handle(normaliseHttpEvent(httpV2Event(stripeParts(body))))).statusCode,
+      503,
+    );
+    const deadLetter = setup({ deadLetterQueue: new MemoryQueue(() => true) });
+    await deadLetter.ingest.handle(normaliseHttpEvent(httpV2Event(hubspotParts([]))));
+    const crashing = setup({
+      claimCheck: {
+        put: () => {
+          throw new TypeError('not a promise');
+        },
+      },
+      claimCheckThresholdBytes: 1024,
+    });
+    const big = Buffer.from(JSON.stringify({ id: 'evt_crash', type: 't', pad: 'x'.repeat(4000) }));
+    const crashed = await crashing.ingest.handle(normaliseHttpEvent(httpV2Event(stripeParts(big))));
+    assert.ok(crashed.statusCode >= 500);
+    const reasons = [unavailable, deadLetter, crashing].map((r) =>
+      r.metrics.points.filter((p) => p.name === 'ServerErrors').map((p) => `${p.source}:${p.reason}`),
+    );
+    assert.deepEqual(reasons, [
+      ['stripe:secret_unavailable'],
+      ['hubspot:dead_letter_failed'],
+      [`stripe:${JSON.parse(crashed.body).error}`],
+    ]);
   });
 
   it('claim-checks envelopes over the threshold and counts them', async () => {
@@ -216,14 +250,100 @@ describe('ingest domain', () => {
     assert.ok(!text.includes(STRIPE_SECRET));
   });
 
-  it('rejects invalid configuration at construction: bad CIDR, bad threshold', () => {
-    assert.throws(() =>
-      setup({
-        sources: new Map([
-          ['x', { id: 'x', provider: 'stripe', secretId: 's', allowedCidrs: ['300.0.0.0/8'] }],
-        ]),
-      }),
-    );
+  it('rejects a bad claim-check threshold at construction (it concerns every source)', () => {
     assert.throws(() => setup({ claimCheckThresholdBytes: 2 * 1024 * 1024 }));
+  });
+
+  it("one source's bad CIDR takes only that source out: 503 source_misconfigured, the others get 202", async () => {
+    const logger = new RecordingLogger();
+    const { ingest, queue, metrics } = setup({
+      logger,
+      sources: new Map<string, SourceConfig>([
+        ['stripe', { id: 'stripe', provider: 'stripe', secretId: 'stripe-secret' }],
+        [
+          'broken',
+          {
+            id: 'broken',
+            provider: 'stripe',
+            secretId: 'stripe-secret',
+            allowedCidrs: ['10.0.0.0/8', '2001:db8:1:2:3:4:5:6:7/64'],
+          },
+        ],
+      ]),
+    });
+    const body = Buffer.from('{"id":"evt_cidr","type":"customer.updated","created":1}');
+    const broken = await ingest.handle(
+      normaliseHttpEvent(httpV2Event(stripeParts(body, NOW, '/webhooks/broken'))),
+    );
+    assert.equal(broken.statusCode, 503);
+    assert.equal(JSON.parse(broken.body).error, 'source_misconfigured');
+    const fine = await ingest.handle(normaliseHttpEvent(httpV2Event(stripeParts(body))));
+    assert.equal(fine.statusCode, 202, fine.body);
+    assert.equal(queue.accepted.length, 1);
+    assert.deepEqual(
+      metrics.points.filter((p) => p.name === 'ServerErrors'),
+      [{ name: 'ServerErrors', source: 'broken', value: 1, reason: 'source_misconfigured' }],
+    );
+    assert.ok(logger.lines.some((l) => l.level === 'error' && l.attributes.source === 'broken'));
+  });
+});
+
+describe('ingest domain: an empty secret fails closed', () => {
+  // Every form a SecretSource might hand over that holds no usable secret, plus the key each request is
+  // signed with: the empty string (an HMAC anyone can compute) or the blank value itself.
+  const EMPTY_FORMS: { name: string; values: readonly string[]; signingKey: string }[] = [
+    { name: 'no value', values: [], signingKey: '' },
+    { name: 'the empty string', values: [''], signingKey: '' },
+    { name: 'spaces', values: ['   '], signingKey: '   ' },
+    { name: 'a newline and a tab', values: ['\n\t'], signingKey: '\n\t' },
+    { name: 'several blank values', values: ['', ' '], signingKey: '' },
+  ];
+
+  for (const form of EMPTY_FORMS) {
+    it(`a source whose secret is ${form.name}: 503 source_misconfigured, counted and logged, nothing queued`, async () => {
+      const logger = new RecordingLogger();
+      const { ingest, queue, metrics } = setup({
+        logger,
+        secrets: staticSecrets({ 'stripe-secret': form.values }),
+      });
+      const body = Buffer.from('{"id":"evt_forged","type":"customer.updated","created":1}');
+      const parts: RequestParts = {
+        path: '/webhooks/stripe',
+        body,
+        headers: signStripe({ body, url: '', signingKey: form.signingKey, nowMs: NOW }).headers,
+      };
+      const response = await ingest.handle(normaliseHttpEvent(httpV2Event(parts)));
+      assert.equal(response.statusCode, 503, response.body);
+      assert.equal(response.headers['content-type'], 'application/json');
+      assert.equal(JSON.parse(response.body).error, 'source_misconfigured');
+      assert.equal(queue.calls.length, 0);
+      assert.equal(metrics.total('ServerErrors'), 1);
+      assert.ok(
+        metrics.points.some((p) => p.name === 'Rejected' && p.reason === 'no_active_secret'),
+        'counted as a misconfiguration, not a signature rejection',
+      );
+      const line = logger.lines.find((l) => l.level === 'error');
+      assert.equal(line?.attributes.source, 'stripe');
+    });
+  }
+
+  it('a blank value beside a real one is ignored: the real one verifies, the empty key does not', async () => {
+    const { ingest, queue } = setup({
+      secrets: staticSecrets({ 'stripe-secret': ['', STRIPE_SECRET, ' '] }),
+    });
+    const body = Buffer.from('{"id":"evt_mixed","type":"customer.updated","created":1}');
+    const forged = await ingest.handle(
+      normaliseHttpEvent(
+        httpV2Event({
+          path: '/webhooks/stripe',
+          body,
+          headers: signStripe({ body, url: '', signingKey: '', nowMs: NOW }).headers,
+        }),
+      ),
+    );
+    assert.equal(forged.statusCode, 401, forged.body);
+    const genuine = await ingest.handle(normaliseHttpEvent(httpV2Event(stripeParts(body))));
+    assert.equal(genuine.statusCode, 202, genuine.body);
+    assert.equal(queue.accepted.length, 1);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PowertoolsIngestMetrics, powertoolsIngestLogger } from '../../../lambdas/ingest/aws-ports';
 import { createObservability, METRICS_NAMESPACE } from '../../../lambdas/shared/observability';
+import { METRICS } from '../../../lib/resource-definitions';
 
 interface EmfLine {
   _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
@@ -55,6 +56,29 @@ describe('shared observability, outside Lambda', () => {
     assert.equal(second?.source, 'hubspot');
     assert.equal(second?.Enqueued, 100);
     assert.deepEqual(second?._aws.CloudWatchMetrics[0]?.Dimensions, [['service', 'source']]);
+  });
+
+  it('emits ServerErrors per 5xx answer with the source and the error code as dimensions', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.POWERTOOLS_SERVICE_NAME;
+    delete env.POWERTOOLS_METRICS_NAMESPACE;
+    const lines = captureStdout(() => {
+      const { metrics } = createObservability('ingest', env);
+      const port = new PowertoolsIngestMetrics(metrics);
+      port.count('ServerErrors', 'stripe', 1, 'source_misconfigured');
+      port.flush();
+    });
+    const [line] = lines.map((l) => JSON.parse(l) as EmfLine).filter((l) => l._aws);
+    const directive = line?._aws.CloudWatchMetrics[0];
+    assert.equal(directive?.Namespace, METRICS.namespace);
+    assert.deepEqual(
+      directive?.Metrics.map((m) => m.Name),
+      [METRICS.serverErrors],
+    );
+    assert.deepEqual(directive?.Dimensions, [['service', 'source', 'reason']]);
+    assert.equal(line?.ServerErrors, 1);
+    assert.equal(line?.source, 'stripe');
+    assert.equal(line?.reason, 'source_misconfigured');
   });
 
   it('logs structured JSON with the service name and the attributes given', () => {

@@ -110,6 +110,20 @@ describe('local signers, checked against the providers’ own SDKs', () => {
     );
   });
 
+  it('HubSpot: the SDK validates the v1 signature sent alongside, labelled v1 as HubSpot labels it', () => {
+    const signed = signHubspot({ body, url, signingKey: 'hs-secret' });
+    assert.equal(signed.headers['X-HubSpot-Signature-Version'], 'v1');
+    assert.equal(
+      HubspotSignature.isValid({
+        signatureVersion: 'v1',
+        signature: signed.headers['X-HubSpot-Signature'] ?? '',
+        clientSecret: 'hs-secret',
+        requestBody: body.toString(),
+      }),
+      true,
+    );
+  });
+
   it('SendGrid: the SDK verifies the ECDSA signature with the generated verification key', () => {
     const { secret, signingKey } = generateLocalSecret('sendgrid');
     assert.ok(signingKey);

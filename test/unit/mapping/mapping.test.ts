@@ -124,11 +124,11 @@ describe('Stripe mappings (vendor guide defaults)', () => {
 });
 
 describe('Shopify mappings', () => {
-  it('orders/create upserts the profile (trimmed, lower-cased email, names, count, ltv, last order) and appends the order', () => {
+  it('an order upserts the profile (trimmed, lower-cased email, names, count, ltv, last order) and its orders row', () => {
     const ops = operations('shopify', 'orders/create', 'shopify-orders-create.json');
     assert.deepEqual(
       ops.map((o) => o.name),
-      ['profiles.upsert', 'orders.append'],
+      ['profiles.upsert', 'orders.upsert'],
     );
     const [profile, order] = ops;
     assert.ok(profile?.kind === 'upsert');
@@ -142,7 +142,10 @@ describe('Shopify mappings', () => {
       last_order_at: '2026-01-01T10:00:00-05:00',
     });
     assert.equal(profile.eventTimeMs, Date.parse('2026-01-01T10:00:05-05:00'));
-    assert.deepEqual(order?.record, {
+    assert.ok(order?.kind === 'upsert');
+    assert.equal(order.matchKey, 'shopify_order_id');
+    assert.equal(order.eventTimeMs, Date.parse('2026-01-01T10:00:05-05:00'));
+    assert.deepEqual(order.record, {
       shopify_order_id: '5832349794567',
       customer_email: 'jon.snow@example.com',
       total: 199,
@@ -152,14 +155,22 @@ describe('Shopify mappings', () => {
     });
   });
 
-  it('orders/updated refreshes the profile without appending the order again', () => {
-    assert.deepEqual(
-      operations('shopify', 'orders/updated', 'shopify-orders-create.json').map((o) => o.name),
-      ['profiles.upsert'],
-    );
+  it('the unsigned topic chooses nothing: every topic of the same signed body maps to the same operations', () => {
+    const expected = operations('shopify', 'orders/create', 'shopify-orders-create.json');
+    for (const topic of ['orders/paid', 'orders/updated', 'orders/cancelled', 'customers/create', 'x']) {
+      assert.deepEqual(operations('shopify', topic, 'shopify-orders-create.json'), expected, topic);
+    }
   });
 
-  it('an order without an email still appends the order', () => {
+  it('what the signed body is decides: a non-order body under an order topic is unmapped', () => {
+    const customer = { id: 7, email: 'a@example.com', admin_graphql_api_id: 'gid://shopify/Customer/7' };
+    for (const body of [customer, { id: 450789469 }, { ...customer, admin_graphql_api_id: undefined }]) {
+      const result = mapEvent(input('shopify', 'orders/create', Buffer.from(JSON.stringify(body))));
+      assert.equal(result.kind, 'unmapped', JSON.stringify(body));
+    }
+  });
+
+  it('an order without an email still writes the order', () => {
     const order = JSON.parse(fixture('shopify-orders-create.json').toString('utf8'));
     delete order.email;
     delete order.customer.email;
@@ -167,7 +178,7 @@ describe('Shopify mappings', () => {
     assert.ok(result.kind === 'operations');
     assert.deepEqual(
       result.operations.map((o) => o.name),
-      ['orders.append'],
+      ['orders.upsert'],
     );
   });
 });

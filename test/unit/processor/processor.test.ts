@@ -19,8 +19,14 @@ import type {
   QueuePort,
 } from '../../../lambdas/processor/ports';
 import { classifyError, createProcessor, type ProcessorDeps } from '../../../lambdas/processor/processor';
-import { ENVELOPE_VERSION, FAILURE_ATTRIBUTES, type QueueEnvelope } from '../../../lambdas/shared/envelope';
+import {
+  ENVELOPE_VERSION,
+  type EnvelopeBody,
+  FAILURE_ATTRIBUTES,
+  type QueueEnvelope,
+} from '../../../lambdas/shared/envelope';
 import type { DedupeRecord } from '../../../lambdas/shared/schema';
+import { SecretUnavailableError } from '../../../lambdas/shared/secrets';
 
 class MemoryDedupe implements DedupeStore {
   readonly completed = new Set<string>();
@@ -56,6 +62,32 @@ class StaleGuard implements EntityGuard {
   }
   async commit(_lock: EntityLock): Promise<void> {}
   async release(_lock: EntityLock): Promise<void> {}
+  async markMaybeApplied(_lock: EntityLock): Promise<void> {}
+}
+
+/** Always grants the lock and records how each lock was settled. */
+class RecordingGuard implements EntityGuard {
+  readonly settled: string[] = [];
+  async acquire(input: AcquireInput): Promise<AcquireResult> {
+    return {
+      outcome: 'acquired',
+      lock: {
+        pk: 'ent#x',
+        owner: input.owner,
+        lockExpiresAtMs: input.nowMs + 1000,
+        eventTimeMs: input.eventTimeMs,
+      },
+    };
+  }
+  async commit(_lock: EntityLock): Promise<void> {
+    this.settled.push('commit');
+  }
+  async release(_lock: EntityLock): Promise<void> {
+    this.settled.push('release');
+  }
+  async markMaybeApplied(_lock: EntityLock): Promise<void> {
+    this.settled.push('maybe_applied');
+  }
 }
 
 class ScriptedCdp implements CdpWriter {
@@ -90,6 +122,10 @@ const inlineBodies: BodyStore = {
     if (body.kind !== 'inline') throw new Error('inline only');
     return Buffer.from(body.base64, 'base64');
   },
+  async retain() {
+    return 'inline';
+  },
+  async discard() {},
 };
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -181,6 +217,37 @@ describe('processor domain (in-memory fakes)', () => {
     );
   });
 
+  it('settles the entity guard by what the CDP failure proves: maybe applied unless certainly refused', async () => {
+    const subscription = {
+      id: 'evt_1',
+      created: 1_767_225_600,
+      data: { object: { id: 'sub_1', customer: 'cus_1', customer_email: 'a@example.com', status: 'active' } },
+    };
+    const cases: [Error, string][] = [
+      [new CdpRetryableError('x', 'timeout'), 'maybe_applied'],
+      [new CdpRetryableError('x', 'network'), 'maybe_applied'],
+      [new CdpRetryableError('x', 'http', 503), 'maybe_applied'],
+      [new CdpRetryableError('x', 'network', undefined, undefined, false), 'release'],
+      [new CdpRetryableError('x', 'http', 429, 1000), 'release'],
+      [new CdpPermanentError('x', 422), 'release'],
+      [new SecretUnavailableError('x'), 'release'],
+      [new Error('unknown'), 'maybe_applied'],
+    ];
+    for (const [failure, expected] of cases) {
+      const guard = new RecordingGuard();
+      const { base } = deps({ guard, cdp: new ScriptedCdp(failure) });
+      const processor = createProcessor(base);
+      const body = JSON.stringify(
+        envelope(
+          { sourceId: 'stripe', provider: 'stripe', eventType: 'customer.subscription.updated' },
+          subscription,
+        ),
+      );
+      await processor.processRecord(sqsRecord(body), () => 20_000).catch(() => undefined);
+      assert.deepEqual(guard.settled, [expected], `${failure.name}: ${failure.message}`);
+    }
+  });
+
   it('a retryable failure releases the claim, stretches visibility and reports the item failed', async () => {
     const { base, queue, dedupe, points } = deps({
       cdp: new ScriptedCdp(new CdpRetryableError('down', 'http', 503)),
@@ -268,5 +335,73 @@ describe('processor domain (in-memory fakes)', () => {
       { getRemainingTimeInMillis: () => 20_000 },
     );
     assert.equal(response.batchItemFailures.length, 2);
+  });
+});
+
+/** A claim-check store that records what happens to bodies, in order with the DLQ sends. */
+class RecordingBodies implements BodyStore {
+  readonly log: string[] = [];
+  constructor(
+    private readonly queue?: MemoryQueue,
+    private readonly failRetain = false,
+  ) {}
+  async load(body: EnvelopeBody): Promise<Buffer> {
+    if (body.kind === 'inline') return Buffer.from(body.base64, 'base64');
+    return Buffer.from(JSON.stringify({ ref: 'main' }));
+  }
+  async retain(body: EnvelopeBody, options: { readonly messageSentAtMs?: number } = {}) {
+    if (body.kind === 'inline') return 'inline' as const;
+    this.log.push(
+      `retain${options.messageSentAtMs !== undefined ? `@${options.messageSentAtMs}` : ''} (dlq ${this.queue?.dlq.length ?? 0})`,
+    );
+    if (this.failRetain && options.messageSentAtMs === undefined) throw new Error('S3 unavailable');
+    return 'restarted' as const;
+  }
+  async discard(body: EnvelopeBody): Promise<void> {
+    if (body.kind !== 'inline') this.log.push('discard');
+  }
+}
+
+const claimChecked = envelope({
+  body: { kind: 's3', bucket: 'claims', key: 'github/2026/01/01/abc', sizeBytes: 300_000 },
+});
+
+describe('processor: claim-checked bodies outlive their messages and end with their event', () => {
+  it('restarts the body clock before dead-lettering, and keeps the body', async () => {
+    const queue = new MemoryQueue();
+    const bodies = new RecordingBodies(queue);
+    const { base } = deps({ queue, bodies, cdp: new ScriptedCdp(new CdpPermanentError('bad', 422)) });
+    const outcome = await createProcessor(base).processRecord(
+      sqsRecord(JSON.stringify(claimChecked)),
+      () => 20_000,
+    );
+    assert.equal(outcome, 'dead_lettered');
+    assert.equal(queue.dlq.length, 1);
+    // On receive (message sent at 0: nothing to do beyond the check), then before the DLQ send.
+    assert.deepEqual(bodies.log, ['retain@0 (dlq 0)', 'retain (dlq 0)']);
+  });
+
+  it('does not dead-letter when the body cannot be kept alive: the message retries instead', async () => {
+    const queue = new MemoryQueue();
+    const bodies = new RecordingBodies(queue, true);
+    const { base } = deps({ queue, bodies, cdp: new ScriptedCdp(new CdpPermanentError('bad', 422)) });
+    await assert.rejects(
+      createProcessor(base).processRecord(sqsRecord(JSON.stringify(claimChecked)), () => 20_000),
+      (error: Error) => error.name === 'RetryLaterError',
+    );
+    assert.equal(queue.dlq.length, 0);
+  });
+
+  it('deletes the body once the event completed, and for a duplicate', async () => {
+    const bodies = new RecordingBodies();
+    const { base, dedupe } = deps({ bodies });
+    const processor = createProcessor(base);
+    const github = envelope({ ...claimChecked, eventType: 'push' });
+    assert.equal(await processor.processRecord(sqsRecord(JSON.stringify(github)), () => 20_000), 'processed');
+    assert.deepEqual(bodies.log, ['retain@0 (dlq 0)', 'discard']);
+    assert.ok(dedupe.completed.has(github.dedupeKey));
+    bodies.log.length = 0;
+    assert.equal(await processor.processRecord(sqsRecord(JSON.stringify(github)), () => 20_000), 'duplicate');
+    assert.deepEqual(bodies.log, ['discard']);
   });
 });

@@ -20,11 +20,12 @@ const DIGESTS: readonly Digest[] = ['sha1', 'sha256', 'sha512'];
 const MAC_BYTES = [20, 32, 64] as const;
 
 describe('hmac with prepared keys', () => {
-  it('equals createHmac with the string key, for any key, parts and algorithm', () => {
+  it('equals createHmac with the string key, for any usable key, parts and algorithm', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...DIGESTS),
-        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        // Blank keys are refused on purpose (empty-secret.test.ts).
+        fc.string({ unit: 'grapheme', maxLength: 200 }).filter((k) => k.trim() !== ''),
         fc.array(
           fc.oneof(
             fc.string(),

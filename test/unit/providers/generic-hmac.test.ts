@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   type GenericHmacOptions,
@@ -152,10 +152,15 @@ describe('generic-hmac: layouts', () => {
     assertRejected(verify(options, noId, BODY, [`whsec_${raw.toString('base64')}`]), 'missing_header');
   });
 
-  it('batches: one event per element, ids from the element or the delivery id plus position', () => {
-    const options: GenericHmacOptions = { ...SEED, eventsPointer: '/events', idHeader: 'X-Delivery' };
+  it('batches: one event per element, ids from the element or the signed delivery id plus position', () => {
+    const signedId: GenericHmacOptions = {
+      ...SEED,
+      eventsPointer: '/events',
+      idHeader: 'X-Delivery',
+      signedContent: '{id}.{body}',
+    };
     const body = JSON.stringify({ events: [{ id: 'e1', type: 'a' }, { type: 'b' }] });
-    const extraction = genericHmac.extract(rawRequest({ body, headers: { 'X-Delivery': 'd-9' } }), options);
+    const extraction = genericHmac.extract(rawRequest({ body, headers: { 'X-Delivery': 'd-9' } }), signedId);
     assert.ok(extraction.ok);
     assert.deepEqual(
       extraction.events.map((e) => [e.providerEventId, e.eventType]),
@@ -164,7 +169,39 @@ describe('generic-hmac: layouts', () => {
         ['d-9:1', 'b'],
       ],
     );
-    assert.equal(genericHmac.extract(rawRequest({ body: '{"events":[]}' }), options).ok, false);
+    assert.equal(genericHmac.extract(rawRequest({ body: '{"events":[]}' }), signedId).ok, false);
+  });
+
+  it('an id header the template does not sign names nothing: the body hash does, whatever the header says', () => {
+    const unsignedId: GenericHmacOptions = {
+      ...SEED,
+      idPointer: undefined,
+      idHeader: 'X-Delivery',
+      typeHeader: 'X-Event',
+    };
+    const body = '{"type":"order.paid","amount":5}';
+    const bodyId = `hmac-body:${createHash('sha256').update(body).digest('hex')}`;
+    const deliveries: [string, string][] = [
+      ['d-1', 'order.paid'],
+      ['d-2-replayed', 'order.refunded'],
+    ];
+    for (const [delivery, type] of deliveries) {
+      const extraction = genericHmac.extract(
+        rawRequest({ body, headers: { 'X-Delivery': delivery, 'X-Event': type } }),
+        unsignedId,
+      );
+      assert.ok(extraction.ok);
+      assert.equal(extraction.events[0]?.providerEventId, bodyId);
+    }
+    const batch = genericHmac.extract(
+      rawRequest({ body: '{"events":[{"a":1},{"a":1}]}', headers: { 'X-Delivery': 'd-3' } }),
+      { ...unsignedId, eventsPointer: '/events' },
+    );
+    assert.ok(batch.ok);
+    assert.deepEqual(
+      batch.events.map((e) => e.providerEventId?.replace(/[0-9a-f]{64}/, 'H')),
+      ['hmac-body:H:0', 'hmac-body:H:1'],
+    );
   });
 
   it('invalid options are a rejection, never an exception', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { github } from '../../../lambdas/providers/github';
 import { assertRejected, rawRequest, verifyWith } from './scheme-test-kit';
@@ -121,17 +121,29 @@ describe('github: verification', () => {
 });
 
 describe('github: extraction', () => {
-  it('id from X-GitHub-Delivery, type from X-GitHub-Event plus the action', () => {
+  it('id from the signed body, never the unsigned X-GitHub-Delivery; type from X-GitHub-Event plus the action', () => {
     const req = request({
       'X-GitHub-Event': 'issues',
       'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
     });
     const extraction = github.extract(req, {});
     assert.ok(extraction.ok);
+    const bodyId = `github-body:${createHash('sha256').update(BODY).digest('hex')}`;
     assert.deepEqual(
       extraction.events.map((e) => [e.providerEventId, e.eventType]),
-      [['72d3162e-cc78-11e3-81ab-4c9367dc0958', 'issues.opened']],
+      [[bodyId, 'issues.opened']],
     );
+    // The same signed bytes with a fresh delivery id (a replay) or a rewritten event name: the same id.
+    const replay = github.extract(request({ 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': 'fresh' }), {});
+    assert.ok(replay.ok);
+    assert.equal(replay.events[0]?.providerEventId, bodyId);
+    // A different event (another body) gets another id.
+    const other = github.extract(
+      request({ 'X-GitHub-Event': 'issues' }, BODY.replace('opened', 'closed')),
+      {},
+    );
+    assert.ok(other.ok);
+    assert.notEqual(other.events[0]?.providerEventId, bodyId);
   });
 
   it('events without an action, and form-encoded deliveries', () => {

@@ -38,8 +38,15 @@ function v3(secret: string, method: string, uri: string, body: string, timestamp
   return createHmac('sha256', secret).update(`${method}${uri}${body}${timestamp}`).digest('base64');
 }
 
-function verify(req: RawRequest, secrets: string[] = [SECRET], nowMs = NOW, toleranceSeconds = 300): Verdict {
-  return hubspot.verify(req, { secrets, nowMs, toleranceSeconds, options: {} });
+/** The v1/v2 algorithm tests run on a source that opts in to them; the default is tested on its own. */
+function verify(
+  req: RawRequest,
+  secrets: string[] = [SECRET],
+  nowMs = NOW,
+  toleranceSeconds = 300,
+  options: { allowLegacySignatures?: boolean } = { allowLegacySignatures: true },
+): Verdict {
+  return hubspot.verify(req, { secrets, nowMs, toleranceSeconds, options });
 }
 
 function v3Request(
@@ -284,5 +291,49 @@ describe('hubspot extract', () => {
   it('reports unusable bodies', () => {
     assert.equal(hubspot.extract(request({ headers: {}, body: '[]' }), {}).ok, false);
     assert.equal(hubspot.extract(request({ headers: {}, body: 'nope' }), {}).ok, false);
+  });
+});
+
+describe('hubspot: v1/v2 alone only where the source allows them', () => {
+  const v1sig = createHash('sha256').update(`${SECRET}${DOC_BODY}`).digest('hex');
+  const legacyOnly = () =>
+    request({
+      body: DOC_BODY,
+      headers: { 'X-HubSpot-Signature': v1sig, 'X-HubSpot-Signature-Version': 'v1' },
+    });
+
+  it('refuses a request signed only with v1 by default: it has no timestamp, so it would replay forever', () => {
+    assert.equal(reason(verify(legacyOnly(), [SECRET], NOW, 300, {})), 'unsupported_signature_version');
+  });
+
+  it('accepts it when the source sets allowLegacySignatures', () => {
+    assert.deepEqual(verify(legacyOnly(), [SECRET], NOW, 300, { allowLegacySignatures: true }), { ok: true });
+  });
+
+  it('a real delivery (v3 beside v1) stripped of its v3 headers is refused, and stale v3 never falls back', () => {
+    const ts = NOW - 3_600_000;
+    const both = request({
+      body: DOC_BODY,
+      headers: {
+        'X-HubSpot-Signature': v1sig,
+        'X-HubSpot-Signature-Version': 'v1',
+        'X-HubSpot-Signature-v3': createHmac('sha256', SECRET)
+          .update(`POST${URL}${DOC_BODY}${ts}`)
+          .digest('base64'),
+        'X-HubSpot-Request-Timestamp': String(ts),
+      },
+    });
+    assert.equal(reason(verify(both, [SECRET], NOW, 300, {})), 'timestamp_too_old');
+    const stripped = request({
+      body: DOC_BODY,
+      headers: { 'X-HubSpot-Signature': v1sig, 'X-HubSpot-Signature-Version': 'v1' },
+    });
+    assert.equal(reason(verify(stripped, [SECRET], NOW, 300, {})), 'unsupported_signature_version');
+  });
+
+  it('validates the option', () => {
+    assert.deepEqual(hubspot.validateOptions?.({ allowLegacySignatures: true }), []);
+    assert.deepEqual(hubspot.validateOptions?.({}), []);
+    assert.equal(hubspot.validateOptions?.({ allowLegacySignatures: 'yes' }).length, 1);
   });
 });

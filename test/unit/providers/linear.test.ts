@@ -62,15 +62,22 @@ describe('linear', () => {
     assertRejected(verify(request(bom, sign(SECRET, body()))), 'signature_mismatch');
   });
 
-  it('extracts Linear-Delivery, type.action and createdAt', () => {
-    const extraction = linear.extract(request(body(), undefined, 'delivery-123'), {});
-    assert.ok(extraction.ok);
-    assert.deepEqual(
-      extraction.events.map((e) => [e.providerEventId, e.eventType, e.occurredAt]),
-      [['delivery-123', 'Issue.create', '2023-11-14T22:13:15.000Z']],
-    );
-    const fallback = linear.extract(request(body(123)), {});
-    assert.ok(fallback.ok);
-    assert.equal(fallback.events[0]?.providerEventId, 'wh-1:123');
+  it('id from the signed body without its per-attempt webhookTimestamp, never the unsigned Linear-Delivery', () => {
+    const idOf = (text: string, delivery?: string) => {
+      const extraction = linear.extract(request(text, undefined, delivery), {});
+      assert.ok(extraction.ok);
+      return extraction.events.map((e) => [e.providerEventId, e.eventType, e.occurredAt]);
+    };
+    const [[id, type, occurredAt] = []] = idOf(body(), 'delivery-123');
+    assert.match(String(id), /^linear-body:[0-9a-f]{64}$/);
+    assert.deepEqual([type, occurredAt], ['Issue.create', '2023-11-14T22:13:15.000Z']);
+    // A replay with a fresh Linear-Delivery, and Linear's own retry (re-signed with a new
+    // webhookTimestamp), are the same event.
+    assert.equal(idOf(body(), 'fresh-delivery')[0]?.[0], id);
+    assert.equal(idOf(body(NOW + 60_000), 'retry')[0]?.[0], id);
+    // Key order on the wire does not matter; a different action is a different event.
+    const reordered = JSON.stringify({ ...JSON.parse(body()), action: undefined, type: undefined });
+    assert.notEqual(idOf(reordered)[0]?.[0], id);
+    assert.notEqual(idOf(body().replace('"create"', '"update"'))[0]?.[0], id);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { mailgun } from '../../../lambdas/providers/mailgun';
 import { assertRejected, rawRequest, verifyWith } from './scheme-test-kit';
@@ -122,13 +122,21 @@ describe('mailgun', () => {
     assert.deepEqual(verify(jsonBody(signature, { id: 'forged', event: 'failed' })), { ok: true });
   });
 
-  it('extracts event-data id, event and timestamp', () => {
-    const extraction = mailgun.extract(request(jsonBody({})), {});
+  it('id from the signed timestamp and token (not the unsigned event data); event and timestamp', () => {
+    const signature = { timestamp: String(TS), token: TOKEN, signature: mac(KEY) };
+    const extraction = mailgun.extract(request(jsonBody(signature)), {});
     assert.ok(extraction.ok);
+    const tokenId = `mailgun-token:${createHash('sha256').update(`${TS}:${TOKEN}`).digest('hex')}`;
     assert.deepEqual(
       extraction.events.map((e) => [e.providerEventId, e.eventType, e.occurredAt]),
-      [['CPgfbmQMTCKtHW6uIWtuVe', 'delivered', '2023-11-14T22:13:19.123Z']],
+      [[tokenId, 'delivered', '2023-11-14T22:13:19.123Z']],
     );
+    // The signed request replayed with swapped event data (a fresh event-data.id): the same event.
+    const swapped = jsonBody(signature, { ...defaultEvent, id: 'forged-fresh-id', event: 'opened' });
+    assert.deepEqual(verify(swapped), { ok: true });
+    const replay = mailgun.extract(request(swapped), {});
+    assert.ok(replay.ok);
+    assert.equal(replay.events[0]?.providerEventId, tokenId);
     assert.equal(mailgun.extract(request(JSON.stringify({ signature: {} })), {}).ok, false);
   });
 });

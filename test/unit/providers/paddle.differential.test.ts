@@ -31,7 +31,8 @@ describe('paddle vs @paddle/paddle-node-sdk', () => {
   it('agrees on signed and mutated requests', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.string({ minLength: 1, maxLength: 40 }),
+        // Blank secrets are refused by design (empty-secret.test.ts), unlike the SDK.
+        fc.string({ minLength: 1, maxLength: 40 }).filter((k) => k.trim() !== ''),
         fc.json({ maxDepth: 3 }),
         fc.oneof(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 9, max: 100_000 })),
         fc.constantFrom('none', 'body', 'secret', 'timestamp', 'signature'),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { shopify } from '../../../lambdas/providers/shopify';
 import { assertRejected, rawRequest, verifyWith } from './scheme-test-kit';
@@ -154,31 +154,40 @@ describe('shopify: verification', () => {
 });
 
 describe('shopify: extraction', () => {
-  it('id from X-Shopify-Event-Id, falling back to X-Shopify-Webhook-Id; topic and triggered-at', () => {
+  it('id from the signed body, never the unsigned event/webhook id headers; topic as a label; time from the body', () => {
+    const body =
+      '{"id":820982911946154508,"updated_at":"2023-03-29T18:00:27-04:00","created_at":"2023-03-29T17:59:00-04:00"}';
+    const bodyId = `shopify-body:${createHash('sha256').update(body).digest('hex')}`;
     const headers = {
       'X-Shopify-Topic': 'orders/create',
       'X-Shopify-Webhook-Id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
       'X-Shopify-Event-Id': '98880550-7158-44d4-b7cd-2c97c8a091b5',
       'X-Shopify-Triggered-At': '2023-03-29T18:00:27.877041743Z',
     };
-    const extraction = shopify.extract(rawRequest({ headers }), undefined);
+    const extraction = shopify.extract(rawRequest({ headers, body }), undefined);
     assert.ok(extraction.ok);
     assert.deepEqual(
       extraction.events.map((e) => [e.providerEventId, e.eventType, e.occurredAt]),
-      [['98880550-7158-44d4-b7cd-2c97c8a091b5', 'orders/create', '2023-03-29T18:00:27.877Z']],
+      [[bodyId, 'orders/create', '2023-03-29T22:00:27.000Z']],
     );
-    const { 'X-Shopify-Event-Id': _, ...older } = headers;
-    const fallback = shopify.extract(rawRequest({ headers: older }), undefined);
-    assert.ok(fallback.ok);
-    assert.equal(fallback.events[0]?.providerEventId, 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043');
+    // A replay with fresh ids and another topic (all unsigned) is the same event.
+    const replay = shopify.extract(
+      rawRequest({
+        headers: { ...headers, 'X-Shopify-Event-Id': 'fresh', 'X-Shopify-Topic': 'orders/paid' },
+        body,
+      }),
+      undefined,
+    );
+    assert.ok(replay.ok);
+    assert.equal(replay.events[0]?.providerEventId, bodyId);
     const events = shopify.extract(
-      rawRequest({ headers: { 'shopify-topic': 'products/update', 'shopify-event-id': 'e1' } }),
+      rawRequest({ headers: { 'shopify-topic': 'products/update', 'shopify-event-id': 'e1' }, body: '{}' }),
       undefined,
     );
     assert.ok(events.ok);
     assert.deepEqual(
       [events.events[0]?.providerEventId, events.events[0]?.eventType],
-      ['e1', 'products/update'],
+      [`shopify-body:${createHash('sha256').update('{}').digest('hex')}`, 'products/update'],
     );
   });
 });

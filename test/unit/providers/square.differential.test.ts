@@ -37,7 +37,8 @@ describe('square vs WebhooksHelper.verifySignature', () => {
   it('agrees on signed and mutated requests', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.string({ minLength: 1, maxLength: 40 }),
+        // Blank keys are refused by design (empty-secret.test.ts), unlike the SDK.
+        fc.string({ minLength: 1, maxLength: 40 }).filter((k) => k.trim() !== ''),
         fc.webUrl({ withQueryParameters: true }),
         fc.json({ maxDepth: 3 }),
         fc.constantFrom('none', 'body', 'url', 'key', 'signature', 'padding'),

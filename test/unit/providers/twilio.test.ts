@@ -247,19 +247,27 @@ describe('twilio bodySHA256 lookup', () => {
 });
 
 describe('twilio extract', () => {
-  it('uses the idempotency token when present', () => {
-    const extraction = twilio.extract(
-      request({
-        body: 'MessageSid=SM1&MessageStatus=delivered',
-        headers: { 'i-twilio-idempotency-token': ['tok-1'] },
-      }),
-      {},
-    );
-    assert.ok(extraction.ok);
-    assert.deepEqual(
-      extraction.events.map((e) => [e.providerEventId, e.eventType]),
-      [['tok-1', 'message.delivered']],
-    );
+  it('never uses the unsigned I-Twilio-Idempotency-Token: a fresh token is the same event', () => {
+    const withToken = (token: string, body = 'MessageSid=SM1&MessageStatus=delivered') =>
+      twilio.extract(request({ body, headers: { 'i-twilio-idempotency-token': [token] } }), {});
+    for (const token of ['tok-1', 'tok-2']) {
+      const extraction = withToken(token);
+      assert.ok(extraction.ok);
+      assert.deepEqual(
+        extraction.events.map((e) => [e.providerEventId, e.eventType]),
+        [['SM1:delivered', 'message.delivered']],
+      );
+    }
+    // Without a sid: the signed parameter string, which reordering or re-encoding cannot change.
+    const idOf = (body: string, token: string) => {
+      const extraction = withToken(token, body);
+      assert.ok(extraction.ok);
+      return extraction.events[0]?.providerEventId;
+    };
+    const id = idOf('Foo=bar&Baz=a+b', 'tok-1');
+    assert.match(String(id), /^twilio-params:[0-9a-f]{64}$/);
+    assert.equal(idOf('Baz=a%20b&Foo=bar', 'tok-2'), id);
+    assert.notEqual(idOf('Foo=bar&Baz=a+c', 'tok-1'), id);
   });
 
   it('falls back to sid:status(:sequence) for messages and calls', () => {
@@ -280,7 +288,7 @@ describe('twilio extract', () => {
     );
     const other = twilio.extract(request({ body: 'Foo=bar' }), {});
     assert.ok(other.ok);
-    assert.equal(other.events[0]?.providerEventId, undefined);
+    assert.match(String(other.events[0]?.providerEventId), /^twilio-params:/);
     assert.equal(other.events[0]?.eventType, 'twilio.form');
   });
 
@@ -299,9 +307,14 @@ describe('twilio extract', () => {
         ['ev2', 'com.twilio.messaging.message.sent', '2023-11-14T22:13:21.000Z'],
       ],
     );
-    const single = twilio.extract(request({ url: JSON_URL, body: JSON_BODY }), {});
+    const single = twilio.extract(
+      request({ url: JSON_URL, body: JSON_BODY, headers: { 'i-twilio-idempotency-token': ['tok'] } }),
+      {},
+    );
     assert.ok(single.ok);
     assert.equal(single.events[0]?.eventType, 'unknown');
+    // No id in the signed body: the body's hash (bodySHA256 binds the body to the signature), not the token.
+    assert.equal(single.events[0]?.providerEventId, `twilio-body:${sha(JSON_BODY)}`);
     assert.equal(twilio.extract(request({ url: JSON_URL, body: 'not json' }), {}).ok, false);
   });
 });
