@@ -25,6 +25,7 @@ import {
   createSecretsManagerClient,
   createSqsClient,
   INGEST_TIMEOUTS,
+  SECRETS_MANAGER_TIMEOUTS,
 } from '../../lambdas/shared/aws-clients';
 import { FAILURE_ATTRIBUTES } from '../../lambdas/shared/envelope';
 import { CachedSecretsManagerSource, type SecretSource } from '../../lambdas/shared/secrets';
@@ -277,13 +278,12 @@ function silently<T>(build: () => T): T {
 /**
  * The ingest the adversarial run uses: the production handler and wiring (depsFromEnv), with the secret
  * cache on a clock the run can move forward (CachedSecretsManagerSource takes one) instead of waiting
- * real minutes for its TTL.
+ * real minutes for its TTL; the rest of its policy (staleness bound, retry interval) is production's.
  */
 function ingestWithClock(clock: SimClock, ttlMs: number): HttpApiHandler {
   const secrets: SecretSource = new CachedSecretsManagerSource(
-    createSecretsManagerClient(INGEST_TIMEOUTS),
-    ttlMs,
-    clock.now,
+    createSecretsManagerClient(SECRETS_MANAGER_TIMEOUTS),
+    { ttlMs, now: clock.now },
   );
   const handler = createIngestHandler(
     depsFromEnv(process.env, {
