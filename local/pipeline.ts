@@ -78,6 +78,11 @@ export interface LocalPipelineOptions {
   /** Handler logs at ERROR only and no metrics output (tests). @default false */
   readonly quiet?: boolean;
   /**
+   * Puts something in front of the Secrets Manager stand-in (the chaos run's outage switch): gets the
+   * stand-in's endpoint, returns the one the handlers use. @default the stand-in itself
+   */
+  readonly secretsManagerFront?: (endpoint: string) => Promise<string>;
+  /**
    * Wraps the real handlers once they are loaded (chaos scripts inject latency or crashes around them).
    * @default the handlers unchanged
    */
@@ -215,6 +220,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       previousPorts.dynamodb = portOf(started.dynamodbEndpoint);
     }
     previousPorts.secrets = portOf(emulators.secretsManagerEndpoint);
+    if (options.secretsManagerFront) {
+      const front = await options.secretsManagerFront(emulators.secretsManagerEndpoint);
+      emulators = { ...emulators, secretsManagerEndpoint: front };
+    }
     Object.assign(process.env, emulatorEnv(emulators));
 
     const resources = await createLocalResources(

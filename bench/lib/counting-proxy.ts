@@ -1,13 +1,20 @@
 /**
  * A loopback reverse proxy that counts AWS API calls on their way to an emulator, by operation: the
  * `X-Amz-Target` header for JSON protocols (SQS, DynamoDB), method + "S3" otherwise. Put in front of the
- * emulators, it measures what the real handlers call per webhook without touching their code.
+ * emulators, it measures what the real handlers call per webhook without touching their code. Its fault
+ * switch makes the service behind it unavailable (the chaos run's Secrets Manager outage): `blackhole`
+ * holds every request unanswered (a hung endpoint: clients wait for their own timeouts), `reset` drops the
+ * connection at once.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+export type ProxyFault = 'none' | 'blackhole' | 'reset';
+
 export interface CountingProxy {
   readonly url: string;
+  /** Makes the upstream unreachable (or reachable again); counted calls include the failed ones. */
+  setFault(fault: ProxyFault): void;
   /** Calls by operation (`SQS.SendMessageBatch`, `DynamoDB.PutItem`, `S3.PUT`, …). */
   counts(): Record<string, number>;
   reset(): void;
@@ -29,10 +36,19 @@ function operationOf(target: string | undefined, method: string): string {
 export async function startCountingProxy(upstream: string): Promise<CountingProxy> {
   const target = new URL(upstream);
   const counts: Record<string, number> = {};
+  let fault: ProxyFault = 'none';
   const server: Server = createServer((req, res) => {
     const header = req.headers['x-amz-target'];
     const op = operationOf(Array.isArray(header) ? header[0] : header, req.method ?? 'GET');
     counts[op] = (counts[op] ?? 0) + 1;
+    if (fault === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault === 'blackhole') {
+      req.resume();
+      return;
+    }
     const forward = httpRequest(
       {
         hostname: target.hostname,
@@ -56,6 +72,9 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    setFault(next) {
+      fault = next;
+    },
     counts: () => ({ ...counts }),
     reset() {
       for (const key of Object.keys(counts)) delete counts[key];

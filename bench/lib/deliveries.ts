@@ -18,6 +18,20 @@ import { type SignedDelivery, signDelivery } from '../../local/send-webhooks';
 import { SIGNERS } from '../../local/signers';
 import type { Rng } from './prng';
 
+/**
+ * One profile-style upsert an event causes, ordered by the out-of-order guard: several events can write
+ * the same CDP entity (object + match key value), and the newest applied one must be its final state.
+ */
+export interface ExpectedUpsert {
+  readonly operationKey: string;
+  readonly object: string;
+  readonly matchValue: string;
+  /** The event's own time (what the guard orders by), epoch ms. */
+  readonly eventTimeMs: number;
+  /** The record the upsert writes: the entity's state after it. */
+  readonly record: Readonly<Record<string, unknown>>;
+}
+
 /** What one event of a delivery should cause downstream. */
 export interface ExpectedEvent {
   readonly dedupeKey: string;
@@ -28,6 +42,8 @@ export interface ExpectedEvent {
   readonly operationKeys: readonly string[];
   /** The mapping rejects it (permanent failure): it must end in the DLQ with a reason. */
   readonly mappingFails: boolean;
+  /** Its ordered upserts (for the stale-overwrite check); none for appends and unordered upserts. */
+  readonly upserts?: readonly ExpectedUpsert[];
 }
 
 export interface Delivery extends SignedDelivery {
@@ -41,18 +57,43 @@ export interface Delivery extends SignedDelivery {
 }
 
 export interface DeliveryFactory {
-  /** A new event from a random (source, fixture), signed now. */
-  fresh(): Delivery;
+  /** A new event from a random (source, fixture), or from the given source, signed now. */
+  fresh(sourceId?: string): Delivery;
+  /** A new event from one of the provider's fixtures for any source, signed now (with `signingKey`). */
+  freshFor(source: SourceDefinition, signingKey?: string): Delivery;
   /** The same bytes signed again at `nowMs`, as a provider's retry would send them. */
   resign(delivery: Delivery, nowMs?: number): Delivery;
+  /**
+   * A delivery of hand-made bytes for any source (also ones outside `sources`), signed now with the
+   * source's local key or `signingKey` (the adversarial chaos phases sign with empty or rotated-out keys).
+   */
+  custom(source: SourceDefinition, input: CustomDelivery): Delivery;
+  /**
+   * A captured delivery sent again byte for byte, signature included, with some unsigned headers changed
+   * (an attacker's replay): the oracle's events are those of the changed request.
+   */
+  replay(delivery: Delivery, headers: Readonly<Record<string, string>>): Delivery;
   /** Sources that have a signer and fixtures. */
   readonly sources: readonly SourceDefinition[];
+}
+
+export interface CustomDelivery {
+  readonly body: Buffer;
+  readonly contentType: string;
+  /** Non-signature delivery headers (ids, topics). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** @default the source's local signing key */
+  readonly signingKey?: string;
+  /** A label for reports. @default 'custom' */
+  readonly fixture?: string;
 }
 
 export interface DeliveryFactoryOptions {
   /** Base URL of the webhook endpoint (`http://localhost:3000`); URL-bound schemes sign it. */
   readonly baseUrl: string;
   readonly sources: readonly SourceDefinition[];
+  /** Sources `custom`, `freshFor` and `replay` may address but `fresh()` never picks. */
+  readonly extraSources?: readonly SourceDefinition[];
   readonly secrets: LocalSecretsFile;
   readonly rng: Rng;
 }
@@ -96,11 +137,22 @@ export function expectedEvents(
         body: event.raw,
         json: parseJsonBody(event.raw),
       });
-      const operationKeys =
-        mapping.kind === 'operations'
-          ? mapping.operations.map((op) => operationIdempotencyKey(dedupeKey, op.name))
-          : [];
-      return { ...base, operationKeys, mappingFails: false };
+      const operations = mapping.kind === 'operations' ? mapping.operations : [];
+      const operationKeys = operations.map((op) => operationIdempotencyKey(dedupeKey, op.name));
+      const upserts: ExpectedUpsert[] = [];
+      for (const op of operations) {
+        if (op.kind !== 'upsert' || op.eventTimeMs === undefined) continue;
+        const matchValue = op.record[op.matchKey];
+        if (typeof matchValue !== 'string' && typeof matchValue !== 'number') continue;
+        upserts.push({
+          operationKey: operationIdempotencyKey(dedupeKey, op.name),
+          object: op.object,
+          matchValue: String(matchValue),
+          eventTimeMs: op.eventTimeMs,
+          record: op.record,
+        });
+      }
+      return { ...base, operationKeys, mappingFails: false, upserts };
     } catch {
       return { ...base, operationKeys: [], mappingFails: true };
     }
@@ -126,9 +178,16 @@ export function createDeliveryFactory(options: DeliveryFactoryOptions): Delivery
     (s) => SIGNERS[s.provider] && fixtureNames(s.provider).length > 0 && options.secrets.sources[s.id],
   );
   if (usable.length === 0) throw new Error('No configured source can be signed locally (fixtures/secrets)');
-  const fixtures = new Map<string, WebhookFixture[]>(
-    usable.map((s) => [s.id, fixtureNames(s.provider).map((name) => loadFixture(s.provider, name))]),
-  );
+  const fixtures = new Map<string, WebhookFixture[]>();
+  const fixturesOf = (provider: SourceDefinition['provider']): WebhookFixture[] => {
+    let list = fixtures.get(provider);
+    if (!list) {
+      list = fixtureNames(provider).map((name) => loadFixture(provider, name));
+      fixtures.set(provider, list);
+    }
+    return list;
+  };
+  const all = [...options.sources, ...(options.extraSources ?? [])];
   let counter = 0;
 
   function sign(
@@ -136,18 +195,14 @@ export function createDeliveryFactory(options: DeliveryFactoryOptions): Delivery
     fixture: string,
     contentType: string,
     body: Buffer,
-    extra: Record<string, string>,
+    extra: Readonly<Record<string, string>>,
     nowMs: number,
+    signingKey?: string,
   ): Delivery {
     const entry = options.secrets.sources[source.id];
-    if (!entry) throw new Error(`No local secret for ${source.id}`);
-    const signed = signDelivery(
-      source,
-      { body, contentType, headers: extra },
-      signingKeyOf(entry),
-      options.baseUrl,
-      nowMs,
-    );
+    const key = signingKey ?? (entry ? signingKeyOf(entry) : undefined);
+    if (key === undefined) throw new Error(`No local secret for ${source.id}`);
+    const signed = signDelivery(source, { body, contentType, headers: extra }, key, options.baseUrl, nowMs);
     const request: RawRequest = {
       method: 'POST',
       url: signed.url,
@@ -165,18 +220,33 @@ export function createDeliveryFactory(options: DeliveryFactoryOptions): Delivery
     };
   }
 
+  function freshFor(source: SourceDefinition, signingKey?: string): Delivery {
+    const fixture = options.rng.pick(fixturesOf(source.provider));
+    const rendered = renderFixture(fixture);
+    counter += 1;
+    const body = uniquify(rendered.body, rendered.contentType, counter);
+    return sign(
+      source,
+      fixture.name,
+      rendered.contentType,
+      body,
+      { ...rendered.headers },
+      Date.now(),
+      signingKey,
+    );
+  }
+
   return {
     sources: usable,
-    fresh() {
-      const source = options.rng.pick(usable);
-      const fixture = options.rng.pick(fixtures.get(source.id) ?? []);
-      const rendered = renderFixture(fixture);
-      counter += 1;
-      const body = uniquify(rendered.body, rendered.contentType, counter);
-      return sign(source, fixture.name, rendered.contentType, body, { ...rendered.headers }, Date.now());
+    fresh(sourceId) {
+      const source =
+        sourceId === undefined ? options.rng.pick(usable) : usable.find((s) => s.id === sourceId);
+      if (!source) throw new Error(`No usable source ${sourceId}`);
+      return freshFor(source);
     },
+    freshFor,
     resign(delivery, nowMs = Date.now()) {
-      const source = usable.find((s) => s.id === delivery.sourceId);
+      const source = all.find((s) => s.id === delivery.sourceId);
       if (!source) throw new Error(`Unknown source ${delivery.sourceId}`);
       return sign(
         source,
@@ -186,6 +256,34 @@ export function createDeliveryFactory(options: DeliveryFactoryOptions): Delivery
         delivery.fixtureHeaders,
         nowMs,
       );
+    },
+    custom(source, input) {
+      return sign(
+        source,
+        input.fixture ?? 'custom',
+        input.contentType,
+        input.body,
+        input.headers ?? {},
+        Date.now(),
+        input.signingKey,
+      );
+    },
+    replay(delivery, changes) {
+      const source = all.find((s) => s.id === delivery.sourceId);
+      if (!source) throw new Error(`Unknown source ${delivery.sourceId}`);
+      const lower = new Set(Object.keys(changes).map((k) => k.toLowerCase()));
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(delivery.headers)) {
+        if (!lower.has(name.toLowerCase())) headers[name] = value;
+      }
+      Object.assign(headers, changes);
+      const request: RawRequest = {
+        method: 'POST',
+        url: delivery.url,
+        headers: rawHeaders(headers),
+        body: delivery.body,
+      };
+      return { ...delivery, headers, events: expectedEvents(source, request) };
     },
   };
 }

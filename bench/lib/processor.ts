@@ -1,4 +1,3 @@
-import type { Claim, ClaimInput, ClaimResult, DedupeStore } from '../../lambdas/dedupe/dedupe-store';
 import { processorDepsFromEnv as productionDeps } from '../../lambdas/processor/deps';
 import type {
   MetricDimensions,
@@ -7,7 +6,6 @@ import type {
   ProcessorMetrics,
 } from '../../lambdas/processor/ports';
 import type { ProcessorDeps } from '../../lambdas/processor/processor';
-import type { DedupeRecord } from '../../lambdas/shared/schema';
 import type { Rng } from './prng';
 
 /** Counts every metric the processor records, by name and by name + class. */
@@ -41,38 +39,43 @@ export class InjectedCrashError extends Error {
 }
 
 /**
- * A dedupe store that "crashes" with probability `rate` right after a CDP write succeeded and before the
- * write is recorded (`recordApplied`) or the event is marked completed (`markCompleted`): the worst
- * moment, where only the CDP's Idempotency-Key stands between a retry and a double effect.
+ * Crashes at the worst moments: just before a named bookkeeping call that follows a successful CDP write
+ * (the entity guard's `commit`, the dedupe store's `recordApplied` and `markCompleted`). The wrapped port
+ * throws instead of calling through, as a process that dies there would leave things: the CDP has the
+ * write, the bookkeeping does not, any lock or lease stays until it expires. Only the CDP's
+ * Idempotency-Key and the design's handling of "maybe applied" stand between a retry and a double effect
+ * or a stale overwrite. A Proxy, so the ports' other (and future) methods pass through unchanged.
  */
-export class CrashingDedupeStore implements DedupeStore {
-  crashes = 0;
+export class CrashInjector {
+  /** Injected crashes by point (`guard.commit`, `dedupe.recordApplied`, …). */
+  readonly byPoint: Record<string, number> = {};
   constructor(
-    private readonly inner: DedupeStore,
     private readonly rate: number,
     private readonly rng: Rng,
   ) {}
-  claim(input: ClaimInput): Promise<ClaimResult> {
-    return this.inner.claim(input);
+
+  get crashes(): number {
+    return Object.values(this.byPoint).reduce((a, b) => a + b, 0);
   }
-  async recordApplied(claim: Claim, operationKey: string, nowMs: number): Promise<void> {
-    this.maybeCrash('after the CDP write, before recording it');
-    return this.inner.recordApplied(claim, operationKey, nowMs);
-  }
-  async markCompleted(claim: Claim, nowMs: number, ttlSeconds: number): Promise<void> {
-    this.maybeCrash('after the CDP writes, before marking the event completed');
-    return this.inner.markCompleted(claim, nowMs, ttlSeconds);
-  }
-  release(claim: Claim, nowMs: number, lastError: string): Promise<void> {
-    return this.inner.release(claim, nowMs, lastError);
-  }
-  get(dedupeKey: string): Promise<DedupeRecord | undefined> {
-    return this.inner.get(dedupeKey);
-  }
-  private maybeCrash(where: string): void {
-    if (this.rng.chance(this.rate)) {
-      this.crashes += 1;
-      throw new InjectedCrashError(`Injected crash ${where}`);
-    }
+
+  /** `inner` with a crash chance before each of `methods`; `label` names the port in `byPoint`. */
+  wrap<T extends object>(inner: T, label: string, methods: readonly string[]): T {
+    const points = new Set(methods);
+    return new Proxy(inner, {
+      get: (target, property, receiver) => {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        const method = value as (...args: unknown[]) => unknown;
+        if (typeof property !== 'string' || !points.has(property)) return method.bind(target);
+        return async (...args: unknown[]) => {
+          if (this.rng.chance(this.rate)) {
+            const point = `${label}.${property}`;
+            this.byPoint[point] = (this.byPoint[point] ?? 0) + 1;
+            throw new InjectedCrashError(`Injected crash after the CDP write, before ${point}`);
+          }
+          return method.apply(target, args);
+        };
+      },
+    });
   }
 }
