@@ -740,7 +740,12 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     const dlqBeforeOutage = await depth(dlqUrl);
     const failures = () => store.points.filter((p) => p.name === 'Failed').length - failedBefore;
     standIn.setFaults({ outage: true });
-    for (let i = 0; i < volume; i += 1) await deliver(firstSource);
+    // Spread over every source: updates of one entity wait for each other behind the guard (counted as
+    // Deferred, not Failed), so one source's fixture alone would trip no failure alarm.
+    const outageSources = [...sources.values()];
+    for (let i = 0; i < volume; i += 1) {
+      await deliver(outageSources[i % outageSources.length] ?? firstSource);
+    }
     // Not every event reaches the CDP during the outage (events on one entity wait for each other), so
     // the outage lasts until as many failures as events were counted, or until failures stop coming.
     let seen = 0;
