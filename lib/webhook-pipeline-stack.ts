@@ -63,6 +63,8 @@ export class WebhookPipelineStack extends Stack {
     super(scope, id, props);
     const config = resolvePipelineConfig(props.config);
     this.config = config;
+    // An explicit StackProps.terminationProtection (applied by super) wins over the configuration.
+    if (props.terminationProtection === undefined) this.terminationProtection = config.terminationProtection;
     const defs = resourceDefinitions(config);
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
     const logRetention = config.logRetentionDays as logs.RetentionDays;
