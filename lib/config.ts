@@ -119,6 +119,13 @@ export interface PipelineConfig {
    * @default true
    */
   readonly retainDataOnDelete?: boolean;
+  /**
+   * CloudFormation termination protection on the stack: deleting it (`cdk destroy`, the console) fails
+   * until this is turned off, so one mistaken command cannot delete the live pipeline's API (its URLs
+   * are registered with every provider), queues and, with `retainDataOnDelete: false`, its data. Set
+   * `false` for throwaway stacks. @default true
+   */
+  readonly terminationProtection?: boolean;
 }
 
 /** The configuration with every default applied; what the constructs consume. */
@@ -135,6 +142,7 @@ export interface ResolvedPipelineConfig {
   readonly alarms: Required<Omit<AlarmConfig, 'email'>> & { readonly email: string | undefined };
   readonly logRetentionDays: number;
   readonly retainDataOnDelete: boolean;
+  readonly terminationProtection: boolean;
 }
 
 /** The configuration breaks a rule; `problems` lists every broken rule, one sentence each. */
@@ -467,5 +475,6 @@ export function resolvePipelineConfig(config: PipelineConfig): ResolvedPipelineC
     },
     logRetentionDays: config.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     retainDataOnDelete: config.retainDataOnDelete ?? true,
+    terminationProtection: config.terminationProtection ?? true,
   };
 }

@@ -1,19 +1,16 @@
-import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type PipelineConfig, type ResolvedPipelineConfig, resolvePipelineConfig } from './config';
-import { ClaimCheckBucket } from './constructs/claim-check-bucket';
-import { PipelineMonitoring } from './constructs/pipeline-monitoring';
-import { PipelineQueues } from './constructs/pipeline-queues';
-import { PipelineSecrets } from './constructs/pipeline-secrets';
-import { StateTable } from './constructs/state-table';
-import { WebhookIngest } from './constructs/webhook-ingest';
-import { WebhookProcessor } from './constructs/webhook-processor';
-import { METRICS, resourceDefinitions, runtimeSources } from './resource-definitions';
+import type { PipelineConfig, ResolvedPipelineConfig } from './config';
+import type { ClaimCheckBucket } from './constructs/claim-check-bucket';
+import type { PipelineMonitoring } from './constructs/pipeline-monitoring';
+import type { PipelineQueues } from './constructs/pipeline-queues';
+import type { PipelineSecrets } from './constructs/pipeline-secrets';
+import type { StateTable } from './constructs/state-table';
+import type { WebhookIngest } from './constructs/webhook-ingest';
+import type { WebhookProcessor } from './constructs/webhook-processor';
+import { WebhookPipeline } from './webhook-pipeline';
 
-/** Repository root, found from this file's location (never from the working directory). */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+export { PROJECT_ROOT } from './webhook-pipeline';
 
 export interface WebhookPipelineStackProps extends StackProps {
   /** The operator's configuration (lib/pipeline-config.ts); validated in the constructor. */
@@ -46,10 +43,11 @@ export function outputIdFor(prefix: string, sourceId: string): string {
 }
 
 /**
- * The whole pipeline in one stack: composition and outputs only. Each construct owns its secure defaults
- * and rejects bad combinations; this class wires them from the validated configuration.
+ * The whole pipeline in one stack: the {@link WebhookPipeline} construct, termination protection and the
+ * outputs the on-call CLI reads. The configuration is validated by the construct.
  */
 export class WebhookPipelineStack extends Stack {
+  public readonly pipeline: WebhookPipeline;
   public readonly config: ResolvedPipelineConfig;
   public readonly queues: PipelineQueues;
   public readonly stateTable: StateTable;
@@ -61,96 +59,21 @@ export class WebhookPipelineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WebhookPipelineStackProps) {
     super(scope, id, props);
-    const config = resolvePipelineConfig(props.config);
+    // Id 'Default' is left out of logical ids: resources keep the ids they had when they were created
+    // directly in this stack (test/infra/logical-ids.test.ts).
+    this.pipeline = new WebhookPipeline(this, 'Default', { ...props.config, projectRoot: props.projectRoot });
+    const config = this.pipeline.config;
     this.config = config;
-    const defs = resourceDefinitions(config);
-    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
-    const logRetention = config.logRetentionDays as logs.RetentionDays;
-    const dataRemoval = config.retainDataOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-
-    this.queues = new PipelineQueues(this, 'Queues', {
-      consumerTimeout: Duration.seconds(defs.processorFunction.timeoutSeconds),
-      visibilityTimeout: Duration.seconds(defs.queue.visibilityTimeoutSeconds),
-      maxReceiveCount: defs.deadLetterQueue.maxReceiveCount,
-      retentionPeriod: Duration.seconds(defs.queue.retentionSeconds),
-      deadLetterRetentionPeriod: Duration.seconds(defs.deadLetterQueue.retentionSeconds),
-    });
-    this.stateTable = new StateTable(this, 'State', { removalPolicy: dataRemoval });
-    this.claimCheck = new ClaimCheckBucket(this, 'ClaimCheck', {
-      expiration: Duration.days(defs.claimCheckBucket.expirationDays),
-      removalPolicy: dataRemoval,
-    });
-    this.secrets = new PipelineSecrets(this, 'Secrets', {
-      sources: config.sources.map((s) => ({ sourceId: s.id, existingSecretArn: s.existingSecretArn })),
-      existingCdpApiKeySecretArn: config.cdp.existingApiKeySecretArn,
-      removalPolicy: dataRemoval,
-    });
-    const secretArnOf = (sourceId: string): string => {
-      const secret = this.secrets.sourceSecrets.get(sourceId);
-      if (secret === undefined) throw new Error(`No secret for source ${sourceId}`);
-      return secret.secretArn;
-    };
-    const sourcesJson = this.toJsonString(runtimeSources(config.sources, (s) => secretArnOf(s.id)));
-
-    this.ingest = new WebhookIngest(this, 'Ingest', {
-      entry: `${projectRoot}/lambdas/ingest/handler.ts`,
-      projectRoot,
-      queue: this.queues.queue,
-      deadLetterQueue: this.queues.deadLetterQueue,
-      claimCheckBucket: this.claimCheck.bucket,
-      claimCheckThresholdBytes: defs.claimCheckBucket.thresholdBytes,
-      sourcesJson,
-      sourceSecrets: this.secrets.allSourceSecrets,
-      sourceIds: config.sources.map((s) => s.id),
-      frontDoor: config.frontDoor,
-      throttleRateLimit: config.throttling.rateLimit,
-      throttleBurstLimit: config.throttling.burstLimit,
-      wafRateLimitPer5Minutes: config.waf?.rateLimitPer5Minutes,
-      wafAllowedCidrs: config.waf?.allowedCidrs,
-      timeout: Duration.seconds(defs.ingestFunction.timeoutSeconds),
-      memorySize: defs.ingestFunction.memorySizeMb,
-      logRetention,
-      metricsNamespace: METRICS.namespace,
-      serviceName: METRICS.ingestService,
-    });
-    this.processor = new WebhookProcessor(this, 'Processor', {
-      entry: `${projectRoot}/lambdas/processor/handler.ts`,
-      projectRoot,
-      queues: this.queues,
-      table: this.stateTable.table,
-      claimCheckBucket: this.claimCheck.bucket,
-      cdpApiKey: this.secrets.cdpApiKey,
-      cdpBaseUrl: config.cdp.baseUrl,
-      sourcesJson,
-      timeout: Duration.seconds(defs.processorFunction.timeoutSeconds),
-      memorySize: defs.processorFunction.memorySizeMb,
-      batchSize: defs.eventSourceMapping.batchSize,
-      maxBatchingWindow: Duration.seconds(defs.eventSourceMapping.maxBatchingWindowSeconds),
-      maxConcurrency: defs.eventSourceMapping.maxConcurrency,
-      logRetention,
-      metricsNamespace: METRICS.namespace,
-      serviceName: METRICS.processorService,
-    });
-    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
-      queue: this.queues.queue,
-      deadLetterQueue: this.queues.deadLetterQueue,
-      ingestFunction: this.ingest.function,
-      processorFunction: this.processor.function,
-      apiServerErrors: this.ingest.metricServerErrors({ period: Duration.minutes(5) }),
-      apiRequests: this.ingest.metricRequests({ period: Duration.minutes(5) }),
-      metricsNamespace: METRICS.namespace,
-      email: config.alarms.email,
-      oldestMessageAgeSeconds: config.alarms.oldestMessageAgeSeconds,
-      deadLetterAgeAlarmSeconds: defs.deadLetterQueue.ageAlarmSeconds,
-      rejectionsPer5Minutes: config.alarms.rejectionsPer5Minutes,
-      cdpFailuresPer5Minutes: config.alarms.cdpFailuresPer5Minutes,
-      api5xxPer5Minutes: config.alarms.api5xxPer5Minutes,
-      watchedSources: config.sources.flatMap((s) =>
-        s.expectEventsWithinMinutes === undefined
-          ? []
-          : [{ sourceId: s.id, expectEventsWithinMinutes: s.expectEventsWithinMinutes }],
-      ),
-    });
+    // An explicit StackProps.terminationProtection (applied by super) wins over the configuration.
+    if (props.terminationProtection === undefined) this.terminationProtection = config.terminationProtection;
+    this.queues = this.pipeline.queues;
+    this.stateTable = this.pipeline.stateTable;
+    this.claimCheck = this.pipeline.claimCheck;
+    this.secrets = this.pipeline.secrets;
+    this.ingest = this.pipeline.ingest;
+    this.processor = this.pipeline.processor;
+    this.monitoring = this.pipeline.monitoring;
+    const secretArnOf = (sourceId: string): string => this.pipeline.sourceSecret(sourceId).secretArn;
 
     this.output(STACK_OUTPUTS.webhookBaseUrl, this.ingest.webhookBaseUrl, 'Base URL of the webhook API');
     for (const source of config.sources) {
