@@ -14,6 +14,7 @@ import { startLocalPipeline } from '../../local/pipeline';
 import { postDelivery } from '../../local/send-webhooks';
 import { startCountingProxy } from './counting-proxy';
 import { createDeliveryFactory } from './deliveries';
+import { type MonitoringMonthlyCost, monitoringMonthlyCost } from './monitoring-cost';
 import { createRng } from './prng';
 import { pool, queueTotal, waitUntilStable } from './queues';
 import { median, round } from './stats';
@@ -68,6 +69,8 @@ export interface CostReport {
     readonly restApiWithWaf: Record<string, number>;
   };
   readonly monthlyFixed: Record<string, number>;
+  /** Custom metrics, alarms and dashboard per month for {@link MONITORED_SOURCES} sources. */
+  readonly monitoring: MonitoringMonthlyCost;
   readonly capacity: readonly { readonly hop: string; readonly limit: string; readonly raiseWith: string }[];
 }
 
@@ -75,6 +78,8 @@ export interface CostReport {
 const AWS_DURATION_MS = { ingest: 40, processorPerEvent: 120 };
 const MEMORY_GB = 0.5;
 const LOG_BYTES_PER_WEBHOOK = 1500;
+/** Sources the monthly monitoring cost is stated for (each with a NoWebhooks alarm). */
+export const MONITORED_SOURCES = 5;
 
 export async function runCostModel(options: CostOptions = {}): Promise<CostReport> {
   const count = options.count ?? 1000;
@@ -236,6 +241,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         secretsPerSource: PRICES.secretsManagerPerSecretMonth,
         wafWebAclWithTwoRules: PRICES.wafWebAclPerMonth + 2 * PRICES.wafRulePerMonth,
       },
+      monitoring: monitoringMonthlyCost(MONITORED_SOURCES),
       capacity: [
         {
           hop: 'API Gateway (webhook route)',
