@@ -600,7 +600,7 @@ function toMarkdown(result: IngestBenchResult): string {
     '',
     `Ingest handler / baseline: **${c.ratio}×** (target ≤ ${c.target}×: **${verdict}**); the floor, which any verifying ingest pays (it must read its signing secret before it may enqueue), is ${round(c.floorMs / c.baselineMs, 2)}× the baseline, and the handler is ${c.vsFloor}× the floor. Processor / baseline: ${c.processor.ratio}×; its first request refuses a record the ingest marked unusable and moves it to the DLQ (one SQS send, as the baseline), since this bench runs no DynamoDB Local or CDP stand-in: its DynamoDB and CDP round trips are not in the figure, its whole import is. Handler bundle: ${c.bundleBytes} bytes (${c.bundleGzipBytes} gzipped; the source map is a separate file). The handler's first request also reads the signing secret from Secrets Manager and verifies the signature; the baseline does neither.`,
     '',
-    'A proxy, not Lambda: no Firecracker VM, no INIT phase accounting, loopback instead of regional endpoints, and Node 20 here versus the Lambda runtime. The ratio to the baseline measured in the same run is the number to watch.',
+    'A proxy, not Lambda: no Firecracker VM, no INIT phase accounting, loopback instead of regional endpoints, and this machine’s Node versus the Lambda runtime’s. The ratio to the baseline measured in the same run is the number to watch.',
   ].join('\n');
 }
 
