@@ -18,7 +18,12 @@ export async function recordCostModel(
   const report = await runCostModel({ count, log });
   const lines = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => [k, v]);
   log(`\n${consoleTable(['AWS call', 'per webhook'], lines(report.callsPerWebhook))}\n`);
-  log(consoleTable(['USD per million webhooks', 'HTTP API', 'REST API + WAF'], costRows(report)));
+  log(
+    consoleTable(
+      ['USD per million webhooks', 'HTTP API', 'REST API + WAF', 'Function URL'],
+      costRows(report),
+    ),
+  );
   const paths = recordReport('cost', report, markdown(report));
   log(`\nWrote ${paths.json} and ${paths.md}`);
   return report;
@@ -40,6 +45,7 @@ function costRows(r: CostReport): (string | number)[][] {
     k,
     r.perMillionWebhooks.httpApi[k] ?? 0,
     r.perMillionWebhooks.restApiWithWaf[k] ?? 0,
+    r.perMillionWebhooks.functionUrl[k] ?? 0,
   ]);
 }
 
@@ -77,7 +83,7 @@ function markdown(r: CostReport): string {
     '',
     '## USD per million webhooks (us-east-1 list prices)',
     '',
-    markdownTable(['component', 'HTTP API (default)', 'REST API + WAF'], costRows(r)),
+    markdownTable(['component', 'HTTP API (default)', 'REST API + WAF', 'Function URL'], costRows(r)),
     '',
     `Fixed per month: $${r.monthlyFixed.secretsPerSource} per source secret; with the REST option $${r.monthlyFixed.wafWebAclWithTwoRules} for the web ACL and its two rules.`,
     '',

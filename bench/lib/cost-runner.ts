@@ -67,6 +67,8 @@ export interface CostReport {
   readonly perMillionWebhooks: {
     readonly httpApi: Record<string, number>;
     readonly restApiWithWaf: Record<string, number>;
+    /** `frontDoor: 'function-url'`: no per-request front-door charge. */
+    readonly functionUrl: Record<string, number>;
   };
   readonly monthlyFixed: Record<string, number>;
   /** Custom metrics, alarms and dashboard per month for {@link MONITORED_SOURCES} sources. */
@@ -204,6 +206,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     };
     const sum = (o: Record<string, number>) => round(Object.values(o).reduce((a, b) => a + b, 0));
     const httpApi = { apiGateway: PRICES.httpApiPerMillion, ...common };
+    const functionUrl = { apiGateway: 0, ...common };
     const rest = { apiGateway: PRICES.restApiPerMillion, waf: PRICES.wafPerMillionRequests, ...common };
 
     return {
@@ -236,6 +239,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
       perMillionWebhooks: {
         httpApi: { ...httpApi, total: sum(httpApi) },
         restApiWithWaf: { ...rest, total: sum(rest) },
+        functionUrl: { ...functionUrl, total: sum(functionUrl) },
       },
       monthlyFixed: {
         secretsPerSource: PRICES.secretsManagerPerSecretMonth,
