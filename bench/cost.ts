@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { positiveInt, recordReport } from './lib/cli';
 import { type CostReport, PRICES, runCostModel } from './lib/cost-runner';
+import { CLOUDWATCH_PRICES } from './lib/monitoring-cost';
 import { consoleTable, markdownTable } from './lib/results';
 
 /** Runs the cost model and records it; returns the report (for bench/run-all.ts). */
@@ -17,7 +18,12 @@ export async function recordCostModel(
   const report = await runCostModel({ count, log });
   const lines = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => [k, v]);
   log(`\n${consoleTable(['AWS call', 'per webhook'], lines(report.callsPerWebhook))}\n`);
-  log(consoleTable(['USD per million webhooks', 'HTTP API', 'REST API + WAF'], costRows(report)));
+  log(
+    consoleTable(
+      ['USD per million webhooks', 'HTTP API', 'REST API + WAF', 'Function URL'],
+      costRows(report),
+    ),
+  );
   const paths = recordReport('cost', report, markdown(report));
   log(`\nWrote ${paths.json} and ${paths.md}`);
   return report;
@@ -39,7 +45,34 @@ function costRows(r: CostReport): (string | number)[][] {
     k,
     r.perMillionWebhooks.httpApi[k] ?? 0,
     r.perMillionWebhooks.restApiWithWaf[k] ?? 0,
+    r.perMillionWebhooks.functionUrl[k] ?? 0,
   ]);
+}
+
+/** Custom metrics, alarms and dashboard per month (bench/lib/monitoring-cost.ts). */
+function monitoringSection(r: CostReport): string[] {
+  const m = r.monitoring;
+  const usd = m.usdPerMonth;
+  return [
+    `## Monitoring per month, ${m.sources} sources (CloudWatch list prices)`,
+    '',
+    `Custom metrics per source: ${m.customMetricsPerSource.steady} with healthy traffic, at most ${m.customMetricsPerSource.max} (every failure reason and class in the same month; each is billed only in the hours it gets data). No dimension takes unbounded values: event types are in the logs, not in metric dimensions.`,
+    '',
+    markdownTable(
+      ['item', 'healthy (USD/month)', 'every failure kind at once (USD/month)'],
+      [
+        [
+          `custom metrics (${m.customMetrics.steady} / ${m.customMetrics.max} at $${CLOUDWATCH_PRICES.customMetricPerMonth})`,
+          usd.customMetricsSteady,
+          usd.customMetricsMax,
+        ],
+        ['alarms (7 standard + Metrics Insights per metric analysed)', usd.alarmsSteady, usd.alarmsMax],
+        ['dashboard (beyond the 3 free)', usd.dashboard, usd.dashboard],
+        ['total', usd.totalSteady, usd.totalMax],
+      ],
+    ),
+    '',
+  ];
 }
 
 function markdown(r: CostReport): string {
@@ -50,10 +83,11 @@ function markdown(r: CostReport): string {
     '',
     '## USD per million webhooks (us-east-1 list prices)',
     '',
-    markdownTable(['component', 'HTTP API (default)', 'REST API + WAF'], costRows(r)),
+    markdownTable(['component', 'HTTP API (default)', 'REST API + WAF', 'Function URL'], costRows(r)),
     '',
     `Fixed per month: $${r.monthlyFixed.secretsPerSource} per source secret; with the REST option $${r.monthlyFixed.wafWebAclWithTwoRules} for the web ACL and its two rules.`,
     '',
+    ...monitoringSection(r),
     '## Measured AWS calls per webhook',
     '',
     markdownTable(['call', 'per webhook'], Object.entries(r.callsPerWebhook)),

@@ -38,9 +38,11 @@ export interface CdpConfig {
 
 /**
  * What providers call. `http-api`: API Gateway HTTP API (cheapest, lowest latency). `rest-api`: API
- * Gateway REST API behind an AWS WAF web ACL (rate-based rule, optional IP allowlist).
+ * Gateway REST API behind an AWS WAF web ACL (rate-based rule, optional IP allowlist). `function-url`: the
+ * ingest function's own Lambda Function URL (no per-request front-door charge; no stage throttling, no WAF
+ * unless placed behind CloudFront; the function's reserved concurrency bounds it).
  */
-export type FrontDoor = 'http-api' | 'rest-api';
+export type FrontDoor = 'http-api' | 'rest-api' | 'function-url';
 
 /** API Gateway throttling of the webhook route (token bucket per stage/route). */
 export interface ThrottlingConfig {
@@ -391,8 +393,13 @@ function queueProblems(queue: Required<QueueOverrides>): string[] {
 export function validatePipelineConfig(config: PipelineConfig): string[] {
   const problems = sourceProblems(config.sources);
   const frontDoor = config.frontDoor ?? 'http-api';
-  if (frontDoor !== 'http-api' && frontDoor !== 'rest-api') {
-    problems.push(`frontDoor must be 'http-api' or 'rest-api', got "${String(frontDoor)}"`);
+  if (frontDoor !== 'http-api' && frontDoor !== 'rest-api' && frontDoor !== 'function-url') {
+    problems.push(`frontDoor must be 'http-api', 'rest-api' or 'function-url', got "${String(frontDoor)}"`);
+  }
+  if (frontDoor === 'function-url' && config.throttling !== undefined) {
+    problems.push(
+      "throttling applies to the API Gateway front doors; frontDoor 'function-url' has no stage throttle (the ingest's reserved concurrency bounds it): remove throttling or switch",
+    );
   }
   if (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(config.cdp.baseUrl))
     problems.push('cdp.baseUrl must be an https:// URL');

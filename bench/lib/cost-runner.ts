@@ -14,6 +14,7 @@ import { startLocalPipeline } from '../../local/pipeline';
 import { postDelivery } from '../../local/send-webhooks';
 import { startCountingProxy } from './counting-proxy';
 import { createDeliveryFactory } from './deliveries';
+import { type MonitoringMonthlyCost, monitoringMonthlyCost } from './monitoring-cost';
 import { createRng } from './prng';
 import { pool, queueTotal, waitUntilStable } from './queues';
 import { median, round } from './stats';
@@ -66,8 +67,12 @@ export interface CostReport {
   readonly perMillionWebhooks: {
     readonly httpApi: Record<string, number>;
     readonly restApiWithWaf: Record<string, number>;
+    /** `frontDoor: 'function-url'`: no per-request front-door charge. */
+    readonly functionUrl: Record<string, number>;
   };
   readonly monthlyFixed: Record<string, number>;
+  /** Custom metrics, alarms and dashboard per month for {@link MONITORED_SOURCES} sources. */
+  readonly monitoring: MonitoringMonthlyCost;
   readonly capacity: readonly { readonly hop: string; readonly limit: string; readonly raiseWith: string }[];
 }
 
@@ -75,6 +80,8 @@ export interface CostReport {
 const AWS_DURATION_MS = { ingest: 40, processorPerEvent: 120 };
 const MEMORY_GB = 0.5;
 const LOG_BYTES_PER_WEBHOOK = 1500;
+/** Sources the monthly monitoring cost is stated for (each with a NoWebhooks alarm). */
+export const MONITORED_SOURCES = 5;
 
 export async function runCostModel(options: CostOptions = {}): Promise<CostReport> {
   const count = options.count ?? 1000;
@@ -199,6 +206,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     };
     const sum = (o: Record<string, number>) => round(Object.values(o).reduce((a, b) => a + b, 0));
     const httpApi = { apiGateway: PRICES.httpApiPerMillion, ...common };
+    const functionUrl = { apiGateway: 0, ...common };
     const rest = { apiGateway: PRICES.restApiPerMillion, waf: PRICES.wafPerMillionRequests, ...common };
 
     return {
@@ -231,11 +239,13 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
       perMillionWebhooks: {
         httpApi: { ...httpApi, total: sum(httpApi) },
         restApiWithWaf: { ...rest, total: sum(rest) },
+        functionUrl: { ...functionUrl, total: sum(functionUrl) },
       },
       monthlyFixed: {
         secretsPerSource: PRICES.secretsManagerPerSecretMonth,
         wafWebAclWithTwoRules: PRICES.wafWebAclPerMonth + 2 * PRICES.wafRulePerMonth,
       },
+      monitoring: monitoringMonthlyCost(MONITORED_SOURCES),
       capacity: [
         {
           hop: 'API Gateway (webhook route)',

@@ -1,7 +1,8 @@
 /**
  * The processor's metrics on the pipeline's shared Powertools setup (`lambdas/shared/observability.ts`).
- * Every data point carries the source and the event type (and the failure class where relevant); a batch
- * mixes sources, so each one is emitted as its own EMF line (`singleMetric`) with its own dimensions.
+ * Every data point carries the source (and the failure class where relevant), never the event type: each
+ * dimension combination is a billed custom metric and event types are unbounded (log lines carry them). A
+ * batch mixes sources, so each point is emitted as its own EMF line (`singleMetric`) with its own dimensions.
  */
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricDimensions, ProcessorMetricName, ProcessorMetrics } from './ports';
@@ -14,7 +15,6 @@ export class PowertoolsProcessorMetrics implements ProcessorMetrics {
     const single = this.metrics.singleMetric();
     single.addDimensions({
       source: dimensions.source,
-      eventType: dimensions.eventType,
       ...(dimensions.class ? { class: dimensions.class } : {}),
     });
     single.addMetric(name, name === 'CdpLatency' ? MetricUnit.Milliseconds : MetricUnit.Count, value);

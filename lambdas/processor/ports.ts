@@ -51,9 +51,12 @@ export type ProcessorMetricName =
   | 'DeadLettered'
   | 'CdpLatency';
 
+/**
+ * Every dimension takes a bounded set of values: each combination is a custom metric billed per month.
+ * The event type is unbounded (providers add types) so it is not a dimension; log lines carry it instead.
+ */
 export interface MetricDimensions {
   readonly source: string;
-  readonly eventType: string;
   /** Failure class, on `Failed`, `Deferred` and `DeadLettered` only. */
   readonly class?: string;
 }

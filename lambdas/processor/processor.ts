@@ -324,6 +324,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
             metrics.record('StaleSkipped', dims);
             logger.info('Stale update skipped: a newer one for the entity was applied', {
               dedupeKey: envelope.dedupeKey,
+              eventType: envelope.eventType,
               operation: op.name,
               object: op.object,
               eventTime: new Date(op.eventTimeMs).toISOString(),
@@ -412,6 +413,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       metrics.record('UnmappedEventType', dims);
       logger.info('Event type not mapped; acknowledged', {
         dedupeKey: envelope.dedupeKey,
+        eventType: envelope.eventType,
         reason: mapping.reason,
       });
       await deps.dedupe.markCompleted(claim, now(), ttlSeconds);
@@ -479,12 +481,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   async function processRecord(record: SQSRecord, remainingMs: RemainingTime): Promise<RecordOutcome> {
     const receiveCount = Math.max(1, Number(record.attributes?.ApproximateReceiveCount) || 1);
-    let dims: MetricDimensions = { source: 'unknown', eventType: 'unknown' };
+    let dims: MetricDimensions = { source: 'unknown' };
     let claim: Claim | undefined;
     let envelope: QueueEnvelope | undefined;
     try {
       envelope = parseEnvelope(record.body);
-      dims = { source: envelope.sourceId, eventType: envelope.eventType };
+      dims = { source: envelope.sourceId };
       refuseUnusable(record);
       const source = deps.sources.get(envelope.sourceId);
       if (!source) {
@@ -506,6 +508,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         metrics.record('DuplicateSkipped', dims);
         logger.info('Duplicate event acknowledged', {
           dedupeKey: envelope.dedupeKey,
+          eventType: envelope.eventType,
           messageId: record.messageId,
         });
         await discardBody(envelope.body);
@@ -536,6 +539,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       const failure = classifyError(error);
       const logContext = {
         dedupeKey: envelope?.dedupeKey,
+        // Not a metric dimension (unbounded); Logs Insights slices failures by it.
+        eventType: envelope?.eventType,
         messageId: record.messageId,
         failureClass: failure.failureClass,
         status: failure.status,

@@ -26,6 +26,8 @@ import type { Construct, IConstruct } from 'constructs';
 export const HOUSE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /** esbuild target matching {@link HOUSE_RUNTIME}. */
 export const HOUSE_ESBUILD_TARGET = 'node24';
+/** Source-mapped stack traces in the logs; the cold-start benchmark runs its bundles with the same flag. */
+export const HOUSE_NODE_OPTIONS = '--enable-source-maps';
 /**
  * ESM bundles have no `require`; a few CommonJS dependencies still call it, so the bundle defines one.
  * The alias avoids clashing with a bundled module's own `createRequire` import.
@@ -130,7 +132,7 @@ export class WebhookFunction extends NodejsFunction {
       description: props.description,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: HOUSE_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
         ...props.environment,

@@ -3,6 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -71,7 +72,12 @@ export interface WebhookIngestProps {
   readonly sourceIds: readonly string[];
   /** @default 'http-api' */
   readonly frontDoor?: FrontDoor;
-  /** Steady-state requests per second of the webhook route. @default 100 */
+  /**
+   * With `'function-url'`: the ingest function's reserved concurrency, the only bound on what the public URL
+   * can make it spend (requests beyond it are answered 429 and providers retry). @default 20
+   */
+  readonly functionUrlReservedConcurrency?: number;
+  /** Steady-state requests per second of the webhook route (API Gateway front doors). @default 100 */
   readonly throttleRateLimit?: number;
   /** Burst capacity of the webhook route. @default 200 */
   readonly throttleBurstLimit?: number;
@@ -102,7 +108,8 @@ export class WebhookIngest extends Construct {
   public readonly httpApi: apigwv2.HttpApi | undefined;
   public readonly restApi: apigw.RestApi | undefined;
   public readonly webAcl: wafv2.CfnWebACL | undefined;
-  public readonly accessLogs: logs.LogGroup;
+  /** API Gateway access logs; a Function URL has none (the function's own log lines remain). */
+  public readonly accessLogs: logs.LogGroup | undefined;
   /** API Gateway 5xx responses (Sum per period). */
   public readonly metricServerErrors: (props?: cloudwatch.MetricOptions) => cloudwatch.Metric;
   /** API Gateway requests (Sum per period). */
@@ -113,7 +120,7 @@ export class WebhookIngest extends Construct {
     super(scope, id);
     const frontDoor = props.frontDoor ?? 'http-api';
     const wafRequested = props.wafRateLimitPer5Minutes !== undefined || props.wafAllowedCidrs !== undefined;
-    if (frontDoor === 'http-api' && wafRequested) {
+    if (frontDoor !== 'rest-api' && wafRequested) {
       throw new Error(
         `${id}: WAF settings need frontDoor 'rest-api'; AWS WAF cannot be attached to an HTTP API`,
       );
@@ -136,6 +143,17 @@ export class WebhookIngest extends Construct {
       throw new Error(`${id}: claimCheckThresholdBytes must be a positive whole number`);
     }
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const reservedConcurrency =
+      frontDoor === 'function-url' ? (props.functionUrlReservedConcurrency ?? 20) : undefined;
+    if (props.functionUrlReservedConcurrency !== undefined && frontDoor !== 'function-url') {
+      throw new Error(`${id}: functionUrlReservedConcurrency needs frontDoor 'function-url'`);
+    }
+    if (
+      reservedConcurrency !== undefined &&
+      !(Number.isInteger(reservedConcurrency) && reservedConcurrency >= 1)
+    ) {
+      throw new Error(`${id}: functionUrlReservedConcurrency must be a positive whole number`);
+    }
 
     this.function = new WebhookFunction(this, 'Function', {
       entry: props.entry,
@@ -146,6 +164,7 @@ export class WebhookIngest extends Construct {
       logRetention,
       serviceName: props.serviceName,
       metricsNamespace: props.metricsNamespace,
+      reservedConcurrentExecutions: reservedConcurrency,
       environment: {
         [ENV.sources]: props.sourcesJson,
         [ENV.claimCheckThresholdBytes]: String(props.claimCheckThresholdBytes),
@@ -155,6 +174,23 @@ export class WebhookIngest extends Construct {
       .bindQueue(ENV.dlqUrl, props.deadLetterQueue, 'send')
       .bindBucket(ENV.claimCheckBucket, props.claimCheckBucket, 'put')
       .grantSecretsRead(props.sourceSecrets);
+
+    if (frontDoor === 'function-url') {
+      // Auth NONE on purpose: providers cannot sign with SigV4; every request is authenticated by its
+      // provider signature in the function, as behind API Gateway. The same handler serves the URL's
+      // payload format 2.0 events.
+      const url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+      this.httpApi = undefined;
+      this.restApi = undefined;
+      this.webAcl = undefined;
+      this.accessLogs = undefined;
+      this.webhookBaseUrl = url.url;
+      this.metricServerErrors = (options) =>
+        this.function.metric('Url5xxCount', { statistic: 'Sum', ...options });
+      this.metricRequests = (options) =>
+        this.function.metric('UrlRequestCount', { statistic: 'Sum', ...options });
+      return;
+    }
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logRetention,

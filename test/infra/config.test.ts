@@ -145,6 +145,18 @@ describe('validatePipelineConfig', () => {
     assertRejects(problemsOf({ sources }), /PIPELINE_SOURCES/);
   });
 
+  it('accepts the Function URL front door, without API Gateway throttling or WAF settings', () => {
+    assert.deepEqual(problemsOf({ frontDoor: 'function-url' }), []);
+    assertRejects(
+      problemsOf({ frontDoor: 'function-url', throttling: { rateLimit: 50 } }),
+      /throttling applies to the API Gateway front doors/,
+    );
+    assertRejects(
+      problemsOf({ frontDoor: 'function-url', waf: { rateLimitPer5Minutes: 1000 } }),
+      /waf applies only to frontDoor 'rest-api'/,
+    );
+  });
+
   it('rejects an unknown front door', () => {
     assertRejects(problemsOf({ frontDoor: 'alb' as unknown as 'http-api' }), /frontDoor must be/);
   });

@@ -263,6 +263,62 @@ describe('WebhookIngest front-door body limit', () => {
 });
 
 describe('WebhookIngest', () => {
+  it('the Function URL front door: auth NONE (signatures authenticate), reserved concurrency, no API Gateway', () => {
+    const f = fixture();
+    const ingest = new WebhookIngest(f.stack, 'I', ingestProps(f, { frontDoor: 'function-url' }));
+    const template = Template.fromStack(f.stack);
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Verifies webhook signatures'),
+      ReservedConcurrentExecutions: 20,
+    });
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 0);
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    assert.equal(ingest.accessLogs, undefined);
+    const metric = ingest.metricServerErrors();
+    assert.equal(metric.namespace, 'AWS/Lambda');
+    assert.equal(metric.metricName, 'Url5xxCount');
+    assert.equal(ingest.metricRequests().metricName, 'UrlRequestCount');
+  });
+
+  it('takes reserved concurrency for the Function URL only, and no WAF settings with it', () => {
+    const f = fixture();
+    const custom = newStack();
+    const q = new PipelineQueues(custom, 'Queues', { consumerTimeout: Duration.seconds(30) });
+    new WebhookIngest(custom, 'I', {
+      ...ingestProps({ stack: custom, queues: q, bucket: new s3.Bucket(custom, 'Bucket') }),
+      frontDoor: 'function-url',
+      functionUrlReservedConcurrency: 50,
+    });
+    Template.fromStack(custom).hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 50,
+    });
+    assert.throws(
+      () => new WebhookIngest(f.stack, 'I', ingestProps(f, { functionUrlReservedConcurrency: 5 })),
+      /needs frontDoor 'function-url'/,
+    );
+    assert.throws(
+      () =>
+        new WebhookIngest(
+          f.stack,
+          'J',
+          ingestProps(f, { frontDoor: 'function-url', functionUrlReservedConcurrency: 0 }),
+        ),
+      /positive whole number/,
+    );
+    assert.throws(
+      () =>
+        new WebhookIngest(
+          f.stack,
+          'K',
+          ingestProps(f, { frontDoor: 'function-url', wafRateLimitPer5Minutes: 1000 }),
+        ),
+      /WAF settings need frontDoor 'rest-api'/,
+    );
+  });
+
   it('rejects WAF settings on the HTTP API', () => {
     const f = fixture();
     assert.throws(

@@ -78,6 +78,20 @@ describe('the CDK app as deployed (lib/pipeline-config.ts, real esbuild bundling
   });
 });
 
+describe('cdk-nag on the Function URL front door', () => {
+  it('passes every AwsSolutions rule', () => {
+    const { app } = createApp({
+      config: { ...TEST_CONFIG, frontDoor: 'function-url' },
+      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+    });
+    const report = new AwsSolutionsChecks().validateScope(app);
+    assert.deepEqual(
+      report.violations.map((v) => v.ruleName),
+      [],
+    );
+  });
+});
+
 describe('cdk-nag on the REST API front door with WAF', () => {
   it('passes every AwsSolutions rule', () => {
     const { app } = createApp({

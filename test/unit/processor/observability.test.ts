@@ -4,7 +4,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PowertoolsProcessorMetrics } from '../../../lambdas/processor/observability';
 
 describe('processor metrics on Powertools', () => {
-  it('emits each data point on its own with source, event type and (for failures) class dimensions', () => {
+  it('emits each data point on its own with source and (for failures) class dimensions, never the unbounded event type', () => {
     const emitted: { dimensions: Record<string, string>; name: string; unit: string; value: number }[] = [];
     const fake = {
       singleMetric() {
@@ -24,24 +24,24 @@ describe('processor metrics on Powertools', () => {
       },
     } as unknown as Metrics;
     const metrics = new PowertoolsProcessorMetrics(fake);
-    metrics.record('Processed', { source: 'stripe', eventType: 'invoice.payment_succeeded' });
-    metrics.record('Failed', { source: 'stripe', eventType: 'x', class: 'cdp_throttled' });
-    metrics.record('CdpLatency', { source: 'shopify', eventType: 'orders/create' }, 42);
+    metrics.record('Processed', { source: 'stripe' });
+    metrics.record('Failed', { source: 'stripe', class: 'cdp_throttled' });
+    metrics.record('CdpLatency', { source: 'shopify' }, 42);
     assert.deepEqual(emitted, [
       {
-        dimensions: { source: 'stripe', eventType: 'invoice.payment_succeeded' },
+        dimensions: { source: 'stripe' },
         name: 'Processed',
         unit: MetricUnit.Count,
         value: 1,
       },
       {
-        dimensions: { source: 'stripe', eventType: 'x', class: 'cdp_throttled' },
+        dimensions: { source: 'stripe', class: 'cdp_throttled' },
         name: 'Failed',
         unit: MetricUnit.Count,
         value: 1,
       },
       {
-        dimensions: { source: 'shopify', eventType: 'orders/create' },
+        dimensions: { source: 'shopify' },
         name: 'CdpLatency',
         unit: MetricUnit.Milliseconds,
         value: 42,

@@ -252,7 +252,10 @@ describe('processor domain (in-memory fakes)', () => {
     const { base, queue, dedupe, points } = deps({
       cdp: new ScriptedCdp(new CdpRetryableError('down', 'http', 503)),
     });
-    const processor = createProcessor(base);
+    const lines: Record<string, unknown>[] = [];
+    const capture = (_message: string, ...extra: Record<string, unknown>[]) => lines.push(...extra);
+    const logger = { debug: capture, info: capture, warn: capture, error: capture };
+    const processor = createProcessor({ ...base, logger });
     const response = await processor.handleBatch(
       { Records: [sqsRecord(JSON.stringify(envelope()), 2)] },
       { getRemainingTimeInMillis: () => 20_000 },
@@ -260,11 +263,12 @@ describe('processor domain (in-memory fakes)', () => {
     assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: 'm-1' }]);
     assert.deepEqual(queue.visibility, [15]);
     assert.equal(dedupe.released.length, 1);
+    // Bounded dimensions only (each combination is a billed metric); the unbounded event type is logged.
     assert.deepEqual(points.find((p) => p.name === 'Failed')?.dimensions, {
       source: 'github',
-      eventType: 'push',
       class: 'cdp_unavailable',
     });
+    assert.ok(lines.some((line) => line.eventType === 'push' && line.failureClass === 'cdp_unavailable'));
   });
 
   it('a permanent failure dead-letters with the reason first, within SQS’s 10 attributes, and acknowledges', async () => {
