@@ -1,13 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { PipelineConfig, ResolvedPipelineConfig } from './config';
-import type { ClaimCheckBucket } from './constructs/claim-check-bucket';
-import type { PipelineMonitoring } from './constructs/pipeline-monitoring';
-import type { PipelineQueues } from './constructs/pipeline-queues';
-import type { PipelineSecrets } from './constructs/pipeline-secrets';
-import type { StateTable } from './constructs/state-table';
-import type { WebhookIngest } from './constructs/webhook-ingest';
-import type { WebhookProcessor } from './constructs/webhook-processor';
+import type { PipelineConfig } from './config';
 import { WebhookPipeline } from './webhook-pipeline';
 
 export { PROJECT_ROOT } from './webhook-pipeline';
@@ -48,14 +41,6 @@ export function outputIdFor(prefix: string, sourceId: string): string {
  */
 export class WebhookPipelineStack extends Stack {
   public readonly pipeline: WebhookPipeline;
-  public readonly config: ResolvedPipelineConfig;
-  public readonly queues: PipelineQueues;
-  public readonly stateTable: StateTable;
-  public readonly claimCheck: ClaimCheckBucket;
-  public readonly secrets: PipelineSecrets;
-  public readonly ingest: WebhookIngest;
-  public readonly processor: WebhookProcessor;
-  public readonly monitoring: PipelineMonitoring;
 
   constructor(scope: Construct, id: string, props: WebhookPipelineStackProps) {
     super(scope, id, props);
@@ -63,23 +48,19 @@ export class WebhookPipelineStack extends Stack {
     // directly in this stack (test/infra/logical-ids.test.ts).
     this.pipeline = new WebhookPipeline(this, 'Default', { ...props.config, projectRoot: props.projectRoot });
     const config = this.pipeline.config;
-    this.config = config;
     // An explicit StackProps.terminationProtection (applied by super) wins over the configuration.
     if (props.terminationProtection === undefined) this.terminationProtection = config.terminationProtection;
-    this.queues = this.pipeline.queues;
-    this.stateTable = this.pipeline.stateTable;
-    this.claimCheck = this.pipeline.claimCheck;
-    this.secrets = this.pipeline.secrets;
-    this.ingest = this.pipeline.ingest;
-    this.processor = this.pipeline.processor;
-    this.monitoring = this.pipeline.monitoring;
     const secretArnOf = (sourceId: string): string => this.pipeline.sourceSecret(sourceId).secretArn;
 
-    this.output(STACK_OUTPUTS.webhookBaseUrl, this.ingest.webhookBaseUrl, 'Base URL of the webhook API');
+    this.output(
+      STACK_OUTPUTS.webhookBaseUrl,
+      this.pipeline.ingest.webhookBaseUrl,
+      'Base URL of the webhook API',
+    );
     for (const source of config.sources) {
       this.output(
         outputIdFor(STACK_OUTPUTS.webhookUrlPrefix, source.id),
-        this.ingest.webhookUrl(source.id),
+        this.pipeline.ingest.webhookUrl(source.id),
         `Register this URL with ${source.provider} (source ${source.id})`,
       );
       this.output(
@@ -88,33 +69,45 @@ export class WebhookPipelineStack extends Stack {
         `Secret holding the signing secret(s) of source ${source.id}`,
       );
     }
-    this.output(STACK_OUTPUTS.queueUrl, this.queues.queue.queueUrl, 'Main queue URL');
+    this.output(STACK_OUTPUTS.queueUrl, this.pipeline.queues.queue.queueUrl, 'Main queue URL');
     this.output(
       STACK_OUTPUTS.deadLetterQueueUrl,
-      this.queues.deadLetterQueue.queueUrl,
+      this.pipeline.queues.deadLetterQueue.queueUrl,
       'Dead-letter queue URL',
     );
-    this.output(STACK_OUTPUTS.stateTableName, this.stateTable.table.tableName, 'Dedupe / state table name');
+    this.output(
+      STACK_OUTPUTS.stateTableName,
+      this.pipeline.stateTable.table.tableName,
+      'Dedupe / state table name',
+    );
     this.output(
       STACK_OUTPUTS.claimCheckBucketName,
-      this.claimCheck.bucket.bucketName,
+      this.pipeline.claimCheck.bucket.bucketName,
       'Claim-check bucket name',
     );
     this.output(
       STACK_OUTPUTS.alarmTopicArn,
-      this.monitoring.topic.topicArn,
+      this.pipeline.monitoring.topic.topicArn,
       'SNS topic receiving every alarm',
     );
-    this.output(STACK_OUTPUTS.dashboardName, this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
+    this.output(
+      STACK_OUTPUTS.dashboardName,
+      this.pipeline.monitoring.dashboard.dashboardName,
+      'CloudWatch dashboard',
+    );
     this.output(
       STACK_OUTPUTS.cdpApiKeySecretArn,
-      this.secrets.cdpApiKey.secretArn,
+      this.pipeline.secrets.cdpApiKey.secretArn,
       'Secret holding the CDP API key',
     );
-    this.output(STACK_OUTPUTS.ingestFunctionName, this.ingest.function.functionName, 'Ingest function');
+    this.output(
+      STACK_OUTPUTS.ingestFunctionName,
+      this.pipeline.ingest.function.functionName,
+      'Ingest function',
+    );
     this.output(
       STACK_OUTPUTS.processorFunctionName,
-      this.processor.function.functionName,
+      this.pipeline.processor.function.functionName,
       'Processor function',
     );
   }

@@ -12,8 +12,8 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type ActionRequest, type ConditionContext, type Decision, evaluate } from './iam';
+import { listenOnLoopback } from './loopback';
 import type { SourcedStatement } from './template';
 
 export type Service = 'sqs' | 'dynamodb' | 's3' | 'secretsmanager';
@@ -307,16 +307,7 @@ export async function startAwsProxy(options: ProxyOptions): Promise<AwsProxy> {
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }
 
 /** A catch-all endpoint (`AWS_ENDPOINT_URL`) for services the harness does not emulate: never reaches AWS. */
@@ -347,14 +338,5 @@ export async function startUnsupportedEndpoint(
       }),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }
