@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import { createApp } from '../lib/app';
+import { createStageApp } from '../lib/app';
 /**
- * CDK entry point (`cdk.json`: `npx tsx bin/app.ts`): the typed configuration in, one stack out.
- * An invalid configuration stops here with every problem listed.
+ * CDK entry point (`cdk.json`: `npx tsx bin/app.ts`): the stage's typed configuration in, one stack out.
+ * `-c stage=<name>` picks a stage of lib/pipeline-config.ts (default: DEFAULT_STAGE). An unknown stage or
+ * an invalid configuration stops here with every problem listed.
  */
 import { PipelineConfigError } from '../lib/config';
-import { pipelineConfig } from '../lib/pipeline-config';
+import { DEFAULT_STAGE, stages } from '../lib/pipeline-config';
 
 try {
-  createApp({ config: pipelineConfig }).app.synth();
+  createStageApp({ stages, defaultStage: DEFAULT_STAGE }).app.synth();
 } catch (error) {
   if (error instanceof PipelineConfigError) {
     console.error(error.message);

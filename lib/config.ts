@@ -101,6 +101,33 @@ export interface AlarmConfig {
   readonly api5xxPer5Minutes?: number;
 }
 
+/**
+ * A custom domain for the webhook API, so the URL registered with providers survives an API replacement, a
+ * blue/green stack or a region move. Both API Gateway front doors use a REGIONAL custom domain mapped at
+ * the root (`https://<domainName>/webhooks/<sourceId>`); a Function URL cannot carry one (that would need
+ * CloudFront). Point DNS at the `CustomDomainTarget` output (alias or CNAME), or set `hostedZone`.
+ */
+export interface CustomDomainConfig {
+  /** The host providers call, e.g. `webhooks.example.com` (lower case, no wildcard, no trailing dot). */
+  readonly domainName: string;
+  /**
+   * ARN of an issued ACM certificate covering `domainName`, in the SAME region as the stack: regional
+   * custom domains (HTTP API, REST regional) take only a certificate of their own region (us-east-1 is
+   * only for edge-optimized endpoints, which this stack does not create).
+   */
+  readonly certificateArn: string;
+  /**
+   * A Route 53 public hosted zone in this account holding `domainName`: the stack then creates the alias A
+   * record itself. @default - no DNS record; create an alias (or CNAME) to the `CustomDomainTarget` output
+   */
+  readonly hostedZone?: {
+    /** e.g. `Z0123456789ABCDEFGHIJ`. */
+    readonly hostedZoneId: string;
+    /** The zone's name, e.g. `example.com`; `domainName` must be inside it. */
+    readonly zoneName: string;
+  };
+}
+
 export interface PipelineConfig {
   readonly sources: readonly SourceDefinition[];
   readonly cdp: CdpConfig;
@@ -108,6 +135,11 @@ export interface PipelineConfig {
   readonly frontDoor?: FrontDoor;
   /** @default { rateLimit: 100, burstLimit: 200 } */
   readonly throttling?: ThrottlingConfig;
+  /**
+   * Stable webhook URLs on your own domain (API Gateway front doors only). @default - only the
+   * `execute-api` URLs, which change whenever the API is replaced
+   */
+  readonly customDomain?: CustomDomainConfig;
   /** Only with `frontDoor: 'rest-api'`. @default { rateLimitPer5Minutes: 10000 } when the REST API is used */
   readonly waf?: WafConfig;
   /** @default QUEUE_DEFAULTS */
@@ -136,6 +168,8 @@ export interface ResolvedPipelineConfig {
   readonly cdp: CdpConfig;
   readonly frontDoor: FrontDoor;
   readonly throttling: Required<ThrottlingConfig>;
+  /** Undefined when no custom domain is configured. */
+  readonly customDomain: CustomDomainConfig | undefined;
   /** Undefined with the HTTP API. */
   readonly waf:
     | { readonly rateLimitPer5Minutes: number; readonly allowedCidrs: readonly string[] }
@@ -173,6 +207,11 @@ export const LOG_RETENTION_DAYS = [
 const SOURCE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** An ACM certificate ARN; the region (group 1) decides where it can be used. */
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2,4}(?:-[a-z]+)+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/;
+/** One DNS label: letters, digits and inner dashes, 1-63 characters (IDNs in their xn-- form). */
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 /** Lambda's synchronous payload limit is 6 MB and API Gateway base64-encodes binary bodies (4/3). */
 export const MAX_BODY_BYTES_LIMIT = 4 * 1024 * 1024;
 /** SQS takes 1 MiB per message; inline bodies are base64 (4/3) inside a JSON envelope with headers. */
@@ -386,15 +425,86 @@ function queueProblems(queue: Required<QueueOverrides>): string[] {
   return problems;
 }
 
+/** Whether `name` is a host name API Gateway accepts as a custom domain (no wildcard, no trailing dot). */
+export function isCustomDomainName(name: string): boolean {
+  const labels = name.split('.');
+  return (
+    name.length <= 253 &&
+    labels.length >= 2 &&
+    labels.every((label) => DNS_LABEL.test(label)) &&
+    // The top-level domain is never all digits: `10.0.0.1` is an address, not a host name.
+    !/^\d+$/.test(labels[labels.length - 1] ?? '')
+  );
+}
+
+/** Where the stack is deployed, when the synthesizing app knows it (environment-agnostic stacks do not). */
+export interface DeploymentEnvironment {
+  /** A concrete region such as `eu-west-1`; undefined for an environment-agnostic stack. */
+  readonly region?: string;
+}
+
+function customDomainProblems(
+  domain: CustomDomainConfig,
+  frontDoor: FrontDoor,
+  environment: DeploymentEnvironment,
+): string[] {
+  const problems: string[] = [];
+  if (frontDoor === 'function-url') {
+    problems.push(
+      "customDomain needs an API Gateway front door ('http-api' or 'rest-api'): a Lambda Function URL cannot carry a custom domain without CloudFront, which this stack does not create",
+    );
+  }
+  if (!isCustomDomainName(domain.domainName)) {
+    problems.push(
+      `customDomain.domainName "${domain.domainName}" must be a lower-case host name such as webhooks.example.com (labels of letters, digits and inner dashes, no wildcard, no trailing dot)`,
+    );
+  }
+  const certificate = CERTIFICATE_ARN.exec(domain.certificateArn);
+  if (!certificate) {
+    problems.push(
+      'customDomain.certificateArn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)',
+    );
+  } else if (environment.region !== undefined && certificate[1] !== environment.region) {
+    problems.push(
+      `customDomain.certificateArn is in ${certificate[1]} but the stack deploys to ${environment.region}: a regional API Gateway custom domain (HTTP API or REST regional) needs an ACM certificate in its own region (us-east-1 only serves edge-optimized endpoints, which this stack does not use)`,
+    );
+  }
+  const zone = domain.hostedZone;
+  if (zone !== undefined) {
+    if (!HOSTED_ZONE_ID.test(zone.hostedZoneId)) {
+      problems.push(
+        'customDomain.hostedZone.hostedZoneId must be a Route 53 hosted zone id (Z followed by letters and digits)',
+      );
+    }
+    if (!isCustomDomainName(zone.zoneName)) {
+      problems.push(
+        'customDomain.hostedZone.zoneName must be a host name without a trailing dot, e.g. example.com',
+      );
+    } else if (domain.domainName !== zone.zoneName && !domain.domainName.endsWith(`.${zone.zoneName}`)) {
+      problems.push(
+        `customDomain.domainName "${domain.domainName}" is not inside customDomain.hostedZone.zoneName "${zone.zoneName}"`,
+      );
+    }
+  }
+  return problems;
+}
+
 /**
  * Every rule the configuration breaks, one clear sentence each; empty when valid. Pure: used by the CDK
- * app, the stack constructor and local mode alike.
+ * app, the stack constructor and local mode alike. `environment` adds the rules that need the target
+ * region (the construct passes its stack's region when the app pins one).
  */
-export function validatePipelineConfig(config: PipelineConfig): string[] {
+export function validatePipelineConfig(
+  config: PipelineConfig,
+  environment: DeploymentEnvironment = {},
+): string[] {
   const problems = sourceProblems(config.sources);
   const frontDoor = config.frontDoor ?? 'http-api';
   if (frontDoor !== 'http-api' && frontDoor !== 'rest-api' && frontDoor !== 'function-url') {
     problems.push(`frontDoor must be 'http-api', 'rest-api' or 'function-url', got "${String(frontDoor)}"`);
+  }
+  if (config.customDomain !== undefined) {
+    problems.push(...customDomainProblems(config.customDomain, frontDoor, environment));
   }
   if (frontDoor === 'function-url' && config.throttling !== undefined) {
     problems.push(
@@ -452,8 +562,11 @@ export function validatePipelineConfig(config: PipelineConfig): string[] {
 }
 
 /** Validates (throwing {@link PipelineConfigError} with every problem) and applies every default. */
-export function resolvePipelineConfig(config: PipelineConfig): ResolvedPipelineConfig {
-  const problems = validatePipelineConfig(config);
+export function resolvePipelineConfig(
+  config: PipelineConfig,
+  environment: DeploymentEnvironment = {},
+): ResolvedPipelineConfig {
+  const problems = validatePipelineConfig(config, environment);
   if (problems.length > 0) throw new PipelineConfigError(problems);
   const frontDoor = config.frontDoor ?? 'http-api';
   return {
@@ -464,6 +577,7 @@ export function resolvePipelineConfig(config: PipelineConfig): ResolvedPipelineC
       rateLimit: config.throttling?.rateLimit ?? DEFAULT_THROTTLING.rateLimit,
       burstLimit: config.throttling?.burstLimit ?? DEFAULT_THROTTLING.burstLimit,
     },
+    customDomain: config.customDomain,
     waf:
       frontDoor === 'rest-api'
         ? {
@@ -483,5 +597,83 @@ export function resolvePipelineConfig(config: PipelineConfig): ResolvedPipelineC
     logRetentionDays: config.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     retainDataOnDelete: config.retainDataOnDelete ?? true,
     terminationProtection: config.terminationProtection ?? true,
+  };
+}
+
+/**
+ * One deployment of the pipeline (an environment), chosen without editing code:
+ * `npx cdk deploy -c stage=<name>` (lib/pipeline-config.ts declares them).
+ */
+export interface StageDefinition {
+  /**
+   * The CloudFormation stack name (and construct id). Keep it once deployed: another name is another
+   * stack, with new URLs, an empty state table and fresh secrets.
+   */
+  readonly stackName: string;
+  /**
+   * A production stage: termination protection is on unless its config says `terminationProtection:
+   * false`. Non-production stages default to off, so throwaway stacks can be destroyed.
+   */
+  readonly production: boolean;
+  readonly config: PipelineConfig;
+}
+
+/** The context key choosing the stage: `-c stage=<name>`. */
+export const STAGE_CONTEXT_KEY = 'stage';
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+/** CloudFormation stack names: a letter, then letters, digits and dashes, at most 128 characters. */
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/** Problems of the stage map itself (names, stack names); each stage's config has its own validator. */
+export function stageMapProblems(stages: Readonly<Record<string, StageDefinition>>): string[] {
+  const problems: string[] = [];
+  const names = Object.keys(stages);
+  if (names.length === 0) problems.push('stages: declare at least one stage');
+  const byStackName = new Map<string, string>();
+  for (const [name, stage] of Object.entries(stages)) {
+    if (!STAGE_NAME.test(name)) {
+      problems.push(`stage "${name}": name must be lower-case letters, digits and dashes (${STAGE_NAME})`);
+    }
+    if (!STACK_NAME.test(stage.stackName)) {
+      problems.push(
+        `stage "${name}": stackName "${stage.stackName}" must start with a letter and hold only letters, digits and dashes (at most 128)`,
+      );
+    }
+    const clash = byStackName.get(stage.stackName);
+    if (clash !== undefined) {
+      problems.push(`stage "${name}": stackName "${stage.stackName}" is already used by stage "${clash}"`);
+    }
+    byStackName.set(stage.stackName, name);
+  }
+  return problems;
+}
+
+/** A chosen stage, its config carrying the stage's termination protection default. */
+export interface SelectedStage {
+  readonly name: string;
+  readonly stackName: string;
+  readonly config: PipelineConfig;
+}
+
+/**
+ * The stage called `name`, or {@link PipelineConfigError} naming the stages there are. The returned config
+ * is validated where it is used (the construct), like every other config.
+ */
+export function selectStage(stages: Readonly<Record<string, StageDefinition>>, name: string): SelectedStage {
+  const problems = stageMapProblems(stages);
+  const stage = Object.hasOwn(stages, name) ? stages[name] : undefined;
+  if (stage === undefined) {
+    problems.push(
+      `unknown stage "${name}": choose one of ${Object.keys(stages).join(', ')} (npx cdk synth -c ${STAGE_CONTEXT_KEY}=<name>)`,
+    );
+  }
+  if (problems.length > 0 || stage === undefined) throw new PipelineConfigError(problems);
+  return {
+    name,
+    stackName: stage.stackName,
+    config: {
+      ...stage.config,
+      terminationProtection: stage.config.terminationProtection ?? stage.production,
+    },
   };
 }

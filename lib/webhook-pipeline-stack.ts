@@ -28,6 +28,14 @@ export const STACK_OUTPUTS = {
   webhookUrlPrefix: 'WebhookUrl',
   /** Followed by the source id without dashes. */
   sourceSecretArnPrefix: 'SecretArn',
+  /** With a custom domain: `https://<domain>/`. */
+  customDomainBaseUrl: 'CustomDomainBaseUrl',
+  /** With a custom domain: the regional API Gateway domain name DNS must point to (alias or CNAME). */
+  customDomainTarget: 'CustomDomainTarget',
+  /** With a custom domain: the hosted zone id of that target, for a Route 53 alias record. */
+  customDomainHostedZoneId: 'CustomDomainHostedZoneId',
+  /** With a custom domain, followed by the source id without dashes: the URL to register. */
+  customDomainUrlPrefix: 'CustomDomainUrl',
 } as const;
 
 /** CloudFormation output ids allow only letters and digits; source ids may contain dashes. */
@@ -57,12 +65,41 @@ export class WebhookPipelineStack extends Stack {
       this.pipeline.ingest.webhookBaseUrl,
       'Base URL of the webhook API',
     );
+    const domain = this.pipeline.ingest.customDomain;
+    if (domain !== undefined) {
+      this.output(
+        STACK_OUTPUTS.customDomainBaseUrl,
+        domain.baseUrl,
+        'Base URL of the webhook API on the custom domain',
+      );
+      this.output(
+        STACK_OUTPUTS.customDomainTarget,
+        domain.targetDomainName,
+        'Point the custom domain here (Route 53 alias A record, or CNAME)',
+      );
+      this.output(
+        STACK_OUTPUTS.customDomainHostedZoneId,
+        domain.targetHostedZoneId,
+        'Hosted zone id of the custom domain target (for the Route 53 alias)',
+      );
+    }
     for (const source of config.sources) {
+      const customUrl = this.pipeline.customDomainUrl(source.id);
+      // Names stay as they were; with a custom domain, the custom-domain URL is the one to register.
       this.output(
         outputIdFor(STACK_OUTPUTS.webhookUrlPrefix, source.id),
         this.pipeline.ingest.webhookUrl(source.id),
-        `Register this URL with ${source.provider} (source ${source.id})`,
+        customUrl === undefined
+          ? `Register this URL with ${source.provider} (source ${source.id})`
+          : `Direct API URL of source ${source.id}; register ${outputIdFor(STACK_OUTPUTS.customDomainUrlPrefix, source.id)} with ${source.provider} instead`,
       );
+      if (customUrl !== undefined) {
+        this.output(
+          outputIdFor(STACK_OUTPUTS.customDomainUrlPrefix, source.id),
+          customUrl,
+          `Register this URL with ${source.provider} (source ${source.id}); it survives an API replacement`,
+        );
+      }
       this.output(
         outputIdFor(STACK_OUTPUTS.sourceSecretArnPrefix, source.id),
         secretArnOf(source.id),

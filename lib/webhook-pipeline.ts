@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -52,7 +52,9 @@ export class WebhookPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookPipelineProps) {
     super(scope, id);
-    const config = resolvePipelineConfig(props);
+    // A stack pinned to a region lets the validator check the certificate's region at synth time.
+    const region = Stack.of(this).region;
+    const config = resolvePipelineConfig(props, Token.isUnresolved(region) ? {} : { region });
     this.config = config;
     const defs = resourceDefinitions(config);
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
@@ -91,6 +93,7 @@ export class WebhookPipeline extends Construct {
       sourceSecrets: this.secrets.allSourceSecrets,
       sourceIds: config.sources.map((s) => s.id),
       frontDoor: config.frontDoor,
+      customDomain: config.customDomain,
       throttleRateLimit: config.throttling.rateLimit,
       throttleBurstLimit: config.throttling.burstLimit,
       wafRateLimitPer5Minutes: config.waf?.rateLimitPer5Minutes,
@@ -186,9 +189,14 @@ export class WebhookPipeline extends Construct {
     return this.ingest.webhookBaseUrl;
   }
 
-  /** The URL to register with the provider of `sourceId`. */
+  /** The execute-api (or Function URL) URL of `sourceId`; register {@link customDomainUrl} when there is one. */
   public webhookUrl(sourceId: string): string {
     return this.ingest.webhookUrl(sourceId);
+  }
+
+  /** The custom-domain URL of `sourceId` (what survives an API replacement); undefined without `customDomain`. */
+  public customDomainUrl(sourceId: string): string | undefined {
+    return this.ingest.customDomainUrl(sourceId);
   }
 
   /** The secret holding the signing secret(s) of `sourceId`. */

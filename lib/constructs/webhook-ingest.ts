@@ -2,16 +2,25 @@ import { type Acknowledgment, Duration, Fn, RemovalPolicy, Validations } from 'a
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/schema';
-import { type FrontDoor, isWafCidr, MAX_BODY_BYTES_LIMIT } from '../config';
+import {
+  type CustomDomainConfig,
+  type FrontDoor,
+  isCustomDomainName,
+  isWafCidr,
+  MAX_BODY_BYTES_LIMIT,
+} from '../config';
 import { WebhookFunction } from './webhook-function';
 
 const NO_AUTHORIZER: Acknowledgment = {
@@ -81,6 +90,12 @@ export interface WebhookIngestProps {
   readonly throttleRateLimit?: number;
   /** Burst capacity of the webhook route. @default 200 */
   readonly throttleBurstLimit?: number;
+  /**
+   * A regional custom domain mapped at the root of the API (`https://<domainName>/webhooks/<sourceId>`),
+   * with TLS 1.2; an alias A record too when `hostedZone` is given. API Gateway front doors only.
+   * @default - only the execute-api URL
+   */
+  readonly customDomain?: CustomDomainConfig;
   /** WAF rate-based rule: requests per IP per 5 minutes. Only with `'rest-api'`. @default 10000 */
   readonly wafRateLimitPer5Minutes?: number;
   /** CIDRs allowed by WAF; others are blocked. Only with `'rest-api'`. @default - no allowlist */
@@ -108,6 +123,17 @@ export class WebhookIngest extends Construct {
   public readonly httpApi: apigwv2.HttpApi | undefined;
   public readonly restApi: apigw.RestApi | undefined;
   public readonly webAcl: wafv2.CfnWebACL | undefined;
+  /**
+   * With a custom domain: its base URL (`https://<domainName>/`), and the regional target DNS must point
+   * to (an alias needs both the name and the hosted zone id).
+   */
+  public readonly customDomain:
+    | {
+        readonly baseUrl: string;
+        readonly targetDomainName: string;
+        readonly targetHostedZoneId: string;
+      }
+    | undefined;
   /** API Gateway access logs; a Function URL has none (the function's own log lines remain). */
   public readonly accessLogs: logs.LogGroup | undefined;
   /** API Gateway 5xx responses (Sum per period). */
@@ -139,6 +165,15 @@ export class WebhookIngest extends Construct {
       }
     }
     this.sourceIds = new Set(props.sourceIds);
+    const domain = props.customDomain;
+    if (domain !== undefined && frontDoor === 'function-url') {
+      throw new Error(
+        `${id}: a custom domain needs an API Gateway front door (a Function URL would need CloudFront)`,
+      );
+    }
+    if (domain !== undefined && !isCustomDomainName(domain.domainName)) {
+      throw new Error(`${id}: custom domain "${domain.domainName}" is not a host name`);
+    }
     if (!Number.isInteger(props.claimCheckThresholdBytes) || props.claimCheckThresholdBytes < 1) {
       throw new Error(`${id}: claimCheckThresholdBytes must be a positive whole number`);
     }
@@ -184,6 +219,7 @@ export class WebhookIngest extends Construct {
       this.restApi = undefined;
       this.webAcl = undefined;
       this.accessLogs = undefined;
+      this.customDomain = undefined;
       this.webhookBaseUrl = url.url;
       this.metricServerErrors = (options) =>
         this.function.metric('Url5xxCount', { statistic: 'Sum', ...options });
@@ -237,6 +273,24 @@ export class WebhookIngest extends Construct {
       this.restApi = undefined;
       this.webAcl = undefined;
       this.webhookBaseUrl = stage.url;
+      if (domain === undefined) {
+        this.customDomain = undefined;
+      } else {
+        const domainName = new apigwv2.DomainName(this, 'CustomDomain', {
+          domainName: domain.domainName,
+          certificate: this.certificate(domain),
+          endpointType: apigwv2.EndpointType.REGIONAL,
+          securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
+        });
+        // Mapped at the root, without a mapping key: the rebuilt request URL that URL-signing providers
+        // (Twilio, Square, HubSpot) sign is then exactly the registered one.
+        new apigwv2.ApiMapping(this, 'CustomDomainMapping', { api, domainName, stage });
+        this.customDomain = this.customDomainTarget(
+          domain,
+          domainName.regionalDomainName,
+          domainName.regionalHostedZoneId,
+        );
+      }
       this.metricServerErrors = (options) => api.metricServerError({ statistic: 'Sum', ...options });
       this.metricRequests = (options) => api.metricCount({ statistic: 'Sum', ...options });
       return;
@@ -371,6 +425,27 @@ export class WebhookIngest extends Construct {
       webAclArn: this.webAcl.attrArn,
     });
 
+    if (domain === undefined) {
+      this.customDomain = undefined;
+    } else {
+      const domainName = new apigw.DomainName(this, 'CustomDomain', {
+        domainName: domain.domainName,
+        certificate: this.certificate(domain),
+        endpointType: apigw.EndpointType.REGIONAL,
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+      // Root mapping to the `prod` stage: `https://<domain>/webhooks/<sourceId>`, no stage in the path.
+      new apigw.BasePathMapping(this, 'CustomDomainMapping', {
+        domainName,
+        restApi: api,
+        stage: api.deploymentStage,
+      });
+      this.customDomain = this.customDomainTarget(
+        domain,
+        domainName.domainNameAliasDomainName,
+        domainName.domainNameAliasHostedZoneId,
+      );
+    }
     this.httpApi = undefined;
     this.restApi = api;
     this.webhookBaseUrl = api.url;
@@ -378,9 +453,42 @@ export class WebhookIngest extends Construct {
     this.metricRequests = (options) => api.metricCount({ statistic: 'Sum', ...options });
   }
 
-  /** The public URL of one source's webhook endpoint (what you register with the provider). */
+  /** The execute-api (or Function URL) URL of one source's webhook endpoint. */
   webhookUrl(sourceId: string): string {
     if (!this.sourceIds.has(sourceId)) throw new Error(`No source ${sourceId} on this front door`);
     return Fn.join('', [this.webhookBaseUrl, `${WEBHOOK_ROUTE.prefix}/${sourceId}`]);
+  }
+
+  /** The custom-domain URL of one source's webhook endpoint; undefined without a custom domain. */
+  customDomainUrl(sourceId: string): string | undefined {
+    if (!this.sourceIds.has(sourceId)) throw new Error(`No source ${sourceId} on this front door`);
+    if (this.customDomain === undefined) return undefined;
+    return `${this.customDomain.baseUrl}${WEBHOOK_ROUTE.prefix}/${sourceId}`;
+  }
+
+  private certificate(domain: CustomDomainConfig): acm.ICertificate {
+    return acm.Certificate.fromCertificateArn(this, 'CustomDomainCertificate', domain.certificateArn);
+  }
+
+  /** The domain's base URL and DNS target; the alias record too when the hosted zone is given. */
+  private customDomainTarget(
+    domain: CustomDomainConfig,
+    targetDomainName: string,
+    targetHostedZoneId: string,
+  ): NonNullable<WebhookIngest['customDomain']> {
+    if (domain.hostedZone !== undefined) {
+      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'CustomDomainZone', {
+        hostedZoneId: domain.hostedZone.hostedZoneId,
+        zoneName: domain.hostedZone.zoneName,
+      });
+      new route53.ARecord(this, 'CustomDomainAlias', {
+        zone,
+        recordName: domain.domainName,
+        target: route53.RecordTarget.fromAlias(
+          new route53Targets.ApiGatewayv2DomainProperties(targetDomainName, targetHostedZoneId),
+        ),
+      });
+    }
+    return { baseUrl: `https://${domain.domainName}/`, targetDomainName, targetHostedZoneId };
   }
 }
