@@ -38,6 +38,13 @@ const API_WHY =
 const STAGE_WHY =
   'the stage is part of the URL registered with providers; replacing it drops the deployed route configuration and throttling for the duration of the deploy';
 
+const DOMAIN_WHY =
+  'a new custom domain gets a new regional target name, so the DNS alias/CNAME the operator created points at nothing and every provider delivery fails until DNS is changed (and CloudFormation cannot create the new one while the old one holds the name: the deploy fails)';
+const MAPPING_WHY =
+  'the mapping connects the registered custom-domain URL to the API; replacing it leaves the URL unmapped (404 to every provider) during the deploy';
+const ALIAS_WHY =
+  'the alias record is what resolves the registered host name; replacing it deletes the record for a moment (DNS failures, cached negative answers)';
+
 function secretPins(): Pin[] {
   const ids: Record<string, string> = {
     stripe: 'SecretsSourcestripe11D05728',
@@ -82,6 +89,27 @@ const FRONT_DOOR_PINS: Record<'http-api' | 'rest-api', readonly Pin[]> = {
       logicalId: 'IngestRestApiDeploymentStageprod820EA405',
       why: STAGE_WHY,
     },
+  ],
+};
+
+const CUSTOM_DOMAIN_PINS: Record<'http-api' | 'rest-api', readonly Pin[]> = {
+  'http-api': [
+    { type: 'AWS::ApiGatewayV2::DomainName', logicalId: 'IngestCustomDomain52FEFBAB', why: DOMAIN_WHY },
+    {
+      type: 'AWS::ApiGatewayV2::ApiMapping',
+      logicalId: 'IngestCustomDomainMapping23ECF5D5',
+      why: MAPPING_WHY,
+    },
+    { type: 'AWS::Route53::RecordSet', logicalId: 'IngestCustomDomainAlias1D4E60DD', why: ALIAS_WHY },
+  ],
+  'rest-api': [
+    { type: 'AWS::ApiGateway::DomainName', logicalId: 'IngestCustomDomain52FEFBAB', why: DOMAIN_WHY },
+    {
+      type: 'AWS::ApiGateway::BasePathMapping',
+      logicalId: 'IngestCustomDomainMapping23ECF5D5',
+      why: MAPPING_WHY,
+    },
+    { type: 'AWS::Route53::RecordSet', logicalId: 'IngestCustomDomainAlias1D4E60DD', why: ALIAS_WHY },
   ],
 };
 
@@ -136,6 +164,29 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
         [],
         'stateful resources without a pinned logical id: add them to COMMON_PINS with why a replacement hurts',
       );
+    });
+  });
+}
+
+for (const frontDoor of ['http-api', 'rest-api'] as const) {
+  describe(`logical ids of the custom domain (${frontDoor})`, () => {
+    it('keeps the domain name, its API mapping and its alias record (the URL registered with providers)', () => {
+      const config: PipelineConfig = {
+        ...pipelineConfig,
+        frontDoor,
+        customDomain: {
+          domainName: 'webhooks.example.com',
+          certificateArn:
+            'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+          hostedZone: { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' },
+        },
+      };
+      const resources = synthesize(config).template.toJSON().Resources;
+      assertPinned(resources, [
+        ...COMMON_PINS,
+        ...FRONT_DOOR_PINS[frontDoor],
+        ...CUSTOM_DOMAIN_PINS[frontDoor],
+      ]);
     });
   });
 }

@@ -11,7 +11,7 @@ import { createApp } from '../../lib/app';
 import { ESM_REQUIRE_BANNER } from '../../lib/constructs/webhook-function';
 import { pipelineConfig } from '../../lib/pipeline-config';
 import type { WebhookPipelineStack } from '../../lib/webhook-pipeline-stack';
-import { TEST_CONFIG } from './support';
+import { TEST_CONFIG, testAppProps } from './support';
 
 function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
   return root.node.findAll().flatMap((node) =>
@@ -32,7 +32,7 @@ describe('the CDK app as deployed (lib/pipeline-config.ts, real esbuild bundling
   let stack: WebhookPipelineStack;
   let assembly: CloudAssembly;
   before(() => {
-    ({ app, stack } = createApp({ config: pipelineConfig }));
+    ({ app, stack } = createApp({ config: pipelineConfig, appProps: testAppProps({ bundle: true }) }));
     assembly = app.synth();
   });
 
@@ -82,7 +82,7 @@ describe('cdk-nag on the Function URL front door', () => {
   it('passes every AwsSolutions rule', () => {
     const { app } = createApp({
       config: { ...TEST_CONFIG, frontDoor: 'function-url' },
-      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      appProps: testAppProps(),
     });
     const report = new AwsSolutionsChecks().validateScope(app);
     assert.deepEqual(
@@ -96,7 +96,7 @@ describe('cdk-nag on the REST API front door with WAF', () => {
   it('passes every AwsSolutions rule', () => {
     const { app } = createApp({
       config: { ...TEST_CONFIG, frontDoor: 'rest-api', waf: { allowedCidrs: ['192.0.2.0/24'] } },
-      appProps: { context: { 'aws:cdk:bundling-stacks': [] } },
+      appProps: testAppProps(),
     });
     const report = new AwsSolutionsChecks().validateScope(app);
     assert.deepEqual(

@@ -2,6 +2,8 @@
  * Shared helpers of the infrastructure tests: synthesizing the stack (optionally without bundling, which
  * is slow and covered once by the cdk-nag test) and reading IAM policies per function.
  */
+import { readFileSync } from 'node:fs';
+import type { AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createApp } from '../../lib/app';
 import type { PipelineConfig } from '../../lib/config';
@@ -19,6 +21,29 @@ export const TEST_CONFIG: PipelineConfig = {
   alarms: { email: 'oncall@example.com' },
 };
 
+/**
+ * The context of cdk.json (feature flags): what `cdk synth|deploy` passes to the app. Tests synthesize
+ * with it, so the templates they check are the ones that deploy, flags included.
+ */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+/** App props with the cdk.json context; `bundle: false` skips esbuild. */
+export function testAppProps(
+  options: { bundle?: boolean; context?: Record<string, unknown> } = {},
+): AppProps {
+  return {
+    context: {
+      ...CDK_JSON_CONTEXT,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
+  };
+}
+
 export interface Synthesized {
   readonly stack: WebhookPipelineStack;
   readonly template: Template;
@@ -26,10 +51,7 @@ export interface Synthesized {
 
 /** Synthesizes the app; `bundle: false` skips esbuild (asset contents are irrelevant to the template). */
 export function synthesize(config: PipelineConfig, options: { bundle?: boolean } = {}): Synthesized {
-  const { stack } = createApp({
-    config,
-    appProps: options.bundle ? undefined : { context: { 'aws:cdk:bundling-stacks': [] } },
-  });
+  const { stack } = createApp({ config, appProps: testAppProps(options) });
   return { stack, template: Template.fromStack(stack) };
 }
 
