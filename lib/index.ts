@@ -5,6 +5,7 @@
 export {
   type AlarmConfig,
   type CdpConfig,
+  type CustomDomainConfig,
   type FrontDoor,
   type PipelineConfig,
   PipelineConfigError,
