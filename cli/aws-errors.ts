@@ -61,6 +61,14 @@ export function annotateErrors<C extends { readonly config: unknown; readonly mi
   return client;
 }
 
+/** Adds what the caller knows of a failed request when the client did not record it (e.g. a stubbed client). */
+export function withRequestContext(error: unknown, request: RequestContext): unknown {
+  if (typeof error === 'object' && error !== null && !(REQUEST in error)) {
+    Object.defineProperty(error, REQUEST, { value: request, enumerable: false });
+  }
+  return error;
+}
+
 export function requestContextOf(error: unknown): RequestContext | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   return (error as { [REQUEST]?: RequestContext })[REQUEST];
@@ -182,7 +190,9 @@ export function explainAwsError(error: unknown, aws: AwsContext): FriendlyError 
       };
     }
     return {
-      message: aws.profile ? `No AWS credentials found for profile "${aws.profile}".` : 'No AWS credentials found.',
+      message: aws.profile
+        ? `No AWS credentials found for profile "${aws.profile}".`
+        : 'No AWS credentials found.',
       hint: aws.profile
         ? `check that profile "${aws.profile}" exists (\`aws configure list-profiles\`); for SSO, run \`aws sso login --profile ${aws.profile}\`.`
         : `${credentialsHint(aws)}.`,
@@ -229,6 +239,10 @@ export function explainAwsError(error: unknown, aws: AwsContext): FriendlyError 
         hint: 'check --stack, --region and --profile; the secret may have been deleted or never created.',
       };
     }
+    return {
+      message: `Not found${region ? ` in ${region}` : ''}: ${error.message.split('\n')[0]}`,
+      hint: 'check --stack (or --table), --region and --profile.',
+    };
   }
   if (code === 'NoSuchBucket') {
     return {

@@ -12,6 +12,7 @@ import {
   type Output,
 } from '@aws-sdk/client-cloudformation';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { withRequestContext } from './aws-errors';
 import { UsageError } from './format';
 
 /** Stack output keys written by the CDK stack (lib/webhook-pipeline-stack.ts, checked by a unit test). */
@@ -83,7 +84,14 @@ export async function stackResources(
   cloudFormation: CloudFormationClient,
   stackName: string,
 ): Promise<Resources> {
-  const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  const { Stacks } = await cloudFormation
+    .send(new DescribeStacksCommand({ StackName: stackName }))
+    .catch((error: unknown) => {
+      throw withRequestContext(error, {
+        commandName: 'DescribeStacksCommand',
+        input: { StackName: stackName },
+      });
+    });
   const stack = Stacks?.[0];
   const outputs = stack?.Outputs ?? [];
   const queueUrl = pickOutput(outputs, STACK_OUTPUTS.queueUrl);
