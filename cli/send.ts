@@ -105,7 +105,7 @@ export function sourcesFromTemplate(templateBody: string): TemplateSource[] {
 }
 
 /** CloudFormation output ids allow only letters and digits (as lib/webhook-pipeline-stack.ts names them). */
-function outputKeyFor(prefix: string, sourceId: string): string {
+export function outputKeyFor(prefix: string, sourceId: string): string {
   return `${prefix}${sourceId.replace(/[^A-Za-z0-9]/g, '')}`;
 }
 
@@ -120,7 +120,13 @@ export async function targetFromStack(
   const { TemplateBody } = await cloudFormation.send(
     new GetTemplateCommand({ StackName: stack.id ?? stack.name, TemplateStage: 'Processed' }),
   );
-  const sources = TemplateBody ? sourcesFromTemplate(TemplateBody) : [];
+  let sources: TemplateSource[] = [];
+  try {
+    sources = TemplateBody ? sourcesFromTemplate(TemplateBody) : [];
+  } catch {
+    // A template submitted as YAML, or a variable that is not the pipeline's JSON: fall through.
+    sources = [];
+  }
   if (!sources.length) {
     throw new UsageError(
       `Stack ${stack.name} has no function with ${ENV.sources}: pass --url, --secret-id and --provider instead of --stack.`,
