@@ -44,6 +44,7 @@ import {
 import { type Clock, systemClock } from './rate-limit';
 import {
   assertPairedQueues,
+  CLI_ENV,
   type ResourceOptions,
   type Resources,
   requireResource,
@@ -212,8 +213,8 @@ from "waiting for a retry".
 Examples:
   $ webhooks send stripe --stack WebhookPipeline
   $ webhooks send stripe customer.subscription.updated --stack WebhookPipeline --wait 60s
-  $ webhooks send stripe --url http://localhost:3000/webhooks/stripe \
-      --secret-id webhook-pipeline/local/sources/stripe --table webhook-pipeline-state   # local mode
+  $ webhooks send stripe --url http://localhost:3000/webhooks/stripe --table webhook-pipeline-state \\
+      --secret-id webhook-pipeline/local/sources/stripe                      # local mode
 
 Signs the provider's sample event with the source's newest secret from Secrets Manager, posts it to the
 source's URL, prints the answer, then waits for the event's dedupe record to be COMPLETED. Exit code 0
@@ -659,7 +660,7 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
     .option('--secret-id <id>', "without --stack: the source's Secrets Manager secret (name or ARN)")
     .option('--provider <provider>', 'without --stack: the provider, when the source id is not its name')
     .option('--table <name>', 'without --stack: state table name (env WEBHOOKS_TABLE)')
-    .option('--wait <duration>', 'how long to wait for COMPLETED', parseDuration, 30_000)
+    .option('--wait <duration>', 'how long to wait for COMPLETED (30s, 2m)', '30s')
     .option('--json', 'print machine-readable JSON on stdout')
     .addHelpText('after', EXAMPLES.send)
     .action(
@@ -672,7 +673,7 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
           secretId?: string;
           provider?: string;
           table?: string;
-          wait: number;
+          wait: string;
           json?: boolean;
         },
       ) => {
@@ -681,11 +682,12 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
           ...(options.secretId ? { secretId: options.secretId } : {}),
           ...(options.provider ? { provider: options.provider } : {}),
         };
-        const stackName =
-          options.stack ?? (Object.keys(explicit).length ? undefined : deps.env.WEBHOOKS_STACK);
+        const waitMs = parseDuration(options.wait);
+        const stackFrom = options.stack ? '--stack' : CLI_ENV.stack;
+        const stackName = options.stack ?? deps.env[CLI_ENV.stack];
         if (stackName && Object.keys(explicit).length) {
           throw new UsageError(
-            `--stack ${stackName} and ${Object.keys(explicit)
+            `${stackFrom} ${stackName} and ${Object.keys(explicit)
               .map((k) => `--${k.replace('secretId', 'secret-id')}`)
               .join(', ')} both name the target: take it from the stack, or give it all explicitly.`,
           );
@@ -723,7 +725,7 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
           const tableName = found.tableName;
           const clock = deps.clock ?? systemClock;
           for (const dedupeKey of receipt.eventIds) {
-            const deadline = now() + options.wait;
+            const deadline = now() + waitMs;
             let lookup = await getDedupeRecord(clients.dynamo(), tableName, dedupeKey, now());
             while (!(lookup.found && lookup.record.status === 'COMPLETED') && now() < deadline) {
               await clock.sleep(500);
@@ -777,7 +779,7 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
         }
         if (completed < records.length) {
           terminal.err(
-            `${records.length - completed} event(s) not COMPLETED within ${formatDuration(options.wait)}: look with \`webhooks events get\` and \`dlq list\`.`,
+            `${records.length - completed} event(s) not COMPLETED within ${formatDuration(waitMs)}: look with \`webhooks events get\` and \`dlq list\`.`,
           );
         }
       },

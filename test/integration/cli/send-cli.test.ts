@@ -94,6 +94,12 @@ describe('webhooks send against local mode', () => {
     assert.equal(mixed.code, 1);
     assert.match(mixed.stderr, /--stack WebhookPipeline and --url, --secret-id both name the target/);
 
+    const viaEnv = await cli(['send', 'stripe', ...target('stripe')], {
+      env: { WEBHOOKS_STACK: 'WebhookPipeline' },
+    });
+    assert.equal(viaEnv.code, 1);
+    assert.match(viaEnv.stderr, /WEBHOOKS_STACK WebhookPipeline and --url, --secret-id both name the target/);
+
     const noProvider = await cli(['send', 'shop-eu', '--url', 'http://localhost:1/x', '--secret-id', 's']);
     assert.equal(noProvider.code, 1);
     assert.match(noProvider.stderr, /not a provider name: pass --provider/);
