@@ -172,6 +172,8 @@ export interface MessageFilter {
   readonly olderThanMs?: number;
   /** Only messages first sent at most this long ago. */
   readonly newerThanMs?: number;
+  /** Only messages carrying this event (`<sourceId>:<eventId>`); `events get` looks for a dead letter. */
+  readonly dedupeKey?: string;
 }
 
 /** True when the filter narrows anything (an empty filter lets redrive and purge use the native calls). */
@@ -183,6 +185,7 @@ export function isFiltered(filter: MessageFilter): boolean {
 export function matchesFilter(message: DlqMessage, filter: MessageFilter, nowMs: number): boolean {
   if (filter.source !== undefined && message.sourceId !== filter.source) return false;
   if (filter.eventType !== undefined && message.eventType !== filter.eventType) return false;
+  if (filter.dedupeKey !== undefined && message.dedupeKey !== filter.dedupeKey) return false;
   if (filter.reason !== undefined && message.failure.reason !== filter.reason) return false;
   if (filter.olderThanMs !== undefined || filter.newerThanMs !== undefined) {
     if (message.sentAtMs === undefined) return false;

@@ -241,8 +241,10 @@ export interface MoveResult {
   readonly mode: 'move';
   readonly dryRun: boolean;
   readonly scanned: number;
-  /** Messages moved (or, with --dry-run, that would move). */
+  /** Messages moved; always empty with --dry-run, which moves nothing. */
   readonly moved: MessageSummary[];
+  /** With --dry-run only: the messages that would move. */
+  readonly wouldMove?: MessageSummary[];
   /** Sends that failed: the message stays in the DLQ. */
   readonly failed: { readonly messageId: string; readonly error: string }[];
   /**
@@ -325,16 +327,17 @@ export async function moveMessages(sqs: SQSClient, options: MoveOptions): Promis
   const dryRun = options.dryRun ?? false;
   const limiter = createRateLimiter(options.rate ?? DEFAULT_RATE, options.clock ?? systemClock);
   const moved: MessageSummary[] = [];
+  const wouldMove: MessageSummary[] = [];
   const failed: { messageId: string; error: string }[] = [];
   const notDeleted: { messageId: string; error: string }[] = [];
   const scanned = await scanQueue(
     sqs,
     options.dlqUrl,
     async (message) => {
-      if (options.max !== undefined && moved.length >= options.max) return 'stop';
+      if (options.max !== undefined && moved.length + wouldMove.length >= options.max) return 'stop';
       if (!matchesFilter(message, filter, now())) return 'release';
       if (dryRun) {
-        moved.push(summarize(message, now()));
+        wouldMove.push(summarize(message, now()));
         return 'release';
       }
       await limiter.acquire();
@@ -355,7 +358,7 @@ export async function moveMessages(sqs: SQSClient, options: MoveOptions): Promis
     },
     { ...options.scan, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
   );
-  return { mode: 'move', dryRun, scanned, moved, failed, notDeleted };
+  return { mode: 'move', dryRun, scanned, moved, ...(dryRun ? { wouldMove } : {}), failed, notDeleted };
 }
 
 export interface NativeRedriveResult {

@@ -53,3 +53,32 @@ export async function getDedupeRecord(
     record,
   };
 }
+
+/**
+ * What happened to an event, in plain words. The dedupe record alone cannot tell a dead-lettered event
+ * from one waiting for its next retry: the processor releases its claim (lease in the past, `lastError`
+ * set) in both cases. Only the DLQ knows, so `events get` looks there whenever the record is not
+ * COMPLETED and the DLQ is known.
+ */
+export type EventState =
+  /** COMPLETED: every CDP operation applied. */
+  | 'completed'
+  /** A message carrying the event is in the DLQ. */
+  | 'dead_lettered'
+  /** A delivery holds the claim right now. */
+  | 'in_progress'
+  /** Not completed, lease passed, not in the DLQ: waiting on the main queue for its next attempt. */
+  | 'retrying'
+  /** Not completed, lease passed, DLQ not checked (unknown): dead-lettered or retrying. */
+  | 'not_completed'
+  /** No record and not in the DLQ (or DLQ not checked). */
+  | 'unknown';
+
+export function eventState(lookup: EventLookup, inDlq: boolean | undefined, nowMs: number): EventState {
+  if (lookup.found && lookup.record.status === 'COMPLETED') return 'completed';
+  if (inDlq) return 'dead_lettered';
+  if (!lookup.found) return 'unknown';
+  const lease = lookup.record.leaseExpiresAtMs;
+  if (lease !== undefined && lease > nowMs) return 'in_progress';
+  return inDlq === false ? 'retrying' : 'not_completed';
+}

@@ -3,9 +3,16 @@
  * commands touch (clients, terminal, environment, clock) comes in through {@link CliDeps}, so tests run the
  * real commands in-process against the emulators.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
 import { ListMessageMoveTasksCommand } from '@aws-sdk/client-sqs';
 import { Command, CommanderError } from 'commander';
+import type { ClientSettings } from '../lambdas/shared/aws-clients';
+import { postDelivery, SendUsageError } from '../local/send-webhooks';
+import { type AwsContext, explainAwsError } from './aws-errors';
 import type { CliClients } from './clients';
 import {
   DEFAULT_RATE,
@@ -24,7 +31,7 @@ import {
   toExportRecord,
 } from './dlq';
 import { isFiltered, type MessageFilter, type MessageSummary, summarize } from './dlq-message';
-import { getEventRecord } from './events';
+import { type EventLookup, type EventState, eventState, getDedupeRecord, getEventRecord } from './events';
 import {
   formatDuration,
   parseDuration,
@@ -34,18 +41,25 @@ import {
   renderTable,
   UsageError,
 } from './format';
-import type { Clock } from './rate-limit';
+import { type Clock, systemClock } from './rate-limit';
 import {
+  assertPairedQueues,
+  CLI_ENV,
   type ResourceOptions,
   type Resources,
   requireResource,
   resolveResources,
   stackResources,
 } from './resources';
+import { explicitTarget, receiptEventIds, signSample, targetFromStack } from './send';
 import { ConfirmationError, confirm, startProgress, type Terminal } from './terminal';
 
 export interface CliDeps {
-  readonly clients: CliClients;
+  /**
+   * The AWS clients, or how to make them from `--region`/`--profile` (bin/webhooks-cli.ts passes
+   * `defaultClients`); made once, after the command line is parsed.
+   */
+  readonly clients: CliClients | ((settings: ClientSettings) => CliClients);
   readonly terminal: Terminal;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now?: () => number;
@@ -133,6 +147,132 @@ function textOrBase64(bytes: Buffer): { body: string } | { bodyBase64: string } 
   return Buffer.from(text, 'utf8').equals(bytes) ? { body: text } : { bodyBase64: bytes.toString('base64') };
 }
 
+/**
+ * The package's version: the nearest package.json with a version above this module (cli/ in a checkout,
+ * the compiled copy's folder in an installed package).
+ */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+      if (typeof version === 'string') return version;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+}
+
+interface GlobalOptions {
+  readonly region?: string;
+  readonly profile?: string;
+  readonly debug?: boolean;
+}
+
+function clientSettings(options: GlobalOptions): ClientSettings {
+  return {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+  };
+}
+
+const PROGRAM_EXAMPLES = `
+Resources come from ONE place: a deployed stack (--stack or WEBHOOKS_STACK: every queue, table and URL from
+its outputs), or an explicit set (--queue-url, --dlq-url, --table or WEBHOOKS_QUEUE_URL, WEBHOOKS_DLQ_URL,
+WEBHOOKS_TABLE). Naming both is refused. Credentials and region: --profile/--region, else the usual AWS
+configuration (AWS_PROFILE, AWS_REGION, ~/.aws).
+
+Examples:
+  $ webhooks --profile prod --region eu-west-1 dlq stats --stack WebhookPipeline
+  $ export AWS_PROFILE=prod AWS_REGION=eu-west-1 WEBHOOKS_STACK=WebhookPipeline
+  $ webhooks dlq list --reason cdp_rejected --older-than 1h
+  $ webhooks dlq redrive --source stripe --dry-run
+  $ webhooks events get stripe evt_1NG8Du2eZvKYlo2CUI79vXWy
+  $ webhooks send stripe --stack WebhookPipeline        # signed sample to the deployed URL, then its record
+  $ webhooks dlq stats --dlq-url <the DLQ URL npm start prints>      # local mode (AWS_ENDPOINT_URL_* set)
+`;
+
+const EXAMPLES = {
+  redrive: `
+Examples:
+  $ webhooks dlq redrive --stack WebhookPipeline --dry-run --json | jq '.wouldMove | length'
+  $ webhooks dlq redrive --stack WebhookPipeline --reason cdp_rejected --rate 5 --yes
+  $ webhooks dlq redrive --queue-url <main queue URL> --dlq-url <its DLQ URL>   # checked: the DLQ must be the queue's
+`,
+  eventsGet: `
+Examples:
+  $ webhooks events get stripe evt_1NG8Du2eZvKYlo2CUI79vXWy --stack WebhookPipeline
+  $ webhooks events get shop-a sha256:3f0a… --table webhook-pipeline-state --dlq-url <DLQ URL> --json
+
+A record that is not COMPLETED is looked up in the DLQ (when the DLQ is known) to tell "dead-lettered"
+from "waiting for a retry".
+`,
+  send: `
+Examples:
+  $ webhooks send stripe --stack WebhookPipeline
+  $ webhooks send stripe customer.subscription.updated --stack WebhookPipeline --wait 60s
+  $ webhooks send stripe --url http://localhost:3000/webhooks/stripe --table webhook-pipeline-state \\
+      --secret-id webhook-pipeline/local/sources/stripe                      # local mode
+
+Signs the provider's sample event with the source's newest secret from Secrets Manager, posts it to the
+source's URL, prints the answer, then waits for the event's dedupe record to be COMPLETED. Exit code 0
+only when every event completed in time.
+`,
+} as const;
+
+interface DeadLetterCheck {
+  readonly checked: boolean;
+  readonly dlqUrl?: string;
+  readonly message?: MessageSummary;
+}
+
+const STATE_TEXT: Readonly<Record<EventState, string>> = {
+  completed: 'COMPLETED: every CDP operation was applied.',
+  dead_lettered:
+    'DEAD-LETTERED: the event failed and sits in the DLQ; it will not be retried until redriven.',
+  in_progress: 'IN PROGRESS: a delivery holds the claim right now.',
+  retrying:
+    'RETRYING: not completed and not in the DLQ; it waits on the main queue for its next attempt (see Last error).',
+  not_completed:
+    'NOT COMPLETED: failed at least once; dead-lettered or waiting for a retry (pass --stack or --dlq-url to tell which).',
+  unknown: 'UNKNOWN',
+};
+
+function renderEvent(lookup: EventLookup, state: EventState, deadLetter: DeadLetterCheck): string {
+  const dlq = deadLetter.message;
+  const dlqLines = dlq
+    ? [
+        `DLQ message: ${dlq.messageId} in ${queueName(deadLetter.dlqUrl ?? '')}, reason ${dlq.reason}${dlq.status !== undefined ? ` (HTTP ${dlq.status})` : ''}${dlq.failureMessage ? `: ${dlq.failureMessage}` : ''}`,
+        `Redrive it:  webhooks dlq redrive --source ${dlq.sourceId} --reason ${dlq.reason} (after fixing the cause)`,
+      ]
+    : [];
+  if (!lookup.found) {
+    return [
+      `No dedupe record for ${lookup.dedupeKey}: the pipeline has not processed this event (or its record expired and was deleted).`,
+      ...(dlq ? ['State:      DEAD-LETTERED before processing (e.g. by the ingest).', ...dlqLines] : []),
+    ].join('\n');
+  }
+  const r = lookup.record;
+  return [
+    `Dedupe key: ${lookup.dedupeKey}`,
+    `State:      ${STATE_TEXT[state]}`,
+    ...dlqLines,
+    `Status:     ${r.status}${lookup.expired ? ' (EXPIRED: no longer protects against re-delivery)' : ''}`,
+    `Attempts:   ${r.attempts}`,
+    `First seen: ${r.firstSeenAt}`,
+    `Updated:    ${r.updatedAt}`,
+    ...(r.completedAt ? [`Completed:  ${r.completedAt}`] : []),
+    ...(r.leaseExpiresAtMs !== undefined && state === 'in_progress'
+      ? [`Lease until: ${new Date(r.leaseExpiresAtMs).toISOString()}`]
+      : []),
+    `Expires:    ${new Date(r.expiresAt * 1000).toISOString()}`,
+    `Applied:    ${r.appliedOperations?.length ? r.appliedOperations.join(', ') : 'none'}`,
+    ...(r.lastError ? [`Last error: ${r.lastError}`] : []),
+  ].join('\n');
+}
+
 /** Mutable run state: commands that partly fail set a non-zero exit code without throwing. */
 interface RunState {
   exitCode: number;
@@ -140,7 +280,19 @@ interface RunState {
 
 /** Builds the program; `runCli` parses and maps errors to exit codes. */
 export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): Command {
-  const { terminal, clients } = deps;
+  const { terminal } = deps;
+  let made: CliClients | undefined;
+  const current = (): CliClients => {
+    made ??= typeof deps.clients === 'function' ? deps.clients(clientSettings(program.opts())) : deps.clients;
+    return made;
+  };
+  const clients: CliClients = {
+    sqs: () => current().sqs(),
+    s3: () => current().s3(),
+    dynamo: () => current().dynamo(),
+    cloudFormation: () => current().cloudFormation(),
+    secretsManager: () => current().secretsManager(),
+  };
   const now = deps.now ?? Date.now;
   const print = (json: boolean | undefined, value: unknown, human: () => string) =>
     terminal.out(json ? JSON.stringify(value, null, 2) : human());
@@ -152,13 +304,37 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
     return { bar, onProgress: (n: number) => bar.update(n) };
   };
 
+  /** The DLQ message carrying an event that did not complete, if the DLQ is known. */
+  const findDeadLetter = async (
+    lookup: EventLookup,
+    dlqUrl: string | undefined,
+    json: boolean | undefined,
+  ): Promise<DeadLetterCheck> => {
+    if (lookup.found && lookup.record.status === 'COMPLETED') return { checked: false };
+    if (!dlqUrl) return { checked: false };
+    const { bar, onProgress } = await scanProgress(json, 'searching the DLQ', dlqUrl);
+    const { messages } = await peekMessages(clients.sqs(), dlqUrl, {
+      now,
+      onProgress,
+      filter: { dedupeKey: lookup.dedupeKey },
+      limit: 1,
+    }).finally(() => bar.stop());
+    const message = messages[0];
+    return { checked: true, dlqUrl, ...(message ? { message: summarize(message, now()) } : {}) };
+  };
+
   const program = new Command('webhooks')
     .description(
-      'On-call tooling for the webhook pipeline: inspect, redrive, purge and replay failed events.',
+      'On-call tooling for the webhook pipeline: inspect, redrive, purge and replay failed events, and smoke-test a deployment.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version of the webhooks CLI')
+    .option('--region <region>', "AWS region (default: AWS_REGION, or the profile's region)")
+    .option('--profile <name>', 'named AWS profile from ~/.aws/config (default: AWS_PROFILE)')
+    .option('--debug', 'on failure, print the full error (stack trace, request id)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => terminal.out(s), writeErr: (s) => terminal.err(s) })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText('after', PROGRAM_EXAMPLES);
 
   const dlq = program.command('dlq').description('inspect and act on the dead-letter queue');
 
@@ -283,8 +459,9 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
     )
     .option('--rate <n>', 'messages per second', (v) => parsePositiveNumber(v, '--rate'), DEFAULT_RATE)
     .option('--max <n>', 'move at most this many messages', (v) => parsePositiveInteger(v, '--max'))
-    .option('--dry-run', 'print what would move and move nothing')
+    .option('--dry-run', 'print what would move (JSON: wouldMove) and move nothing')
     .option('--yes', 'do not ask for confirmation')
+    .addHelpText('after', EXAMPLES.redrive)
     .action(
       async (
         options: CommonOptions &
@@ -293,6 +470,7 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
         const found = await resources(options);
         const dlqUrl = requireResource(found, 'dlqUrl');
         const queueUrl = requireResource(found, 'queueUrl');
+        await assertPairedQueues(clients.sqs(), found, queueUrl, dlqUrl);
         const filter = filterFrom(options);
         if (!options.dryRun) {
           await confirm(terminal, {
@@ -330,10 +508,11 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
             lines.push(`Note: ${result.fallbackReason}; moved messages one by one instead.`);
           }
           if (result.dryRun) {
+            const wouldMove = result.wouldMove ?? [];
             lines.push(
-              `Dry run: would move ${result.moved.length} of ${result.scanned} scanned; nothing was moved.`,
+              `Dry run: would move ${wouldMove.length} of ${result.scanned} scanned; nothing was moved.`,
             );
-            if (result.moved.length) lines.push(summaryTable(result.moved));
+            if (wouldMove.length) lines.push(summaryTable(wouldMove));
           } else {
             lines.push(
               `Moved ${result.moved.length} message(s) to ${queueName(queueUrl)} (${result.scanned} scanned).`,
@@ -377,9 +556,11 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
         );
       } catch (error) {
         if (!isUnsupportedActionError(error)) throw error;
-        throw new UsageError(
-          'This SQS endpoint does not support message move tasks (redrive there moves messages directly).',
-        );
+        // Local mode's SQS emulator (fauxqs) has no message move tasks: an unfiltered redrive there moves
+        // messages one by one and finishes before it returns, so there is never a task to follow.
+        const note =
+          "This SQS endpoint (local mode's emulator?) has no message move tasks, so there are none to list: `dlq redrive` here moves messages one by one and has finished when it returns. Check the result with `dlq stats`.";
+        print(options.json, { sourceArn, supported: false, tasks: [], note }, () => note);
       }
     });
 
@@ -436,33 +617,173 @@ export function buildProgram(deps: CliDeps, state: RunState = { exitCode: 0 }): 
 
   const events = program.command('events').description('look up processing state');
   withResourceOptions(events.command('get'))
-    .description('the dedupe record of one event (state, attempts, times, applied operations, last error)')
+    .description(
+      'what happened to one event: its dedupe record (state, attempts, times, applied operations, last error) and, when not completed, whether it sits in the DLQ',
+    )
     .argument('<sourceId>', 'source id from the pipeline configuration')
     .argument('<eventId>', 'provider event id (or sha256:<hex> for sources without ids)')
-    .action(async (sourceId: string, eventId: string, options: CommonOptions) => {
-      const tableName = requireResource(await resources(options), 'tableName');
+    .option('--no-dlq-check', 'do not look for the event in the DLQ')
+    .addHelpText('after', EXAMPLES.eventsGet)
+    .action(async (sourceId: string, eventId: string, options: CommonOptions & { dlqCheck: boolean }) => {
+      const found = await resources(options);
+      const tableName = requireResource(found, 'tableName');
       const lookup = await getEventRecord(clients.dynamo(), tableName, sourceId, eventId, now());
-      print(options.json, lookup, () => {
-        if (!lookup.found) {
-          return `No dedupe record for ${lookup.dedupeKey}: the pipeline has not processed this event (or its record expired and was deleted).`;
-        }
-        const r = lookup.record;
-        return [
-          `Dedupe key: ${lookup.dedupeKey}`,
-          `Status:     ${r.status}${lookup.expired ? ' (EXPIRED: no longer protects against re-delivery)' : ''}`,
-          `Attempts:   ${r.attempts}`,
-          `First seen: ${r.firstSeenAt}`,
-          `Updated:    ${r.updatedAt}`,
-          ...(r.completedAt ? [`Completed:  ${r.completedAt}`] : []),
-          ...(r.leaseExpiresAtMs !== undefined
-            ? [`Lease until: ${new Date(r.leaseExpiresAtMs).toISOString()}`]
-            : []),
-          `Expires:    ${new Date(r.expiresAt * 1000).toISOString()}`,
-          `Applied:    ${r.appliedOperations?.length ? r.appliedOperations.join(', ') : 'none'}`,
-          ...(r.lastError ? [`Last error: ${r.lastError}`] : []),
-        ].join('\n');
-      });
+      const deadLetter = await findDeadLetter(
+        lookup,
+        options.dlqCheck ? found.dlqUrl : undefined,
+        options.json,
+      );
+      const state = eventState(
+        lookup,
+        deadLetter.checked ? deadLetter.message !== undefined : undefined,
+        now(),
+      );
+      print(
+        options.json,
+        { ...lookup, state, dlqChecked: deadLetter.checked, deadLetter: deadLetter.message ?? null },
+        () => renderEvent(lookup, state, deadLetter),
+      );
     });
+
+  program
+    .command('send')
+    .description(
+      "smoke test: post a correctly signed sample delivery to a source's deployed URL, print the answer, then follow the event to its dedupe record",
+    )
+    .argument('<source>', 'source id (or provider: its first source)')
+    .argument('[event]', "sample event name (default: the provider's first; see `npm run send -- --list`)")
+    .option('--stack <name>', 'take the URL, secret and table from this stack (env WEBHOOKS_STACK)')
+    .option(
+      '--url <url>',
+      "without --stack: the source's webhook URL, exactly as registered with the provider",
+    )
+    .option('--secret-id <id>', "without --stack: the source's Secrets Manager secret (name or ARN)")
+    .option('--provider <provider>', 'without --stack: the provider, when the source id is not its name')
+    .option('--table <name>', 'without --stack: state table name (env WEBHOOKS_TABLE)')
+    .option('--wait <duration>', 'how long to wait for COMPLETED (30s, 2m)', '30s')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .addHelpText('after', EXAMPLES.send)
+    .action(
+      async (
+        sourceArg: string,
+        event: string | undefined,
+        options: {
+          stack?: string;
+          url?: string;
+          secretId?: string;
+          provider?: string;
+          table?: string;
+          wait: string;
+          json?: boolean;
+        },
+      ) => {
+        const explicit = {
+          ...(options.url ? { url: options.url } : {}),
+          ...(options.secretId ? { secretId: options.secretId } : {}),
+          ...(options.provider ? { provider: options.provider } : {}),
+        };
+        const waitMs = parseDuration(options.wait);
+        const stackFrom = options.stack ? '--stack' : CLI_ENV.stack;
+        const stackName = options.stack ?? deps.env[CLI_ENV.stack];
+        if (stackName && Object.keys(explicit).length) {
+          throw new UsageError(
+            `${stackFrom} ${stackName} and ${Object.keys(explicit)
+              .map((k) => `--${k.replace('secretId', 'secret-id')}`)
+              .join(', ')} both name the target: take it from the stack, or give it all explicitly.`,
+          );
+        }
+        const found = await resources({
+          ...(stackName ? { stack: stackName } : {}),
+          ...(options.table ? { table: options.table } : {}),
+        });
+        const target = found.stack
+          ? await targetFromStack(clients.cloudFormation(), found, sourceArg)
+          : explicitTarget(sourceArg, explicit);
+        const { event: eventName, delivery } = await signSample(
+          clients.secretsManager(),
+          target,
+          event,
+          now(),
+        );
+        let answer: { status: number; body: string };
+        try {
+          answer = await postDelivery(delivery);
+        } catch (error) {
+          const cause = (error as { cause?: { code?: string } }).cause?.code;
+          throw new UsageError(
+            `POST ${delivery.url} failed (${cause ?? (error as Error).message})${cause === 'ECONNREFUSED' ? ': is local mode running (npm start)?' : ''}`,
+          );
+        }
+        const accepted = answer.status >= 200 && answer.status < 300;
+        if (!options.json) {
+          terminal.out(`POST ${delivery.url} (${target.sourceId}, ${target.provider} sample ${eventName})`);
+          terminal.out(`→ ${answer.status} ${answer.body}`);
+        }
+        const receipt = receiptEventIds(answer.body);
+        const records: EventLookup[] = [];
+        if (accepted && found.tableName) {
+          const tableName = found.tableName;
+          const clock = deps.clock ?? systemClock;
+          for (const dedupeKey of receipt.eventIds) {
+            const deadline = now() + waitMs;
+            let lookup = await getDedupeRecord(clients.dynamo(), tableName, dedupeKey, now());
+            while (!(lookup.found && lookup.record.status === 'COMPLETED') && now() < deadline) {
+              await clock.sleep(500);
+              lookup = await getDedupeRecord(clients.dynamo(), tableName, dedupeKey, now());
+            }
+            records.push(lookup);
+          }
+        }
+        const completed = records.filter((r) => r.found && r.record.status === 'COMPLETED').length;
+        const ok =
+          accepted &&
+          !receipt.deadLettered &&
+          (found.tableName === undefined || completed === receipt.eventIds.length);
+        if (!ok) state.exitCode = 1;
+        if (options.json) {
+          terminal.out(
+            JSON.stringify(
+              {
+                sourceId: target.sourceId,
+                provider: target.provider,
+                event: eventName,
+                url: delivery.url,
+                status: answer.status,
+                response: answer.body,
+                records,
+                ok,
+              },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        if (!accepted) {
+          terminal.err(
+            `The pipeline did not accept the sample (HTTP ${answer.status}): see the answer above.`,
+          );
+          return;
+        }
+        if (receipt.deadLettered)
+          terminal.err('The ingest dead-lettered the sample as unusable (see `dlq list`).');
+        if (!found.tableName) {
+          terminal.err(
+            'No state table known (pass --table or --stack) to follow the event to its dedupe record.',
+          );
+          return;
+        }
+        for (const lookup of records) {
+          terminal.out('');
+          terminal.out(renderEvent(lookup, eventState(lookup, undefined, now()), { checked: false }));
+        }
+        if (completed < records.length) {
+          terminal.err(
+            `${records.length - completed} event(s) not COMPLETED within ${formatDuration(waitMs)}: look with \`webhooks events get\` and \`dlq list\`.`,
+          );
+        }
+      },
+    );
 
   withFilterOptions(withResourceOptions(program.command('replay')))
     .description('re-inject messages saved by `dlq export` into the main queue, keeping their dedupe keys')
@@ -544,15 +865,33 @@ export async function runCli(args: readonly string[], deps: CliDeps): Promise<nu
     return state.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    const options = program.opts<GlobalOptions>();
+    if (options.debug && error instanceof Error) deps.terminal.err(inspect(error, { depth: 6 }));
     if (error instanceof ConfirmationError) {
       deps.terminal.err(error.message);
       return 2;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof SendUsageError) {
       deps.terminal.err(`error: ${error.message}`);
       return 1;
     }
+    const aws: AwsContext = {
+      ...((options.profile ?? deps.env.AWS_PROFILE)
+        ? { profile: options.profile ?? deps.env.AWS_PROFILE }
+        : {}),
+      ...((options.region ?? deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION)
+        ? { region: options.region ?? deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION }
+        : {}),
+    };
+    const friendly = explainAwsError(error, aws);
+    if (friendly) {
+      deps.terminal.err(`error: ${friendly.message}`);
+      deps.terminal.err(`hint: ${friendly.hint}`);
+      if (!options.debug) deps.terminal.err('(run with --debug for the full error)');
+      return 1;
+    }
     deps.terminal.err(`error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    if (!options.debug) deps.terminal.err('(run with --debug for the full error)');
     return 1;
   }
 }

@@ -2,6 +2,7 @@
  * Signs and posts sample deliveries to a running local pipeline, like `stripe trigger`: the CLI in
  * `local/send.ts`, the end-to-end tests and the chaos/drill scripts all go through here.
  */
+import type { ProviderId } from '../lambdas/providers/types';
 import type { SourceDefinition } from '../lib/config';
 import { pipelineConfig } from '../lib/pipeline-config';
 import {
@@ -45,9 +46,23 @@ export function signDelivery(
   baseUrl: string,
   nowMs = Date.now(),
 ): SignedDelivery {
-  const signer = SIGNERS[source.provider];
-  if (!signer) throw new SendUsageError(`send cannot sign ${source.provider} deliveries`);
   const url = `${baseUrl.replace(/\/+$/, '')}/webhooks/${source.id}`;
+  return signDeliveryTo(source.provider, url, rendered, signingKey, nowMs);
+}
+
+/**
+ * Signs one rendered fixture for the exact URL it is posted to (URL-bound schemes sign it): local mode's
+ * URL, or a deployed source's registered URL (`webhooks send`).
+ */
+export function signDeliveryTo(
+  provider: ProviderId,
+  url: string,
+  rendered: RenderedFixture,
+  signingKey: string,
+  nowMs = Date.now(),
+): SignedDelivery {
+  const signer = SIGNERS[provider];
+  if (!signer) throw new SendUsageError(`send cannot sign ${provider} deliveries`);
   const signed = signer({
     body: rendered.body,
     url,
@@ -119,20 +134,23 @@ async function post(delivery: SignedDelivery): Promise<{ status: number; body: s
   }
 }
 
+/** A provider's sample event by name (its first when unset); a usage error lists what is available. */
+export function loadSample(provider: ProviderId, event?: string): WebhookFixture {
+  const name = event ?? fixtureNames(provider)[0];
+  if (!name) throw new SendUsageError(`No sample events for ${provider} under test/fixtures/webhooks`);
+  try {
+    return loadFixture(provider, name);
+  } catch (error) {
+    throw new SendUsageError((error as Error).message);
+  }
+}
+
 /** Renders, signs and posts sample events; returns what each request got back. */
 export async function sendSampleEvents(options: SendOptions): Promise<SentDelivery[]> {
   const sources = options.sources ?? pipelineConfig.sources;
   const source = resolveSource(options.target, sources);
-  const names = fixtureNames(source.provider);
-  const event = options.event ?? names[0];
-  if (!event)
-    throw new SendUsageError(`No sample events for ${source.provider} under test/fixtures/webhooks`);
-  let fixture: WebhookFixture;
-  try {
-    fixture = loadFixture(source.provider, event);
-  } catch (error) {
-    throw new SendUsageError((error as Error).message);
-  }
+  const fixture = loadSample(source.provider, options.event);
+  const event = fixture.name;
   const secrets = options.secrets ?? readSecretsForSending().file;
   const entry = secrets.sources[source.id];
   if (!entry) {

@@ -21,6 +21,15 @@ export interface ClientTimeouts {
   readonly maxAttempts: number;
 }
 
+/**
+ * Region and named profile for a client, as the SDK's own `region`/`profile` settings (the on-call CLI's
+ * `--region`/`--profile`). Unset, the SDK's standard chain applies (`AWS_REGION`, `AWS_PROFILE`, ~/.aws).
+ */
+export interface ClientSettings {
+  readonly region?: string;
+  readonly profile?: string;
+}
+
 /** Ingest answers providers within milliseconds: fail fast so the provider can retry on a 503. */
 export const INGEST_TIMEOUTS: ClientTimeouts = {
   connectionTimeoutMs: 1000,
@@ -55,27 +64,35 @@ function handler(t: ClientTimeouts): NodeHttpHandler {
   });
 }
 
-export function createSqsClient(t: ClientTimeouts = INGEST_TIMEOUTS): SQSClient {
+export function createSqsClient(
+  t: ClientTimeouts = INGEST_TIMEOUTS,
+  settings: ClientSettings = {},
+): SQSClient {
   // On AWS the queue URL's host is the regional endpoint anyway; resolving the endpoint from configuration
   // (not from the queue URL) keeps FIPS/dual-stack/AWS_ENDPOINT_URL_SQS settings authoritative.
   return new SQSClient({
+    ...settings,
     maxAttempts: t.maxAttempts,
     requestHandler: handler(t),
     useQueueUrlAsEndpoint: false,
   });
 }
 
-export function createS3Client(t: ClientTimeouts = INGEST_TIMEOUTS): S3Client {
-  return new S3Client({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+export function createS3Client(t: ClientTimeouts = INGEST_TIMEOUTS, settings: ClientSettings = {}): S3Client {
+  return new S3Client({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) });
 }
 
-export function createDynamoDocumentClient(t: ClientTimeouts = PROCESSOR_TIMEOUTS): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+export function createDynamoDocumentClient(
+  t: ClientTimeouts = PROCESSOR_TIMEOUTS,
+  settings: ClientSettings = {},
+): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 export function createSecretsManagerClient(
   t: ClientTimeouts = SECRETS_MANAGER_TIMEOUTS,
+  settings: ClientSettings = {},
 ): SecretsManagerClient {
-  return new SecretsManagerClient({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+  return new SecretsManagerClient({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) });
 }

@@ -147,7 +147,10 @@ describe('webhooks CLI against fauxqs', () => {
     assert.equal(dry.code, 0, dry.stderr);
     const result = JSON.parse(dry.stdout);
     assert.equal(result.dryRun, true);
-    assert.equal(result.moved.length, 2);
+    assert.equal(result.wouldMove.length, 2);
+    assert.deepEqual(result.moved, [], 'a dry run reports candidates as wouldMove, never as moved');
+    const human = await cli(['dlq', 'redrive', ...s.args, '--dry-run']);
+    assert.match(human.stdout, /Dry run: would move 2 of 2 scanned; nothing was moved/);
     const sqs = createSqsClient();
     assert.equal(await depth(sqs, s.queueUrl), 0);
     assert.equal(await depth(sqs, s.dlqUrl), 2);
@@ -242,8 +245,11 @@ describe('webhooks CLI against fauxqs', () => {
     assert.equal(refused.code, 2);
     assert.equal(await depth(createSqsClient(), s.dlqUrl), 2);
     const moves = await cli(['dlq', 'moves', ...s.args]);
-    assert.equal(moves.code, 1);
-    assert.match(moves.stderr, /does not support message move tasks/);
+    assert.equal(moves.code, 0, moves.stderr);
+    assert.match(moves.stdout, /has no message move tasks, so there are none to list/);
+    const movesJson = JSON.parse((await cli(['dlq', 'moves', ...s.args, '--json'])).stdout);
+    assert.equal(movesJson.supported, false);
+    assert.deepEqual(movesJson.tasks, []);
   });
 
   it('dlq export then replay re-injects the saved events with their original bodies and dedupe keys', async () => {
@@ -301,5 +307,29 @@ describe('webhooks CLI against fauxqs', () => {
         error.code === 2 && /--yes/.test(error.stderr ?? ''),
     );
     assert.equal(await depth(createSqsClient(), s.dlqUrl), 2);
+  });
+  it('refuses to redrive between a queue and a DLQ that are not paired (explicit set checked by redrive policy)', async () => {
+    const a = await seed();
+    const b = await createQueues(createSqsClient());
+    const mixed = await cli(['dlq', 'redrive', '--queue-url', b.queueUrl, '--dlq-url', a.dlqUrl, '--yes']);
+    assert.equal(mixed.code, 1);
+    assert.match(mixed.stderr, /is not the dead-letter queue of/);
+    assert.equal(await depth(createSqsClient(), a.dlqUrl), 2, 'nothing moved');
+    const both = await cli(['dlq', 'stats', '--stack', 'WebhookPipeline', '--dlq-url', a.dlqUrl]);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /--stack WebhookPipeline and --dlq-url both name resources/);
+  });
+
+  it('a queue that does not exist: one friendly line and a hint, no stack trace (fauxqs)', async () => {
+    const s = await seed();
+    const gone = s.dlqUrl.replace(/[^/]+$/, 'no-such-queue');
+    const result = await cli(['dlq', 'stats', '--dlq-url', gone]);
+    assert.equal(result.code, 1);
+    assert.ok(result.stderr.startsWith(`error: Queue ${gone} does not exist`), result.stderr);
+    assert.match(
+      result.stderr,
+      /\nhint: check --stack \(or --queue-url\/--dlq-url\), --region and --profile/,
+    );
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
   });
 });

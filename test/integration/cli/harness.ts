@@ -171,7 +171,7 @@ export interface CliRun {
 /** Runs the real CLI in-process against the emulators with a non-interactive fake terminal. */
 export async function cli(
   args: readonly string[],
-  options: { readonly answers?: string[] } = {},
+  options: { readonly answers?: string[]; readonly env?: Readonly<Record<string, string>> } = {},
 ): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
@@ -183,6 +183,6 @@ export async function cli(
     interactive: options.answers !== undefined,
     ask: async () => answers.shift() ?? '',
   };
-  const code = await runCli(args, { clients: defaultClients(), terminal, env: {} });
+  const code = await runCli(args, { clients: defaultClients(), terminal, env: options.env ?? {} });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }

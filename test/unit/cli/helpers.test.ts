@@ -101,17 +101,48 @@ describe('dead-lettered message view', () => {
 });
 
 describe('resource resolution', () => {
-  it('prefers options, then WEBHOOKS_* variables, then stack outputs', async () => {
-    const stack = async () => ({ queueUrl: 'stack-q', dlqUrl: 'stack-dlq', tableName: 'stack-t' });
-    const resolved = await resolveResources(
-      { stack: 'Pipeline', queueUrl: 'opt-q' },
-      { WEBHOOKS_DLQ_URL: 'env-dlq' },
-      stack,
+  it('takes every resource from one stack, or from one explicit set (options over WEBHOOKS_* variables)', async () => {
+    const stack = async () => ({
+      stack: { name: 'Pipeline', outputs: [] },
+      queueUrl: 'stack-q',
+      dlqUrl: 'stack-dlq',
+      tableName: 'stack-t',
+    });
+    assert.deepEqual(await resolveResources({ stack: 'Pipeline' }, {}, stack), await stack());
+    assert.deepEqual(await resolveResources({}, { WEBHOOKS_STACK: 'Pipeline' }, stack), await stack());
+    assert.deepEqual(
+      await resolveResources(
+        { queueUrl: 'opt-q' },
+        { WEBHOOKS_DLQ_URL: 'env-dlq', WEBHOOKS_QUEUE_URL: 'env-q' },
+        stack,
+      ),
+      { queueUrl: 'opt-q', dlqUrl: 'env-dlq' },
     );
-    assert.deepEqual(resolved, { queueUrl: 'opt-q', dlqUrl: 'env-dlq', tableName: 'stack-t' });
     assert.deepEqual(await resolveResources({}, { WEBHOOKS_TABLE: 't' }, stack), { tableName: 't' });
     assert.throws(() => requireResource({}, 'dlqUrl'), /--dlq-url/);
   });
+
+  it('refuses a stack named together with any explicit resource: one stack DLQ never meets another queue', async () => {
+    let described = 0;
+    const stack = async () => {
+      described += 1;
+      return { queueUrl: 'stack-q', dlqUrl: 'stack-dlq' };
+    };
+    await assert.rejects(
+      resolveResources({ stack: 'Pipeline', queueUrl: 'other-q' }, {}, stack),
+      (error: Error) => error.name === 'UsageError' && /--stack Pipeline and --queue-url/.test(error.message),
+    );
+    await assert.rejects(
+      resolveResources({ stack: 'Pipeline' }, { WEBHOOKS_DLQ_URL: 'other-dlq' }, stack),
+      /--stack Pipeline and WEBHOOKS_DLQ_URL/,
+    );
+    await assert.rejects(
+      resolveResources({ table: 'other-t' }, { WEBHOOKS_STACK: 'Pipeline' }, stack),
+      /WEBHOOKS_STACK Pipeline and --table/,
+    );
+    assert.equal(described, 0, 'the stack is not even described');
+  });
+
   it('finds CDK outputs declared at stack level or inside a construct', () => {
     const outputs = [
       { OutputKey: 'QueuesDeadLetterQueueUrlA1B2C3D4', OutputValue: 'dlq' },
