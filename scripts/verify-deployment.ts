@@ -1,11 +1,11 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `npm run verify:deployment`: synthesizes the app (default configuration, and the REST API + WAF front
- * door) and runs what would be deployed (the cdk.out bundles on the declared Node runtime, the template's
+ * door, and the Lambda Function URL front door) and runs what would be deployed (the cdk.out bundles on the declared Node runtime, the template's
  * environment, IAM, API integration and event source mapping, its alarms) against local emulators.
  * Exits non-zero on any denied call, unresolvable variable, failed scenario or alarm that can never fire.
  *
- *   npm run verify:deployment [-- --front-door http-api|rest-api] [--thorough] [--keep-out]
+ *   npm run verify:deployment [-- --front-door http-api|rest-api|function-url] [--thorough] [--keep-out]
  *
  * --thorough adds a CDP outage that outlasts every retry, so SQS's redrive policy dead-letters the event
  * (minutes at the default backoff and maxReceiveCount).
@@ -23,6 +23,7 @@ import { synthesize } from './verify-deployment/synth';
 export const FRONT_DOORS: Record<string, PipelineConfig> = {
   'http-api': pipelineConfig,
   'rest-api': { ...pipelineConfig, frontDoor: 'rest-api' },
+  'function-url': { ...pipelineConfig, frontDoor: 'function-url' },
 };
 
 const args = process.argv.slice(2);

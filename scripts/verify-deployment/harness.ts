@@ -384,13 +384,19 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
         .map((m) =>
           Number((m.ScalingConfig as Record<string, Json> | undefined)?.MaximumConcurrency ?? 0),
         )[0];
+      // Reserved concurrency is a hard bound Lambda enforces by throttling; without one, the harness's
+      // choice of 4 instances only paces the run (Lambda would scale out).
+      const reserved = Number(
+        props(template.Resources[artifact.logicalId] as never).ReservedConcurrentExecutions ?? 0,
+      );
       (running as { runtime: FunctionRuntime }).runtime = new FunctionRuntime({
         artifact,
         functionName: name,
         nodePath: node.path,
         environment: env,
         region,
-        maxInstances: maxConcurrency || 4,
+        maxInstances: reserved || maxConcurrency || 4,
+        throttleBeyondMax: reserved > 0,
         onLog: (line) => {
           if (!store.addLogLine(line, artifact.logicalId)) {
             running.logs.push(line);
@@ -398,6 +404,18 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
           }
         },
         onInvoke: (outcome: InvokeResult) => {
+          if (outcome.throttled) {
+            for (const dimensions of [{ FunctionName: name }, {}] as Record<string, string>[]) {
+              store.add({
+                namespace: 'AWS/Lambda',
+                name: 'Throttles',
+                dimensions,
+                value: 1,
+                source: 'lambda',
+              });
+            }
+            return;
+          }
           running.invocations += 1;
           if (!outcome.ok) {
             running.errors += 1;
@@ -477,8 +495,11 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     if (routes.length === 0) problems.push('no API route integrates a Lambda function');
     for (const r of routes) {
       wiring.push(
-        `${r.kind} ${r.method} ${r.resourcePath} → ${r.functionLogicalId}, payload format ${r.payloadFormatVersion}, stage ${r.stage}${r.kind === 'rest-api' ? `, binary media types ${JSON.stringify(r.binaryMediaTypes)}` : ''}`,
+        r.kind === 'function-url'
+          ? `function-url ${r.apiLogicalId} (every method and path) → ${r.functionLogicalId}, AuthType NONE${r.refusal ? ' but REFUSED' : ' with public invoke permissions'}, Function URL event (2.0 shape), reserved concurrency ${r.reservedConcurrency ?? 'none (unreserved pool)'}`
+          : `${r.kind} ${r.method} ${r.resourcePath} → ${r.functionLogicalId}, payload format ${r.payloadFormatVersion}, stage ${r.stage}${r.kind === 'rest-api' ? `, binary media types ${JSON.stringify(r.binaryMediaTypes)}` : ''}`,
       );
+      if (r.refusal) problems.push(`${r.refusal}`);
     }
     frontDoor = await startFrontDoor(routes, invoke, (p) => store.add(p));
     const door = frontDoor;
