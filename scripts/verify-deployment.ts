@@ -5,10 +5,7 @@
  * environment, IAM, API integration and event source mapping, its alarms) against local emulators.
  * Exits non-zero on any denied call, unresolvable variable, failed scenario or alarm that can never fire.
  *
- *   npm run verify:deployment [-- --front-door http-api|rest-api|function-url] [--thorough] [--keep-out]
- *
- * --thorough adds a CDP outage that outlasts every retry, so SQS's redrive policy dead-letters the event
- * (minutes at the default backoff and maxReceiveCount).
+ *   npm run verify:deployment [-- --front-door http-api|rest-api|function-url] [--keep-out]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +56,7 @@ try {
         synth,
         label,
         emulators: endpoints,
-        scenarios: args.includes('--thorough') ? 'thorough' : 'full',
+        scenarios: 'full',
         log: (l) => console.log(`  ${l}`),
       });
       console.log(formatReport(report));
