@@ -19,9 +19,10 @@ import { type CdpStandIn, startCdpStandIn } from '../../local/cdp-stand-in';
 import { LOCAL_REGION } from '../../local/emulators';
 import { fixtureNames, loadFixture, renderFixture } from '../../local/fixtures';
 import { signDelivery } from '../../local/send-webhooks';
-import { generateLocalSecret } from '../../local/signers';
+import { generateLocalSecret, SIGNERS } from '../../local/signers';
 import { type SqsPoller, startSqsPoller } from '../../local/sqs-poller';
 import { type AlarmResult, evaluateAlarms, MetricStore } from './alarms';
+import { type Arm64Launcher, arm64Launcher } from './arm64';
 import {
   type AwsProxy,
   type CallRecord,
@@ -52,7 +53,11 @@ export interface EmulatorEndpoints {
   readonly secretsManagerEndpoint: string;
 }
 
-export type ScenarioSet = 'full' | 'deliveries';
+/**
+ * `full`: every scenario. `deliveries`: a signed delivery per source (and the URL-signed one with a query).
+ * `smoke`: one signed delivery through ingest and processor (for slow runtimes: arm64 under emulation).
+ */
+export type ScenarioSet = 'full' | 'deliveries' | 'smoke';
 
 export interface VerifyOptions {
   readonly synth: Synthesized;
@@ -60,6 +65,12 @@ export interface VerifyOptions {
   readonly emulators: EmulatorEndpoints;
   /** `deliveries` runs only the signed delivery per source (fast; what the mutation tests need). @default 'full' */
   readonly scenarios?: ScenarioSet;
+  /**
+   * `host`: every function runs on this machine's architecture, whatever `Architectures` says.
+   * `declared`: a function declaring arm64 on an x86-64 machine runs on the arm64 Node under QEMU
+   * (see arm64.ts); the run fails, naming why, when that is not available. @default 'host'
+   */
+  readonly architecture?: 'host' | 'declared';
   readonly log?: (line: string) => void;
 }
 
@@ -67,6 +78,8 @@ export interface FunctionReport {
   readonly logicalId: string;
   readonly runtime: string;
   readonly node: string;
+  /** What it ran on: `x86_64`, `arm64`, `arm64 (QEMU)`, with what the template declares when it differs. */
+  readonly architecture: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly invocations: number;
@@ -131,6 +144,7 @@ interface RunningFunction {
   readonly roleArn: string;
   readonly granted: readonly string[];
   readonly node: string;
+  readonly architecture: string;
   inducedCrashes: number;
   invocations: number;
   errors: number;
@@ -300,6 +314,26 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     // 5. One IAM proxy per function and service, and the function's instances.
     for (const artifact of artifacts) {
       const node = nodeBinaryFor(artifact.runtime);
+      const architectures = (props(template.Resources[artifact.logicalId] as never).Architectures as
+        | string[]
+        | undefined) ?? ['x86_64'];
+      const machine = process.arch === 'arm64' ? 'arm64' : 'x86_64';
+      let launcher: Arm64Launcher | undefined;
+      if (options.architecture === 'declared' && architectures.includes('arm64') && machine !== 'arm64') {
+        const found = await arm64Launcher(node.version);
+        if (!found.available) {
+          problems.push(
+            `${artifact.logicalId}: declares arm64, which cannot be emulated here: ${found.reason}`,
+          );
+          continue;
+        }
+        launcher = found.launcher;
+      }
+      const architecture = launcher
+        ? `arm64 (QEMU, Node ${launcher.nodeVersion})`
+        : architectures.includes(machine)
+          ? machine
+          : `${machine} (declares ${architectures.join(',')})`;
       const name = resolver.string({ Ref: artifact.logicalId }, artifact.logicalId);
       const roleArn = artifact.roleLogicalId
         ? resolver.string({ 'Fn::GetAtt': [artifact.roleLogicalId, 'Arn'] }, artifact.logicalId)
@@ -373,6 +407,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
         roleArn,
         granted: grantedActions(identity),
         node: `${node.version}.x`,
+        architecture,
         inducedCrashes: 0,
         proxies,
         invocations: 0,
@@ -399,6 +434,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
         region,
         maxInstances: reserved || maxConcurrency || 4,
         throttleBeyondMax: reserved > 0,
+        ...(launcher ? { launcher } : {}),
         onLog: (line) => {
           if (!store.addLogLine(line, artifact.logicalId)) {
             running.logs.push(line);
@@ -459,13 +495,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       });
       functions.set(artifact.logicalId, running);
       wiring.push(
-        `${artifact.logicalId}: ${artifact.runtime} on Node ${process.platform}-${process.arch} ${node.version}.x, ${artifact.memoryMb} MB, timeout ${artifact.timeoutSeconds} s, bundle ${artifact.moduleFile.slice(synth.outdir.length + 1)} export ${artifact.exportName}`,
+        `${artifact.logicalId}: ${artifact.runtime} on Node ${launcher ? `linux-arm64 ${launcher.nodeVersion} under QEMU` : `${process.platform}-${process.arch} ${node.version}.x`}, ${artifact.memoryMb} MB, timeout ${artifact.timeoutSeconds} s, bundle ${artifact.moduleFile.slice(synth.outdir.length + 1)} export ${artifact.exportName}`,
       );
-      const architectures = (props(template.Resources[artifact.logicalId] as never).Architectures as
-        | string[]
-        | undefined) ?? ['x86_64'];
-      const machine = process.arch === 'arm64' ? 'arm64' : 'x86_64';
-      if (!architectures.includes(machine)) {
+      if (!launcher && !architectures.includes(machine)) {
         notes.push(
           `${artifact.logicalId}: declares ${architectures.join(',')}, run here on ${machine} (native modules in the bundle would differ)`,
         );
@@ -668,7 +700,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     phaseStarted = Date.now();
     const accepted: string[] = [];
     const refused = new Map<string, string[]>();
-    for (const source of sources.values()) {
+    const delivered =
+      options.scenarios === 'smoke' ? [...sources.values()].slice(0, 1) : [...sources.values()];
+    for (const source of delivered) {
       let answer: string;
       try {
         const got = await deliver(source);
@@ -692,10 +726,59 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     record({
       name: 'signed delivery per source reaches the CDP',
       ok:
-        accepted.length === sources.size && missing.length === 0 && writes > 0 && (await depth(dlqUrl)) === 0,
-      detail: `${accepted.length}/${sources.size} accepted (202); processed: ${accepted.length - missing.length}${missing.length ? ` (none for ${missing.join(', ')})` : ''}; ${writes} CDP writes; DLQ ${await depth(dlqUrl)}`,
+        accepted.length === delivered.length &&
+        missing.length === 0 &&
+        writes > 0 &&
+        (await depth(dlqUrl)) === 0,
+      detail: `${accepted.length}/${delivered.length} accepted (202); processed: ${accepted.length - missing.length}${missing.length ? ` (none for ${missing.join(', ')})` : ''}; ${writes} CDP writes; DLQ ${await depth(dlqUrl)}`,
     });
-    if (options.scenarios === 'deliveries' || scenarios.some((s) => !s.ok)) return await finish();
+    // 9a'. URL-signed schemes sign the URL the provider called, query included as the provider spelled it
+    //      (a customer may register any query; Twilio signs the URL string as configured). The function can
+    //      only check that if the event carries the raw query string: HTTP API payload 2.0 and Function URLs
+    //      do (`rawQueryString`); payload 1.0 has only the parsed parameters, which the ingest must
+    //      re-encode (other escaping, repeated names regrouped), so the signed URL no longer matches.
+    const urlSigned =
+      options.scenarios === 'smoke' ? undefined : [...sources.values()].find((s) => s.provider === 'twilio');
+    const twilio = SIGNERS.twilio;
+    if (urlSigned && twilio) {
+      const query = 'note=a%20b&tag=1&note=2';
+      const name = fixtureNames(urlSigned.provider)[0] ?? '';
+      const rendered = renderFixture(loadFixture(urlSigned.provider, name));
+      const signed = twilio({
+        body: rendered.body,
+        url: `${publicUrl(urlSigned.id)}?${query}`,
+        signingKey: signingKeys.get(urlSigned.id) ?? '',
+        contentType: rendered.contentType,
+      });
+      const got = await fetch(door.localUrl(signed.url), {
+        method: 'POST',
+        headers: { 'Content-Type': rendered.contentType, ...rendered.headers, ...signed.headers },
+        body: rendered.body,
+        signal: AbortSignal.timeout(35_000),
+      });
+      const answer = `${got.status} ${(await got.text()).slice(0, 200)}`;
+      const carriesRawQuery = route.payloadFormatVersion === '2.0';
+      const cause = `payload format ${route.payloadFormatVersion} carries no raw query string: the ingest re-encodes the parsed parameters ("${query}" arrives as "${new URLSearchParams(query).toString()}" at best, and multi-value parameters regroup), so the URL ${urlSigned.provider} signed no longer matches`;
+      if (got.status === 202 || carriesRawQuery) {
+        record({
+          name: `URL-signed delivery (${urlSigned.id}) with a query as the provider spelled it`,
+          ok: got.status === 202,
+          detail: `?${query} → ${answer}`,
+        });
+      } else if (route.kind === 'rest-api') {
+        // The REST API sends nothing but 1.0: a documented limitation of that option (README, Limits).
+        notes.push(
+          `${urlSigned.id}: a signed URL with the query ?${query} answered ${answer}: ${cause} (REST API limitation)`,
+        );
+      } else {
+        record({
+          name: `URL-signed delivery (${urlSigned.id}) with a query as the provider spelled it`,
+          ok: false,
+          detail: `?${query} → ${answer}: ${cause}; declare PayloadFormatVersion 2.0`,
+        });
+      }
+    }
+    if (options.scenarios !== 'full' || scenarios.some((s) => !s.ok)) return await finish();
 
     const thresholds = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
       .map(([, a]) => Number(props(a).Threshold))
@@ -816,7 +899,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       detail: `crashed invocation → ${crashed.status}, provider retry → ${retried.status}`,
     });
 
-    // The outage's events come back after the processor's backoff and must then reach the CDP.
+    // The outage's events come back after the processor's backoff and must then reach the CDP. Their
+    // backoff delays are fast-forwarded once (the retry clock); any later delay runs in wall time.
+    await clock.advanceAll();
     const recovered = await waitFor(async () => (await depth(mainQueue)) === 0, 90_000, 500);
     record({
       name: 'events failed during the outage are delivered after it',
@@ -948,11 +1033,12 @@ class RetryClock {
   /** Every delay fast-forwarded, in seconds, in order. */
   readonly elapsed: number[] = [];
   private readonly requested = new Map<string, number>();
+  /** Delays of finished invocations not fast-forwarded (yet): receipt handle → queue and seconds. */
+  private readonly waiting = new Map<string, { queueUrl: string; seconds: number }>();
 
   constructor(private readonly sqs: SQSClient) {}
 
   readonly observe = (operation: string, input: Record<string, unknown>): void => {
-    if (!this.fastForward) return;
     const entries =
       operation === 'ChangeMessageVisibility'
         ? [input]
@@ -965,23 +1051,44 @@ class RetryClock {
     }
   };
 
+  /** After an invocation: fast-forwards the delays it asked for when `fastForward` is on, else keeps them. */
   async elapse(queueUrl: string, records: readonly { receiptHandle: string }[]): Promise<void> {
     for (const { receiptHandle } of records) {
       const seconds = this.requested.get(receiptHandle);
       if (seconds === undefined) continue;
       this.requested.delete(receiptHandle);
-      if (!this.fastForward || seconds <= 0) continue;
-      await this.sqs
-        .send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: queueUrl,
-            ReceiptHandle: receiptHandle,
-            VisibilityTimeout: 0,
-          }),
-        )
-        .then(() => this.elapsed.push(seconds))
-        .catch(() => {});
+      if (seconds <= 0) continue;
+      if (this.fastForward) await this.makeVisible(receiptHandle, queueUrl, seconds);
+      else this.waiting.set(receiptHandle, { queueUrl, seconds });
     }
+  }
+
+  /** Once: every delay asked for so far has elapsed (later ones run in wall time again). */
+  async advanceAll(): Promise<number> {
+    const due = [...this.waiting];
+    this.waiting.clear();
+    let moved = 0;
+    for (const [handle, { queueUrl, seconds }] of due) {
+      if (await this.makeVisible(handle, queueUrl, seconds)) moved += 1;
+    }
+    return moved;
+  }
+
+  private async makeVisible(receiptHandle: string, queueUrl: string, seconds: number): Promise<boolean> {
+    // A handle whose message was received again, or deleted, is refused: that delay is over anyway.
+    return await this.sqs
+      .send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      )
+      .then(() => {
+        this.elapsed.push(seconds);
+        return true;
+      })
+      .catch(() => false);
   }
 }
 
@@ -1008,6 +1115,7 @@ function functionReport(f: RunningFunction, calls: readonly CallRecord[]): Funct
     logicalId: f.artifact.logicalId,
     runtime: f.artifact.runtime,
     node: f.node,
+    architecture: f.architecture,
     timeoutSeconds: f.artifact.timeoutSeconds,
     memoryMb: f.artifact.memoryMb,
     invocations: f.invocations,

@@ -80,6 +80,11 @@ export interface FunctionRuntimeOptions {
    * throttled (TooManyRequestsException) instead of waiting, as Lambda does.
    */
   readonly throttleBeyondMax?: boolean;
+  /**
+   * Runs `nodePath` through an emulator (arm64 under QEMU): the emulator is executed with `prefixArgs`
+   * (its options and the arm64 node) before Node's own arguments.
+   */
+  readonly launcher?: { readonly execPath: string; readonly prefixArgs: readonly string[] };
   /** Every line the function writes to stdout/stderr (its CloudWatch log). */
   readonly onLog: (line: string) => void;
   readonly onInvoke: (outcome: InvokeResult) => void;
@@ -116,9 +121,12 @@ export class FunctionRuntime {
         region,
       ],
       {
-        execPath: nodePath,
+        execPath: this.options.launcher?.execPath ?? nodePath,
         // Lambda sizes the heap from the configured memory; the old space is most of it.
-        execArgv: [`--max-old-space-size=${Math.max(64, Math.floor(artifact.memoryMb * 0.85))}`],
+        execArgv: [
+          ...(this.options.launcher?.prefixArgs ?? []),
+          `--max-old-space-size=${Math.max(64, Math.floor(artifact.memoryMb * 0.85))}`,
+        ],
         cwd: artifact.assetDir,
         env: {
           PATH: '/var/lang/bin:/usr/local/bin:/usr/bin:/bin',
