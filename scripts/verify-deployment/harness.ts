@@ -421,19 +421,18 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
         .map((m) =>
           Number((m.ScalingConfig as Record<string, Json> | undefined)?.MaximumConcurrency ?? 0),
         )[0];
-      // Reserved concurrency is a hard bound Lambda enforces by throttling; without one, the harness's
-      // choice of 4 instances only paces the run (Lambda would scale out).
-      const reserved = Number(
-        props(template.Resources[artifact.logicalId] as never).ReservedConcurrentExecutions ?? 0,
-      );
+      // Reserved concurrency is a hard bound Lambda enforces by throttling (0 throttles everything);
+      // without one, the harness's choice of 4 instances only paces the run (Lambda would scale out).
+      const reservedValue = props(template.Resources[artifact.logicalId] as never).ReservedConcurrentExecutions;
+      const reserved = reservedValue === undefined ? undefined : Number(reservedValue);
       (running as { runtime: FunctionRuntime }).runtime = new FunctionRuntime({
         artifact,
         functionName: name,
         nodePath: node.path,
         environment: env,
         region,
-        maxInstances: reserved || maxConcurrency || 4,
-        throttleBeyondMax: reserved > 0,
+        maxInstances: reserved ?? (maxConcurrency || 4),
+        throttleBeyondMax: reserved !== undefined,
         ...(launcher ? { launcher } : {}),
         onLog: (line) => {
           if (!store.addLogLine(line, artifact.logicalId)) {
