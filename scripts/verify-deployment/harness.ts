@@ -423,7 +423,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
         )[0];
       // Reserved concurrency is a hard bound Lambda enforces by throttling (0 throttles everything);
       // without one, the harness's choice of 4 instances only paces the run (Lambda would scale out).
-      const reservedValue = props(template.Resources[artifact.logicalId] as never).ReservedConcurrentExecutions;
+      const reservedValue = props(
+        template.Resources[artifact.logicalId] as never,
+      ).ReservedConcurrentExecutions;
       const reserved = reservedValue === undefined ? undefined : Number(reservedValue);
       (running as { runtime: FunctionRuntime }).runtime = new FunctionRuntime({
         artifact,
