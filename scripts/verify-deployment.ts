@@ -1,14 +1,16 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `npm run verify:deployment`: synthesizes the app (default configuration, and the REST API + WAF front
- * door) and runs what would be deployed (the cdk.out bundles on the declared Node runtime, the template's
+ * door, and the Lambda Function URL front door) and runs what would be deployed (the cdk.out bundles on the declared Node runtime, the template's
  * environment, IAM, API integration and event source mapping, its alarms) against local emulators.
  * Exits non-zero on any denied call, unresolvable variable, failed scenario or alarm that can never fire.
  *
- *   npm run verify:deployment [-- --front-door http-api|rest-api] [--thorough] [--keep-out]
+ *   npm run verify:deployment [-- --front-door http-api|rest-api|function-url] [--no-arm64] [--keep-out]
  *
- * --thorough adds a CDP outage that outlasts every retry, so SQS's redrive policy dead-letters the event
- * (minutes at the default backoff and maxReceiveCount).
+ * Then an arm64 smoke run: one signed delivery of the default configuration, with every function that declares arm64
+ * run on the arm64 Node under QEMU (scripts/verify-deployment/arm64.ts). When the emulator is not
+ * installed it says so, loudly, and does not count as a failure (VERIFY_DEPLOYMENT_ARM64=required makes it
+ * one).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import type { PipelineConfig } from '../lib/config';
 import { pipelineConfig } from '../lib/pipeline-config';
 import { type Emulators, startEmulators } from '../local/emulators';
+import { arm64Launcher } from './verify-deployment/arm64';
 import { type EmulatorEndpoints, verifyDeployment } from './verify-deployment/harness';
 import { formatReport } from './verify-deployment/report';
 import { synthesize } from './verify-deployment/synth';
@@ -23,6 +26,7 @@ import { synthesize } from './verify-deployment/synth';
 export const FRONT_DOORS: Record<string, PipelineConfig> = {
   'http-api': pipelineConfig,
   'rest-api': { ...pipelineConfig, frontDoor: 'rest-api' },
+  'function-url': { ...pipelineConfig, frontDoor: 'function-url' },
 };
 
 const args = process.argv.slice(2);
@@ -58,13 +62,38 @@ try {
         synth,
         label,
         emulators: endpoints,
-        scenarios: args.includes('--thorough') ? 'thorough' : 'full',
+        scenarios: 'full',
         log: (l) => console.log(`  ${l}`),
       });
       console.log(formatReport(report));
       failed ||= !report.ok;
     } finally {
       if (!args.includes('--keep-out')) rmSync(out, { recursive: true, force: true });
+    }
+  }
+  if (!args.includes('--no-arm64') && (!only || only === 'http-api')) {
+    const found = await arm64Launcher();
+    if (!found.available) {
+      const required = process.env.VERIFY_DEPLOYMENT_ARM64 === 'required';
+      console.log(`\n!!! arm64 NOT RUN: ${found.reason}${required ? ' (required: FAILED)' : ''}\n`);
+      failed ||= required;
+    } else {
+      const out = mkdtempSync(join(tmpdir(), 'verify-deployment-arm64-'));
+      try {
+        console.log(`Synthesizing arm64 smoke run into ${out} …`);
+        const report = await verifyDeployment({
+          synth: synthesize(pipelineConfig, out),
+          label: 'arm64 (QEMU) smoke',
+          emulators: endpoints,
+          scenarios: 'smoke',
+          architecture: 'declared',
+          log: (l) => console.log(`  ${l}`),
+        });
+        console.log(formatReport(report));
+        failed ||= !report.ok;
+      } finally {
+        if (!args.includes('--keep-out')) rmSync(out, { recursive: true, force: true });
+      }
     }
   }
 } finally {

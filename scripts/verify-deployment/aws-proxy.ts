@@ -59,6 +59,8 @@ export interface ProxyOptions {
   readonly accountId: string;
   readonly record: (call: CallRecord) => void;
   readonly faults: () => readonly Fault[];
+  /** Sees every allowed call's operation and parsed input as it is forwarded (read-only). */
+  readonly observe?: (operation: string, input: Record<string, unknown>) => void;
 }
 
 export interface AwsProxy {
@@ -286,6 +288,7 @@ export async function startAwsProxy(options: ProxyOptions): Promise<AwsProxy> {
         );
       }
       if (fault) return faultResponse(options.service, res, fault.status);
+      options.observe?.(identified.operation, parseBody(body, String(req.headers['content-type'] ?? '')));
       const forward = httpRequest(
         {
           hostname: upstream.hostname,

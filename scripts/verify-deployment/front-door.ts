@@ -1,8 +1,10 @@
 /**
- * API Gateway as the template declares it: the HTTP API's routes and Lambda integrations (payload format
- * version from `AWS::ApiGatewayV2::Integration`), or the REST API's proxy methods, resource paths, stage
- * and binary media types. Requests become the event that integration would send; the function's answer
- * becomes the response API Gateway would give (including its own 500/502 when the function fails).
+ * The front door as the template declares it: the HTTP API's routes and Lambda integrations (payload format
+ * version from `AWS::ApiGatewayV2::Integration`), the REST API's proxy methods, resource paths, stage and
+ * binary media types, or a Lambda Function URL (`AWS::Lambda::Url`: its AuthType, the
+ * `AWS::Lambda::Permission`s that let anyone call it, the function's reserved concurrency). Requests become
+ * the event that integration would send; the function's answer becomes the response the front door would
+ * give (including its own 500/502 when the function fails, 429 when Lambda throttles it).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -21,7 +23,7 @@ import {
 } from './template';
 
 export interface Route {
-  readonly kind: 'http-api' | 'rest-api';
+  readonly kind: 'http-api' | 'rest-api' | 'function-url';
   readonly apiLogicalId: string;
   readonly method: string;
   /** `/webhooks/{sourceId}` */
@@ -35,6 +37,15 @@ export interface Route {
   /** Dimension sets of the API's CloudWatch metrics. */
   readonly metricDimensions: readonly Record<string, string>[];
   readonly metricNames: { readonly count: string; readonly err4xx: string; readonly err5xx: string };
+  /** Namespace of those metrics. */
+  readonly metricNamespace: string;
+  /**
+   * Why the front door refuses every request before the function runs (a Function URL whose resource
+   * policy does not let anonymous callers in answers 403 Forbidden), when it does.
+   */
+  readonly refusal?: string;
+  /** The function's `ReservedConcurrentExecutions`: Lambda throttles invocations beyond it. */
+  readonly reservedConcurrency?: number;
 }
 
 /** Lambda function logical id inside an integration URI (`Fn::GetAtt [fn, Arn]` somewhere in a Join). */
@@ -75,6 +86,7 @@ export function routesOf(template: CfnTemplate, resolver: Resolver, region: stri
       domainName: `${apiId}.execute-api.${region}.amazonaws.com`,
       metricDimensions: [{ ApiId: apiId }, { ApiId: apiId, Stage: String(stage) }],
       metricNames: { count: 'Count', err4xx: '4xx', err5xx: '5xx' },
+      metricNamespace: 'AWS/ApiGateway',
     });
   }
   for (const [id, r] of resourcesOfType(template, 'AWS::ApiGateway::Method')) {
@@ -112,9 +124,94 @@ export function routesOf(template: CfnTemplate, resolver: Resolver, region: stri
       domainName: `${apiId}.execute-api.${region}.amazonaws.com`,
       metricDimensions: [{ ApiName: apiName }, { ApiName: apiName, Stage: String(stage) }],
       metricNames: { count: 'Count', err4xx: '4XXError', err5xx: '5XXError' },
+      metricNamespace: 'AWS/ApiGateway',
+    });
+  }
+  for (const [id, r] of resourcesOfType(template, 'AWS::Lambda::Url')) {
+    const p = props(r);
+    const fn = functionIn(template, p.TargetFunctionArn);
+    if (!fn) throw new TemplateError(`${id}: TargetFunctionArn is not a function of the template`);
+    if (p.Qualifier !== undefined) {
+      throw new TemplateError(
+        `${id}: Qualifier ${JSON.stringify(p.Qualifier)} (an alias URL) is not emulated`,
+      );
+    }
+    const url = new URL(resolver.string({ 'Fn::GetAtt': [id, 'FunctionUrl'] }, `${id}.FunctionUrl`));
+    const functionName = resolver.string({ Ref: fn }, fn);
+    routes.push({
+      kind: 'function-url',
+      apiLogicalId: id,
+      // A Function URL has no routes: every method and path reaches the function.
+      method: 'ANY',
+      resourcePath: '/*',
+      functionLogicalId: fn,
+      payloadFormatVersion: '2.0',
+      stage: '$default',
+      binaryMediaTypes: [],
+      domainName: url.host,
+      metricDimensions: [{ FunctionName: functionName }],
+      metricNames: { count: 'UrlRequestCount', err4xx: 'Url4xxCount', err5xx: 'Url5xxCount' },
+      metricNamespace: 'AWS/Lambda',
+      ...functionUrlAccess(template, id, fn, String(p.AuthType ?? '(missing)')),
+      ...reservedConcurrencyOf(template, fn),
     });
   }
   return routes;
+}
+
+function reservedConcurrencyOf(template: CfnTemplate, fn: string): { reservedConcurrency?: number } {
+  const value = props(template.Resources[fn] as never).ReservedConcurrentExecutions;
+  return value === undefined ? {} : { reservedConcurrency: Number(value) };
+}
+
+/**
+ * Whether anonymous callers (providers cannot sign requests with SigV4) get through a Function URL: its
+ * AuthType must be NONE, and the function's resource policy must allow `*` both `lambda:InvokeFunctionUrl`
+ * (with `FunctionUrlAuthType: NONE`) and `lambda:InvokeFunction` via the URL (required of URLs since
+ * October 2025; CDK adds both statements for `authType: NONE`). Else every request is answered 403.
+ */
+function functionUrlAccess(
+  template: CfnTemplate,
+  urlId: string,
+  fn: string,
+  authType: string,
+): { refusal?: string } {
+  if (authType !== 'NONE') {
+    return {
+      refusal: `${urlId}: AuthType ${authType}: every request must be SigV4-signed, which webhook providers cannot do`,
+    };
+  }
+  const statements = resourcesOfType(template, 'AWS::Lambda::Permission')
+    .map(([, perm]) => props(perm))
+    .filter((perm) => functionIn(template, perm.FunctionName) === fn || logicalIdOf(perm.FunctionName) === fn)
+    .filter((perm) => perm.Principal === '*');
+  const missing: string[] = [];
+  if (
+    !statements.some(
+      (perm) => perm.Action === 'lambda:InvokeFunctionUrl' && perm.FunctionUrlAuthType === 'NONE',
+    )
+  ) {
+    missing.push('lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE)');
+  }
+  if (
+    !statements.some((perm) => perm.Action === 'lambda:InvokeFunction' && perm.InvokedViaFunctionUrl === true)
+  ) {
+    missing.push('lambda:InvokeFunction (InvokedViaFunctionUrl true)');
+  }
+  return missing.length
+    ? {
+        refusal: `${urlId}: no AWS::Lambda::Permission grants Principal "*" ${missing.join(' and ')} on ${fn}: Lambda answers every request 403 Forbidden`,
+      }
+    : {};
+}
+
+/** Content types a Function URL passes as text; any other body arrives base64-encoded. */
+function isTextContentType(contentType: string): boolean {
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return (
+    type.startsWith('text/') ||
+    /^application\/([\w.-]+\+)?(json|xml|javascript|yaml|x-www-form-urlencoded)$/.test(type)
+  );
 }
 
 function matchRoute(route: Route, path: string): Record<string, string> | undefined {
@@ -177,6 +274,48 @@ export function buildEvent(
     mqs[k] = [...(mqs[k] ?? []), v];
   }
   const contentType = joined['content-type'] ?? '';
+  if (route.kind === 'function-url') {
+    // Lambda's Function URL event: the 2.0 shape without a route (routeKey `$default`, no path
+    // parameters), cookies apart from the headers, an anonymous caller, and the body as text unless its
+    // content type is binary.
+    const cookies = joined.cookie?.split(/;\s*/).filter(Boolean);
+    const { cookie: _cookie, ...headers } = joined;
+    const urlId = route.domainName.split('.')[0];
+    const binary = request.body.length > 0 && !isTextContentType(contentType);
+    return {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: request.path,
+      rawQueryString: request.rawQuery,
+      ...(cookies?.length ? { cookies } : {}),
+      headers: { ...headers, host: route.domainName },
+      ...(Object.keys(qs).length
+        ? { queryStringParameters: Object.fromEntries(Object.entries(mqs).map(([k, v]) => [k, v.join(',')])) }
+        : {}),
+      requestContext: {
+        accountId: 'anonymous',
+        apiId: urlId,
+        domainName: route.domainName,
+        domainPrefix: urlId,
+        http: {
+          method: request.method,
+          path: request.path,
+          protocol: 'HTTP/1.1',
+          sourceIp: request.sourceIp,
+          userAgent: joined['user-agent'] ?? '',
+        },
+        requestId,
+        routeKey: '$default',
+        stage: '$default',
+        time: now.toUTCString(),
+        timeEpoch: now.getTime(),
+      },
+      ...(request.body.length > 0
+        ? { body: binary ? request.body.toString('base64') : request.body.toString('utf8') }
+        : {}),
+      isBase64Encoded: binary,
+    };
+  }
   if (route.payloadFormatVersion === '2.0') {
     return {
       version: '2.0',
@@ -264,10 +403,15 @@ export function toResponse(
     headers: { 'content-type': 'application/json' },
     body: Buffer.from(JSON.stringify({ message })),
   });
-  if (!outcome.ok)
+  // Lambda refused the invocation (reserved concurrency reached): a Function URL passes Lambda's 429 on;
+  // behind API Gateway it is a failed integration like any other.
+  if (outcome.throttled && route.kind === 'function-url') return json(429, 'Rate Exceeded.');
+  if (!outcome.ok) {
+    if (route.kind === 'function-url') return json(502, 'Internal Server Error');
     return route.kind === 'http-api'
       ? json(500, 'Internal Server Error')
       : json(502, 'Internal server error');
+  }
   if (route.payloadFormatVersion === '2.0') return fromHttpApiResult(outcome.result as never);
   const result = outcome.result as {
     statusCode?: unknown;
@@ -313,6 +457,10 @@ export async function startFrontDoor(
       const sourceIp = '203.0.113.10';
       let matched: { route: Route; params: Record<string, string>; path: string } | undefined;
       for (const route of routes) {
+        if (route.kind === 'function-url') {
+          matched = { route, params: {}, path: url.pathname };
+          break;
+        }
         const path =
           route.kind === 'rest-api' && url.pathname.startsWith(`/${route.stage}/`)
             ? url.pathname.slice(route.stage.length + 1)
@@ -334,10 +482,13 @@ export async function startFrontDoor(
       const { route, params, path } = matched;
       const record = (name: string, value: number) => {
         for (const dimensions of route.metricDimensions)
-          onMetric({ namespace: 'AWS/ApiGateway', name, dimensions, value, source: 'front door' });
+          onMetric({ namespace: route.metricNamespace, name, dimensions, value, source: 'front door' });
       };
       let response: { status: number; headers: Record<string, string | string[]>; body: Buffer };
       try {
+        if (route.refusal) {
+          throw Object.assign(new Error(route.refusal), { status: 403 });
+        }
         const event = buildEvent(
           route,
           {
@@ -353,7 +504,7 @@ export async function startFrontDoor(
         response = toResponse(route, await invoke(route.functionLogicalId, event));
       } catch (error) {
         response = {
-          status: 500,
+          status: (error as { status?: number }).status ?? 500,
           headers: { 'x-verify-error': 'harness' },
           body: Buffer.from(String((error as Error).message)),
         };

@@ -55,6 +55,8 @@ export interface InvokeResult {
   readonly result?: unknown;
   /** `Runtime.ImportModuleError: …`, `Task timed out after 10 s`, `Error: …` */
   readonly error?: string;
+  /** Lambda refused the invocation: every instance the reserved concurrency allows was busy. */
+  readonly throttled?: boolean;
   readonly durationMs: number;
 }
 
@@ -73,6 +75,16 @@ export interface FunctionRuntimeOptions {
   readonly region: string;
   /** Most instances at once (the mapping's maximum concurrency, or the harness's choice for APIs). */
   readonly maxInstances: number;
+  /**
+   * `maxInstances` is the function's reserved concurrency: an invocation finding every instance busy is
+   * throttled (TooManyRequestsException) instead of waiting, as Lambda does.
+   */
+  readonly throttleBeyondMax?: boolean;
+  /**
+   * Runs `nodePath` through an emulator (arm64 under QEMU): the emulator is executed with `prefixArgs`
+   * (its options and the arm64 node) before Node's own arguments.
+   */
+  readonly launcher?: { readonly execPath: string; readonly prefixArgs: readonly string[] };
   /** Every line the function writes to stdout/stderr (its CloudWatch log). */
   readonly onLog: (line: string) => void;
   readonly onInvoke: (outcome: InvokeResult) => void;
@@ -109,9 +121,12 @@ export class FunctionRuntime {
         region,
       ],
       {
-        execPath: nodePath,
+        execPath: this.options.launcher?.execPath ?? nodePath,
         // Lambda sizes the heap from the configured memory; the old space is most of it.
-        execArgv: [`--max-old-space-size=${Math.max(64, Math.floor(artifact.memoryMb * 0.85))}`],
+        execArgv: [
+          ...(this.options.launcher?.prefixArgs ?? []),
+          `--max-old-space-size=${Math.max(64, Math.floor(artifact.memoryMb * 0.85))}`,
+        ],
         cwd: artifact.assetDir,
         env: {
           PATH: '/var/lang/bin:/usr/local/bin:/usr/bin:/bin',
@@ -200,7 +215,7 @@ export class FunctionRuntime {
     return instance;
   }
 
-  private async acquire(): Promise<Instance> {
+  private async acquire(): Promise<Instance | undefined> {
     for (;;) {
       if (this.stopped) throw new RuntimeError('runtime stopped');
       const idle = this.instances.find((i) => !i.busy && !i.child.killed && i.child.exitCode === null);
@@ -213,6 +228,7 @@ export class FunctionRuntime {
         fresh.busy = true;
         return fresh;
       }
+      if (this.options.throttleBeyondMax) return undefined;
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
   }
@@ -226,6 +242,16 @@ export class FunctionRuntime {
   async invoke(event: unknown): Promise<InvokeResult> {
     const started = Date.now();
     const instance = await this.acquire();
+    if (!instance) {
+      const throttled: InvokeResult = {
+        ok: false,
+        throttled: true,
+        error: `TooManyRequestsException: Rate Exceeded (reserved concurrency ${this.options.maxInstances})`,
+        durationMs: Date.now() - started,
+      };
+      this.options.onInvoke(throttled);
+      return throttled;
+    }
     const timeoutMs = this.options.artifact.timeoutSeconds * 1000;
     let outcome: InvokeResult;
     try {

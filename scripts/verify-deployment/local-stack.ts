@@ -286,6 +286,13 @@ export async function deployLocalStack(
         });
         break;
       }
+      case 'AWS::Lambda::Url': {
+        // A Function URL's id is 32 lower-case characters; the URL always ends in '/'.
+        const urlId = randomBytes(16).toString('hex');
+        const functionUrl = `https://${urlId}.lambda-url.${region}.on.aws/`;
+        resources.set(id, { ref: functionUrl, attributes: { FunctionUrl: functionUrl } });
+        break;
+      }
       case 'AWS::ApiGateway::Stage':
       case 'AWS::ApiGatewayV2::Stage':
         // A stage's Ref is its name, which is part of the public URL.

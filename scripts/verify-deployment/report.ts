@@ -33,9 +33,10 @@ export function formatReport(report: VerifyReport): string {
   lines.push('');
   lines.push(
     table([
-      ['function', 'invocations', 'calls by action', 'denied', 'granted but unused'],
+      ['function', 'architecture', 'invocations', 'calls by action', 'denied', 'granted but unused'],
       ...report.functions.map((f) => [
         f.logicalId,
+        f.architecture,
         `${f.invocations} (${f.errors} failed)`,
         Object.entries(f.callsByAction)
           .sort()
