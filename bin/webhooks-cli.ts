@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * `webhooks`: the on-call CLI (see docs/runbook.md). Resources come from --stack, explicit URLs/names or
+ * `webhooks`: the on-call CLI (see "Operations: runbook" in README.md). Resources come from --stack, explicit URLs/names or
  * WEBHOOKS_* variables; AWS_ENDPOINT_URL_* points it at local mode's emulators unchanged.
  */
 import { defaultClients } from '../cli/clients';

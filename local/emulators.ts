@@ -222,7 +222,7 @@ export function emulatorEnv(
   };
 }
 
-/** Runs a command with the emulators' environment; used by scripts/run-tests.ts. */
+/** Runs a command with the emulators' environment; used by scripts/run-tests.mjs. */
 export function spawnWithEnv(command: string, args: string[], env: Record<string, string>): ChildProcess {
   return spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
 }

@@ -1,6 +1,6 @@
 /**
  * `npm start [-- --port 3000 --cdp-port 4010 --persist]`: runs the whole pipeline locally (see
- * local/pipeline.ts and docs/local-mode.md) until Ctrl-C.
+ * local/pipeline.ts and "Local mode" in README.md) until Ctrl-C.
  */
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
