@@ -128,6 +128,11 @@ export interface PipelineConfig {
    * `false` for throwaway stacks. @default true
    */
   readonly terminationProtection?: boolean;
+  /**
+   * AWS X-Ray tracing of both functions with Powertools Tracer, linked across the queue (README "Tracing"
+   * gives the cost and the cold-start effect). Off, the tracer is not even bundled. @default false
+   */
+  readonly tracing?: boolean;
 }
 
 /** The configuration with every default applied; what the constructs consume. */
@@ -145,6 +150,7 @@ export interface ResolvedPipelineConfig {
   readonly logRetentionDays: number;
   readonly retainDataOnDelete: boolean;
   readonly terminationProtection: boolean;
+  readonly tracing: boolean;
 }
 
 /** The configuration breaks a rule; `problems` lists every broken rule, one sentence each. */
@@ -483,5 +489,6 @@ export function resolvePipelineConfig(config: PipelineConfig): ResolvedPipelineC
     logRetentionDays: config.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     retainDataOnDelete: config.retainDataOnDelete ?? true,
     terminationProtection: config.terminationProtection ?? true,
+    tracing: config.tracing ?? false,
   };
 }

@@ -11,6 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { traceClient } from './tracing';
 
 export interface ClientTimeouts {
   /** TCP connect timeout. */
@@ -58,24 +59,27 @@ function handler(t: ClientTimeouts): NodeHttpHandler {
 export function createSqsClient(t: ClientTimeouts = INGEST_TIMEOUTS): SQSClient {
   // On AWS the queue URL's host is the regional endpoint anyway; resolving the endpoint from configuration
   // (not from the queue URL) keeps FIPS/dual-stack/AWS_ENDPOINT_URL_SQS settings authoritative.
-  return new SQSClient({
-    maxAttempts: t.maxAttempts,
-    requestHandler: handler(t),
-    useQueueUrlAsEndpoint: false,
-  });
+  return traceClient(
+    new SQSClient({
+      maxAttempts: t.maxAttempts,
+      requestHandler: handler(t),
+      useQueueUrlAsEndpoint: false,
+    }),
+  );
 }
 
 export function createS3Client(t: ClientTimeouts = INGEST_TIMEOUTS): S3Client {
-  return new S3Client({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+  return traceClient(new S3Client({ maxAttempts: t.maxAttempts, requestHandler: handler(t) }));
 }
 
 export function createDynamoDocumentClient(t: ClientTimeouts = PROCESSOR_TIMEOUTS): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+  // The document client shares the base client's middleware, so tracing the base traces both.
+  const client = traceClient(new DynamoDBClient({ maxAttempts: t.maxAttempts, requestHandler: handler(t) }));
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 export function createSecretsManagerClient(
   t: ClientTimeouts = SECRETS_MANAGER_TIMEOUTS,
 ): SecretsManagerClient {
-  return new SecretsManagerClient({ maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+  return traceClient(new SecretsManagerClient({ maxAttempts: t.maxAttempts, requestHandler: handler(t) }));
 }
