@@ -89,7 +89,9 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
  * fauxqs's own `startFauxqs` listens on 0.0.0.0 (not configurable); its `buildApp` is the same server
  * without the listen, so it is bound here to loopback.
  */
-async function startFauxqsOnLoopback(port: number): Promise<{ address: string; stop(): Promise<void> }> {
+export async function startFauxqsOnLoopback(
+  port: number,
+): Promise<{ address: string; stop(): Promise<void> }> {
   const app = buildApp({ logger: false, defaultRegion: LOCAL_REGION });
   // An IP (not "localhost") makes the S3 client use path-style URLs, which fauxqs serves without DNS tricks.
   const address = await app.listen({ port, host: '127.0.0.1' });
