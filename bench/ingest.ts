@@ -780,15 +780,15 @@ function tracingMarkdown(result: IngestBenchResult, cost: readonly TracingCostRo
     '',
     rows,
     '',
-    `Ingest: ${pct(t.ingest.ms, c.handlerMs)} to the first answer with tracing on (import ${pct(t.ingest.importMs, c.handlerImportMs)}, first request ${pct(t.ingest.firstRequestMs, c.handlerFirstRequestMs)}), bundle ${pct(t.ingest.bundleBytes, c.bundleBytes)}. Processor: ${pct(t.processor.ms, c.processor.ms)}. With tracing off the tracer is not in the bundle at all (\`externalModules\`), so the default cold start pays nothing for the option. In the tracing-on rows the tracer is imported on the first request (a dynamic \`import()\`), so its load shows in the first-request time, not the import time. On Lambda, active tracing also has the runtime send the function's own segments; not measured here.`,
+    `Ingest: ${pct(t.ingest.ms, c.handlerMs)} to the first answer with tracing on (import ${pct(t.ingest.importMs, c.handlerImportMs)}, first request ${pct(t.ingest.firstRequestMs, c.handlerFirstRequestMs)}), bundle ${pct(t.ingest.bundleBytes, c.bundleBytes)}. Processor: ${pct(t.processor.ms, c.processor.ms)}. With tracing off the tracer is not in the bundle at all (\`externalModules\`), so the default cold start pays nothing for the option. In the tracing-on rows the tracer's code is in the bundle file, so it is parsed at import, and it is evaluated on the first request (a dynamic \`import()\`), where the X-Ray SDK also patches the clients and sends the first segments. On Lambda, active tracing also has the runtime send the function's own segments; not measured here.`,
     '',
     '## X-Ray cost',
     '',
-    `Prices: $${XRAY_PRICES.recordedPerMillion} per million traces recorded, $${XRAY_PRICES.retrievedOrScannedPerMillion} per million traces retrieved or scanned (first 100,000 recorded and 1,000,000 retrieved or scanned a month free). Lambda samples with X-Ray's default rule: the first request each second, then ${XRAY_DEFAULT_SAMPLING.fixedRate * 100} % of the rest, per function. Each ingest request is a trace; each processor invocation is its own trace, linked to the ingest traces of its messages; at most one per webhook (batches of one), fewer when batches fill. Traffic spread evenly over a 30-day month:`,
+    `Prices: $${XRAY_PRICES.recordedPerMillion.toFixed(2)} per million traces recorded, $${XRAY_PRICES.retrievedOrScannedPerMillion.toFixed(2)} per million traces retrieved or scanned (first 100,000 recorded and 1,000,000 retrieved or scanned a month free). Lambda samples with X-Ray's default rule: the first request each second, then ${XRAY_DEFAULT_SAMPLING.fixedRate * 100} % of the rest, per function. Each ingest request is a trace; each processor invocation is its own trace, linked to the ingest traces of its messages; at most one per webhook (batches of one), fewer when batches fill. Traffic spread evenly over a 30-day month:`,
     '',
     costTable,
     '',
-    'Bursty traffic records fewer traces than even traffic of the same volume (the reservoir is per second). Retrieval costs depend on how often traces are viewed or queried.',
+    'Bursty traffic records fewer traces than even traffic of the same volume (the reservoir is per second). Retrieval costs depend on how often traces are viewed or queried. The cold-start figures come from a shared 2-core machine under load: the ratios measured in the same run are the numbers to read, not the milliseconds.',
   ].join('\n');
 }
 

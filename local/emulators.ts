@@ -10,6 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { buildApp } from 'fauxqs';
 import { startLocalSecretsManager } from './secrets-manager-server';
@@ -50,7 +51,7 @@ export function assertJavaAvailable(): void {
   if (probe.error || probe.status !== 0) {
     throw new PrerequisiteError(
       'Java 17 or newer is needed to run DynamoDB Local, and `java` was not found on PATH. ' +
-        'Install a JRE (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jre-headless`; ' +
+        'Install a JDK (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jdk-headless`; ' +
         'macOS: `brew install openjdk@17`), then run the command again.',
     );
   }
@@ -142,7 +143,8 @@ function spawnDynamoDbLocal(port: number, dataDir: string | undefined): ChildPro
         'interface, not only 127.0.0.1. Install a JDK (Debian/Ubuntu: openjdk-17-jdk-headless) to keep it on loopback.',
     );
   }
-  return spawn('java', [`-Djava.library.path=${libs}`, ...main, ...args], { stdio: 'ignore' });
+  // In the temporary directory: DynamoDB Local may write a metadata file into its working directory.
+  return spawn('java', [`-Djava.library.path=${libs}`, ...main, ...args], { stdio: 'ignore', cwd: tmpdir() });
 }
 
 async function waitForDynamo(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
