@@ -18,6 +18,7 @@
  * Writes bench/results/ingest.json and bench/results/ingest.md.
  */
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,14 +32,14 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
 import { createIngestHandler, depsFromEnv } from '../lambdas/ingest/handler';
 import { createS3Client, createSecretsManagerClient, createSqsClient } from '../lambdas/shared/aws-clients';
 import type { QueueEnvelope } from '../lambdas/shared/envelope';
 import type { HttpTriggerEvent } from '../lambdas/shared/request';
 import { ENV } from '../lambdas/shared/schema';
+import { TRACER_MODULE, TRACING_ENV } from '../lambdas/shared/tracing';
 import { HOUSE_ESBUILD_TARGET, HOUSE_NODE_OPTIONS } from '../lib/constructs/webhook-function';
-import { LOCAL_REGION } from '../local/emulators';
+import { LOCAL_REGION, startFauxqsOnLoopback } from '../local/emulators';
 import { startLocalSecretsManager } from '../local/secrets-manager-server';
 import { generateLocalSecret, signHubspot, signStripe } from '../local/signers';
 import { bundleLikeLambda } from './lib/bundle';
@@ -86,6 +87,19 @@ export interface ColdResult {
   readonly nodeOptions: string;
   /** Ingest target: handler / baseline ≤ this. */
   readonly target: number;
+  /**
+   * Both bundles built with tracing on (the tracer bundled) and run as on Lambda with active tracing: the
+   * Lambda environment's variables, a sampled trace id and an X-Ray daemon address (a UDP socket of this
+   * process that counts the segments it receives). Interleaved with the rows above.
+   */
+  readonly tracing: {
+    readonly ingest: TracedRow;
+    readonly processor: TracedRow;
+    /** Segment documents the children sent to the daemon socket (0 would mean nothing was traced). */
+    readonly segmentsReceived: number;
+    /** Their names (the handlers' `## <service>.handler` and one per AWS service called). */
+    readonly segmentNames: readonly string[];
+  };
   /** The processor bundle measured the same way (see {@link PROCESSOR_COLD_RECORD}). */
   readonly processor: {
     readonly ms: number;
@@ -94,6 +108,14 @@ export interface ColdResult {
     readonly ratio: number;
     readonly bundleBytes: number;
   };
+}
+
+export interface TracedRow {
+  readonly ms: number;
+  readonly importMs: number;
+  readonly firstRequestMs: number;
+  readonly bundleBytes: number;
+  readonly bundleGzipBytes: number;
 }
 
 /** The issue's target for the ingest cold-start proxy against the bare SQS client. */
@@ -187,9 +209,9 @@ interface Setup {
 }
 
 async function setUp(): Promise<Setup> {
-  const fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: LOCAL_REGION });
+  const fauxqs = await startFauxqsOnLoopback(0);
   const secretsManager = await startLocalSecretsManager({}, 0);
-  const endpoint = fauxqs.address.replace('localhost', '127.0.0.1');
+  const endpoint = fauxqs.address;
   const awsEnv = {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: 'local',
@@ -336,7 +358,9 @@ const response = await mod.handler(JSON.parse(process.env.BENCH_EVENT), context)
 const t2 = performance.now();
 const ok = response.batchItemFailures ? response.batchItemFailures.length === 0 : response.statusCode === 202;
 if (!ok) { console.error(JSON.stringify(response)); process.exit(2); }
-process.stdout.write(JSON.stringify({ boot: t0, imported: t1, done: t2 }), () => process.exit(0));
+// Traced runs linger (after the timing) so the X-Ray SDK's last UDP datagrams leave before the exit.
+process.stdout.write(JSON.stringify({ boot: t0, imported: t1, done: t2 }), () =>
+  setTimeout(() => process.exit(0), Number(process.env.BENCH_EXIT_DELAY_MS ?? 0)));
 `;
 
 const BASELINE_SOURCE = `
@@ -449,18 +473,20 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
   try {
     const handlerBundle = join(dir, 'handler.mjs');
     const baselineBundle = join(dir, 'baseline.mjs');
-    await bundleLikeLambda(
-      { path: join(import.meta.dirname, '..', 'lambdas', 'ingest', 'handler.ts') },
-      handlerBundle,
-    );
+    const ingestEntry = { path: join(import.meta.dirname, '..', 'lambdas', 'ingest', 'handler.ts') };
+    const processorEntry = { path: join(import.meta.dirname, '..', 'lambdas', 'processor', 'handler.ts') };
+    // As the CDK function bundles them: the tracer left out by default, bundled with tracing on.
+    const untraced = { external: [TRACER_MODULE] };
+    await bundleLikeLambda(ingestEntry, handlerBundle, untraced);
+    const tracedHandlerBundle = join(dir, 'handler-tracing.mjs');
+    await bundleLikeLambda(ingestEntry, tracedHandlerBundle);
+    const tracedProcessorBundle = join(dir, 'processor-tracing.mjs');
+    await bundleLikeLambda(processorEntry, tracedProcessorBundle);
     await bundleLikeLambda({ source: BASELINE_SOURCE }, baselineBundle);
     const floorBundle = join(dir, 'floor.mjs');
     await bundleLikeLambda({ source: FLOOR_SOURCE }, floorBundle);
     const processorBundle = join(dir, 'processor.mjs');
-    await bundleLikeLambda(
-      { path: join(import.meta.dirname, '..', 'lambdas', 'processor', 'handler.ts') },
-      processorBundle,
-    );
+    await bundleLikeLambda(processorEntry, processorBundle, untraced);
     const processorEnv = {
       ...setup.env,
       // Never reached on the refused record's path; required by the processor's configuration.
@@ -468,6 +494,29 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
       [ENV.cdpBaseUrl]: 'http://127.0.0.1:9',
       [ENV.cdpApiKeySecretId]: 'bench-cdp',
     };
+    const med = (values: number[]) => median(values) ?? Number.NaN;
+    const daemon = createSocket('udp4');
+    let segmentsReceived = 0;
+    const segmentNames = new Set<string>();
+    daemon.on('message', (packet) => {
+      segmentsReceived++;
+      // A JSON header line, then the segment document.
+      const name = (JSON.parse(packet.toString().split('\n')[1] ?? '{}') as { name?: string }).name;
+      if (name) segmentNames.add(name);
+    });
+    await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+    // What Lambda sets for a function with active tracing, on an on-demand cold start of a sampled request.
+    const lambdaTracing = (i: number) => ({
+      [TRACING_ENV]: 'true',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      LAMBDA_TASK_ROOT: dir,
+      _X_AMZN_TRACE_ID: `Root=1-67500000-${i.toString(16).padStart(24, '0')};Parent=53995c3f42cd8ad8;Sampled=1`,
+      AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+      BENCH_EXIT_DELAY_MS: '100',
+    });
+    const tracedHandlerTimes: ChildTiming[] = [];
+    const tracedProcessorTimes: ChildTiming[] = [];
     const handlerTimes: ChildTiming[] = [];
     const baselineTimes: ChildTiming[] = [];
     const processorTimes: ChildTiming[] = [];
@@ -494,8 +543,33 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
           processorColdEvent('arn:aws:sqs:us-east-1:000000000000:bench-ingest', i),
         ),
       );
+      tracedHandlerTimes.push(
+        await runChild(
+          dir,
+          tracedHandlerBundle,
+          { ...setup.env, ...lambdaTracing(i) },
+          stripeEvent(setup.stripeSecret, `evt_cold_t${i}`, 2048),
+        ),
+      );
+      tracedProcessorTimes.push(
+        await runChild(
+          dir,
+          tracedProcessorBundle,
+          { ...processorEnv, ...lambdaTracing(runs + i) },
+          processorColdEvent('arn:aws:sqs:us-east-1:000000000000:bench-ingest', runs + i),
+        ),
+      );
     }
-    const med = (values: number[]) => median(values) ?? Number.NaN;
+    // Segments are UDP datagrams sent as subsegments close: give the last ones a moment to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    daemon.close();
+    const traced = (times: ChildTiming[], bundle: string): TracedRow => ({
+      ms: round(med(times.map((t) => t.done)), 1),
+      importMs: round(med(times.map((t) => t.imported - t.boot)), 1),
+      firstRequestMs: round(med(times.map((t) => t.done - t.imported)), 1),
+      bundleBytes: statSync(bundle).size,
+      bundleGzipBytes: gzipSync(readFileSync(bundle)).length,
+    });
     const handlerMs = med(handlerTimes.map((t) => t.done));
     const baselineMs = med(baselineTimes.map((t) => t.done));
     const code = readFileSync(handlerBundle);
@@ -516,6 +590,12 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
       vsFloor: round(handlerMs / med(floorTimes.map((t) => t.done)), 2),
       nodeOptions: HOUSE_NODE_OPTIONS,
       target: COLD_TARGET_RATIO,
+      tracing: {
+        ingest: traced(tracedHandlerTimes, tracedHandlerBundle),
+        processor: traced(tracedProcessorTimes, tracedProcessorBundle),
+        segmentsReceived,
+        segmentNames: [...segmentNames].sort(),
+      },
       processor: {
         ms: round(med(processorTimes.map((t) => t.done)), 1),
         importMs: round(med(processorTimes.map((t) => t.imported - t.boot)), 1),
@@ -604,7 +684,115 @@ function toMarkdown(result: IngestBenchResult): string {
   ].join('\n');
 }
 
-/** Runs the ingest benchmark, prints its tables and writes bench/results/ingest.{json,md}. */
+/** X-Ray list prices (us-east-1), USD per million traces. */
+export const XRAY_PRICES = { recordedPerMillion: 5, retrievedOrScannedPerMillion: 0.5 } as const;
+/** X-Ray's default sampling rule, which Lambda applies: the first request each second, then 5 % of the rest. */
+export const XRAY_DEFAULT_SAMPLING = { reservoirPerSecond: 1, fixedRate: 0.05 } as const;
+const SECONDS_PER_MONTH = 30 * 86_400;
+
+/** Traces recorded in a month for `requests` spread evenly over it, under the default sampling rule. */
+export function sampledTracesPerMonth(requests: number): number {
+  const perSecond = requests / SECONDS_PER_MONTH;
+  const { reservoirPerSecond: r, fixedRate } = XRAY_DEFAULT_SAMPLING;
+  const sampled = perSecond <= r ? perSecond : r + fixedRate * (perSecond - r);
+  return Math.round(sampled * SECONDS_PER_MONTH);
+}
+
+export interface TracingCostRow {
+  readonly webhooksPerMonth: number;
+  /** Ingest invocations sampled (one trace each). */
+  readonly ingestTraces: number;
+  /** Processor invocations sampled, at one invocation per webhook (batches of one: the most traces). */
+  readonly processorTraces: number;
+  /** Recording both, USD per month (before the free tier of 100,000 traces recorded a month). */
+  readonly recordedUsd: number;
+}
+
+export function tracingCost(webhooksPerMonth: number): TracingCostRow {
+  const ingestTraces = sampledTracesPerMonth(webhooksPerMonth);
+  const processorTraces = sampledTracesPerMonth(webhooksPerMonth);
+  return {
+    webhooksPerMonth,
+    ingestTraces,
+    processorTraces,
+    recordedUsd: round(((ingestTraces + processorTraces) / 1e6) * XRAY_PRICES.recordedPerMillion, 2),
+  };
+}
+
+function tracingMarkdown(result: IngestBenchResult, cost: readonly TracingCostRow[]): string {
+  const c = result.cold;
+  const t = c.tracing;
+  const pct = (on: number, off: number) => `${on >= off ? '+' : ''}${round(((on - off) / off) * 100, 0)} %`;
+  const rows = markdownTable(
+    ['bundle', 'median ms to first answer', 'import ms', 'first request ms', 'bundle bytes', 'gzipped'],
+    [
+      [
+        'ingest, tracing off (default)',
+        c.handlerMs,
+        c.handlerImportMs,
+        c.handlerFirstRequestMs,
+        c.bundleBytes,
+        c.bundleGzipBytes,
+      ],
+      [
+        'ingest, tracing on',
+        t.ingest.ms,
+        t.ingest.importMs,
+        t.ingest.firstRequestMs,
+        t.ingest.bundleBytes,
+        t.ingest.bundleGzipBytes,
+      ],
+      [
+        'processor, tracing off (default)',
+        c.processor.ms,
+        c.processor.importMs,
+        c.processor.firstRequestMs,
+        c.processor.bundleBytes,
+        null,
+      ],
+      [
+        'processor, tracing on',
+        t.processor.ms,
+        t.processor.importMs,
+        t.processor.firstRequestMs,
+        t.processor.bundleBytes,
+        t.processor.bundleGzipBytes,
+      ],
+    ],
+  );
+  const costTable = markdownTable(
+    ['webhooks / month (even)', 'ingest traces', 'processor traces (≤)', 'recorded, USD / month (≤)'],
+    cost.map((r) => [
+      r.webhooksPerMonth.toLocaleString('en-US'),
+      r.ingestTraces.toLocaleString('en-US'),
+      r.processorTraces.toLocaleString('en-US'),
+      r.recordedUsd,
+    ]),
+  );
+  return [
+    '# Tracing benchmark (opt-in X-Ray)',
+    '',
+    `Generated ${result.generatedAt} on ${result.cpu}, Node ${result.node}, by \`npx tsx bench/ingest.ts\` (the cold-start proxy of [ingest.md](ingest.md), same run, interleaved).`,
+    '',
+    '## Cold-start proxy, tracing off and on',
+    '',
+    `Fresh \`node\` process: import the bundle, serve one request (the ingest: a 2 KB Stripe delivery; the processor: one refused record to the DLQ). Tracing on: the bundle includes Powertools Tracer and the X-Ray SDK, and the process runs with what Lambda sets for active tracing on a sampled on-demand cold start (\`AWS_EXECUTION_ENV\`, \`_X_AMZN_TRACE_ID\` with \`Sampled=1\`, an X-Ray daemon address: a UDP socket of the bench, which received ${t.segmentsReceived} segment documents: ${t.segmentNames.map((n) => `\`${n}\``).join(', ')}). Medians of ${c.runs} runs, \`NODE_OPTIONS=${c.nodeOptions}\`.`,
+    '',
+    rows,
+    '',
+    `Ingest: ${pct(t.ingest.ms, c.handlerMs)} to the first answer with tracing on (import ${pct(t.ingest.importMs, c.handlerImportMs)}, first request ${pct(t.ingest.firstRequestMs, c.handlerFirstRequestMs)}), bundle ${pct(t.ingest.bundleBytes, c.bundleBytes)}. Processor: ${pct(t.processor.ms, c.processor.ms)}. With tracing off the tracer is not in the bundle at all (\`externalModules\`), so the default cold start pays nothing for the option. In the tracing-on rows the tracer's code is in the bundle file, so it is parsed at import, and it is evaluated on the first request (a dynamic \`import()\`), where the X-Ray SDK also patches the clients and sends the first segments. On Lambda, active tracing also has the runtime send the function's own segments; not measured here.`,
+    '',
+    '## X-Ray cost',
+    '',
+    `Prices: $${XRAY_PRICES.recordedPerMillion.toFixed(2)} per million traces recorded, $${XRAY_PRICES.retrievedOrScannedPerMillion.toFixed(2)} per million traces retrieved or scanned (first 100,000 recorded and 1,000,000 retrieved or scanned a month free). Lambda samples with X-Ray's default rule: the first request each second, then ${XRAY_DEFAULT_SAMPLING.fixedRate * 100} % of the rest, per function. Each ingest request is a trace; each processor invocation is its own trace, linked to the ingest traces of its messages; at most one per webhook (batches of one), fewer when batches fill. Traffic spread evenly over a 30-day month:`,
+    '',
+    costTable,
+    '',
+    'Bursty traffic records fewer traces than even traffic of the same volume (the reservoir is per second). Retrieval costs depend on how often traces are viewed or queried. The cold-start figures come from a shared 2-core machine under load: the ratios measured in the same run are the numbers to read, not the milliseconds.',
+  ].join('\n');
+}
+
+/** Runs the ingest benchmark, prints its tables and writes bench/results/ingest.{json,md} and tracing.{json,md}. */
 export async function runIngestBench(
   options: { warmRounds?: number; coldRuns?: number } = {},
 ): Promise<IngestBenchResult> {
@@ -643,6 +831,40 @@ export async function runIngestBench(
     );
     const paths = writeResults('ingest', result, toMarkdown(result));
     console.log(`\nwrote ${paths.json} and ${paths.md}`);
+    const cost = [1e6, 1e7, 1e8].map(tracingCost);
+    const t = cold.tracing;
+    console.log(
+      `tracing on: ingest ${t.ingest.ms} ms (off ${cold.handlerMs} ms), processor ${t.processor.ms} ms (off ${cold.processor.ms} ms); bundles ${t.ingest.bundleBytes} / ${t.processor.bundleBytes} bytes; ${t.segmentsReceived} segments received (${t.segmentNames.join(', ')})`,
+    );
+    const tracingPaths = writeResults(
+      'tracing',
+      {
+        generatedAt: result.generatedAt,
+        node: result.node,
+        cpu: result.cpu,
+        runs: cold.runs,
+        off: {
+          ingest: {
+            ms: cold.handlerMs,
+            importMs: cold.handlerImportMs,
+            firstRequestMs: cold.handlerFirstRequestMs,
+            bundleBytes: cold.bundleBytes,
+          },
+          processor: {
+            ms: cold.processor.ms,
+            importMs: cold.processor.importMs,
+            firstRequestMs: cold.processor.firstRequestMs,
+            bundleBytes: cold.processor.bundleBytes,
+          },
+        },
+        on: t,
+        prices: XRAY_PRICES,
+        sampling: XRAY_DEFAULT_SAMPLING,
+        cost,
+      },
+      tracingMarkdown(result, cost),
+    );
+    console.log(`wrote ${tracingPaths.json} and ${tracingPaths.md}`);
     return result;
   } finally {
     await setup.stop();

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * `webhooks`: the on-call CLI (README, "The `webhooks` CLI"). Resources come from --stack, or explicit
+ * `webhooks`: the on-call CLI (see "The `webhooks` CLI" in README.md). Resources come from --stack, or explicit
  * URLs/names or WEBHOOKS_* variables; AWS_ENDPOINT_URL_* points it at local mode's emulators unchanged.
  * The AWS clients are made after parsing, from --region/--profile.
  */

@@ -160,6 +160,11 @@ export interface PipelineConfig {
    * `false` for throwaway stacks. @default true
    */
   readonly terminationProtection?: boolean;
+  /**
+   * AWS X-Ray tracing of both functions with Powertools Tracer, linked across the queue (README "Tracing"
+   * gives the cost and the cold-start effect). Off, the tracer is not even bundled. @default false
+   */
+  readonly tracing?: boolean;
 }
 
 /** The configuration with every default applied; what the constructs consume. */
@@ -179,6 +184,7 @@ export interface ResolvedPipelineConfig {
   readonly logRetentionDays: number;
   readonly retainDataOnDelete: boolean;
   readonly terminationProtection: boolean;
+  readonly tracing: boolean;
 }
 
 /** The configuration breaks a rule; `problems` lists every broken rule, one sentence each. */
@@ -597,6 +603,7 @@ export function resolvePipelineConfig(
     logRetentionDays: config.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     retainDataOnDelete: config.retainDataOnDelete ?? true,
     terminationProtection: config.terminationProtection ?? true,
+    tracing: config.tracing ?? false,
   };
 }
 

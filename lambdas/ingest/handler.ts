@@ -18,11 +18,12 @@ import {
   SECRETS_MANAGER_TIMEOUTS,
 } from '../shared/aws-clients';
 import { optionalIntEnv, requireEnv } from '../shared/env';
-import { createObservability } from '../shared/observability';
+import { createObservability, SERVICE_NAMES } from '../shared/observability';
 import { type HttpTriggerEvent, normaliseHttpEvent } from '../shared/request';
 import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
 import { CachedSecretsManagerSource, type SecretSource } from '../shared/secrets';
 import { parseSources } from '../shared/source-config';
+import { withTracing } from '../shared/tracing';
 import { PowertoolsIngestMetrics, powertoolsIngestLogger, S3ClaimCheckStore, SqsQueue } from './aws-ports';
 import { createIngest, type IngestDeps, UNKNOWN_SOURCE_DIMENSION } from './ingest';
 import type { IngestMetrics } from './ports';
@@ -103,7 +104,7 @@ let production: IngestHandler | undefined;
  * The Lambda entry point. Dependencies are built on the first invocation of a container (then reused), so
  * importing this module for its factory needs no environment.
  */
-export const handler: IngestHandler = (event, context) => {
+export const handler: IngestHandler = withTracing(SERVICE_NAMES.ingest, (event, context) => {
   production ??= createIngestHandler(depsFromEnv());
   return production(event, context);
-};
+});

@@ -5,6 +5,7 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createObservability, SERVICE_NAMES } from '../shared/observability';
+import { withTracing } from '../shared/tracing';
 import { processorDepsFromEnv } from './deps';
 import { PowertoolsProcessorMetrics } from './observability';
 import { createProcessor } from './processor';
@@ -16,7 +17,10 @@ const processor = createProcessor(
 );
 
 /** The SQS event source mapping must enable `ReportBatchItemFailures`. */
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  logger.addContext(context);
-  return processor.handleBatch(event, context);
-}
+export const handler = withTracing(
+  SERVICE_NAMES.processor,
+  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    logger.addContext(context);
+    return processor.handleBatch(event, context);
+  },
+);

@@ -11,6 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { traceClient } from './tracing';
 
 export interface ClientTimeouts {
   /** TCP connect timeout. */
@@ -70,23 +71,28 @@ export function createSqsClient(
 ): SQSClient {
   // On AWS the queue URL's host is the regional endpoint anyway; resolving the endpoint from configuration
   // (not from the queue URL) keeps FIPS/dual-stack/AWS_ENDPOINT_URL_SQS settings authoritative.
-  return new SQSClient({
-    ...settings,
-    maxAttempts: t.maxAttempts,
-    requestHandler: handler(t),
-    useQueueUrlAsEndpoint: false,
-  });
+  return traceClient(
+    new SQSClient({
+      ...settings,
+      maxAttempts: t.maxAttempts,
+      requestHandler: handler(t),
+      useQueueUrlAsEndpoint: false,
+    }),
+  );
 }
 
 export function createS3Client(t: ClientTimeouts = INGEST_TIMEOUTS, settings: ClientSettings = {}): S3Client {
-  return new S3Client({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+  return traceClient(new S3Client({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) }));
 }
 
 export function createDynamoDocumentClient(
   t: ClientTimeouts = PROCESSOR_TIMEOUTS,
   settings: ClientSettings = {},
 ): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+  // The document client shares the base client's middleware, so tracing the base traces both.
+  const client = traceClient(
+    new DynamoDBClient({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) }),
+  );
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -94,5 +100,7 @@ export function createSecretsManagerClient(
   t: ClientTimeouts = SECRETS_MANAGER_TIMEOUTS,
   settings: ClientSettings = {},
 ): SecretsManagerClient {
-  return new SecretsManagerClient({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) });
+  return traceClient(
+    new SecretsManagerClient({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) }),
+  );
 }

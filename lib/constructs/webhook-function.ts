@@ -21,6 +21,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
+import { TRACER_MODULE, TRACING_ENV } from '../../lambdas/shared/tracing';
 
 /** The Node.js LTS runtime every function uses (Active LTS at the time of writing). */
 export const HOUSE_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -58,6 +59,12 @@ export interface WebhookFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** Short description shown in the console. @default - none */
   readonly description?: string;
+  /**
+   * AWS X-Ray active tracing with Powertools Tracer (lambdas/shared/tracing.ts): sets `Tracing.ACTIVE` (CDK
+   * adds the X-Ray write permissions), tells the handler through `PIPELINE_TRACING`, and bundles the
+   * tracer. Off, the bundle leaves the tracer out, so cold starts pay nothing for it. @default false
+   */
+  readonly tracing?: boolean;
 }
 
 /** How a function uses a queue. */
@@ -135,8 +142,10 @@ export class WebhookFunction extends NodejsFunction {
         NODE_OPTIONS: HOUSE_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        ...(props.tracing ? { [TRACING_ENV]: 'true' } : {}),
         ...props.environment,
       },
+      ...(props.tracing ? { tracing: lambda.Tracing.ACTIVE } : {}),
       bundling: {
         format: OutputFormat.ESM,
         target: HOUSE_ESBUILD_TARGET,
@@ -148,9 +157,18 @@ export class WebhookFunction extends NodejsFunction {
         sourcesContent: false,
         // Bundled rather than taken from the runtime: the versions we test are the versions we run.
         bundleAwsSDK: true,
+        // The handler imports the tracer only when tracing is on: otherwise it stays out of the bundle.
+        externalModules: props.tracing ? [] : [TRACER_MODULE],
         forceDockerBundling: false,
       },
     });
+    if (props.tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active tracing: CDK grants xray:PutTraceSegments and xray:PutTelemetryRecords, which take no resource ARN (X-Ray supports only "*" for them).',
+      });
+    }
   }
 
   /** Puts a queue's URL in `envName` and grants sending to it. */

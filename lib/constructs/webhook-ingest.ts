@@ -106,6 +106,8 @@ export interface WebhookIngestProps {
   readonly memorySize?: number;
   /** Retention of the function's and the API's log groups. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** X-Ray active tracing with Powertools Tracer (see `WebhookFunctionProps.tracing`). @default false */
+  readonly tracing?: boolean;
   readonly metricsNamespace: string;
   readonly serviceName: string;
 }
@@ -200,6 +202,7 @@ export class WebhookIngest extends Construct {
       serviceName: props.serviceName,
       metricsNamespace: props.metricsNamespace,
       reservedConcurrentExecutions: reservedConcurrency,
+      tracing: props.tracing,
       environment: {
         [ENV.sources]: props.sourcesJson,
         [ENV.claimCheckThresholdBytes]: String(props.claimCheckThresholdBytes),

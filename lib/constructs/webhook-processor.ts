@@ -39,6 +39,8 @@ export interface WebhookProcessorProps {
   readonly maxConcurrency?: number;
   /** Retention of the function's log group. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** X-Ray active tracing with Powertools Tracer (see `WebhookFunctionProps.tracing`). @default false */
+  readonly tracing?: boolean;
   readonly metricsNamespace: string;
   readonly serviceName: string;
 }
@@ -83,6 +85,7 @@ export class WebhookProcessor extends Construct {
       logRetention: props.logRetention,
       serviceName: props.serviceName,
       metricsNamespace: props.metricsNamespace,
+      tracing: props.tracing,
       environment: {
         [ENV.sources]: props.sourcesJson,
         [ENV.cdpBaseUrl]: props.cdpBaseUrl,

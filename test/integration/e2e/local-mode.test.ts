@@ -3,14 +3,16 @@
  * plain HTTP, and look at the CDP stand-in's admin API and the DLQ.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../../lambdas/shared/aws-clients';
 import { pipelineConfig } from '../../../lib/pipeline-config';
+import { cliEnvBlock } from '../../../local/cli-env';
 import { loadFixture, renderFixture } from '../../../local/fixtures';
 import { readLocalSecrets, signingKeyOf } from '../../../local/local-secrets';
 import { type LocalPipeline, startLocalPipeline } from '../../../local/pipeline';
@@ -40,6 +42,41 @@ async function getJson<T>(url: string): Promise<T> {
   assert.equal(response.status, 200, url);
   return (await response.json()) as T;
 }
+
+/** `/proc/net/tcp*` address (hex, 32-bit words in host byte order) → readable address. */
+function decodeProcAddress(hex: string): string {
+  const bytes = (hex.match(/.{8}/g) ?? []).flatMap((word) =>
+    (word.match(/../g) ?? []).reverse().map((b) => Number.parseInt(b, 16)),
+  );
+  if (bytes.length === 4) return bytes.join('.');
+  const v4Mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  if (v4Mapped) return `::ffff:${bytes.slice(12).join('.')}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
+  return groups.join(':');
+}
+
+/** The addresses on which something listens on this TCP port (Linux: from /proc/net). */
+function listeningAddresses(port: number): string[] {
+  const addresses: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      const [address, hexPort] = (local ?? '').split(':');
+      // 0A is TCP_LISTEN.
+      if (state === '0A' && address && Number.parseInt(hexPort ?? '', 16) === port) {
+        addresses.push(decodeProcAddress(address));
+      }
+    }
+  }
+  return addresses;
+}
+
+const isLoopback = (address: string) =>
+  address.startsWith('127.') || address.startsWith('::ffff:127.') || address === '0:0:0:0:0:0:0:1';
+
+const REPO = join(import.meta.dirname, '..', '..', '..');
 
 describe('local mode, end to end', () => {
   let pipeline: LocalPipeline;
@@ -126,6 +163,73 @@ describe('local mode, end to end', () => {
       requestsAfter.slice(requestsBefore).every((r) => r.replayed),
       'no new effective CDP write',
     );
+  });
+
+  it('every server of local mode listens on loopback only (emulators, CDP stand-in, webhook endpoint)', {
+    skip: existsSync('/proc/net/tcp') ? false : 'reads listening sockets from /proc/net (Linux)',
+  }, () => {
+    const servers = {
+      'webhook endpoint': pipeline.url,
+      'CDP stand-in': pipeline.cdp.url,
+      'fauxqs (SQS, S3)': pipeline.emulators.fauxqsEndpoint,
+      'DynamoDB Local': pipeline.emulators.dynamodbEndpoint,
+      'Secrets Manager stand-in': pipeline.emulators.secretsManagerEndpoint,
+    };
+    for (const [name, url] of Object.entries(servers)) {
+      const addresses = listeningAddresses(Number(new URL(url).port));
+      assert.ok(addresses.length > 0, `${name}: nothing listens on ${url}`);
+      assert.ok(addresses.every(isLoopback), `${name} (${url}) listens on ${addresses.join(', ')}`);
+    }
+  });
+
+  it('the block `npm start` prints, pasted into a shell, points the webhooks CLI at local mode', async () => {
+    const block = cliEnvBlock({
+      emulators: pipeline.emulators,
+      queueUrl: pipeline.resources.queueUrl,
+      dlqUrl: pipeline.resources.dlqUrl,
+      tableName: pipeline.resources.tableName,
+    });
+    // A shell as a user's: no local-mode variables, and a named profile that does not exist (the block must
+    // unset it, or the SDK would ignore the dummy credentials and fail on the profile).
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(process.env)) {
+      if (value !== undefined && !/^(AWS_|WEBHOOKS_)/.test(name)) env[name] = value;
+    }
+    Object.assign(env, {
+      AWS_PROFILE: 'production-sso',
+      AWS_CONFIG_FILE: join(tmpdir(), `no-aws-config-${randomUUID()}`),
+      AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), `no-aws-credentials-${randomUUID()}`),
+      WEBHOOKS_STACK: 'some-deployed-stack',
+    });
+    // Asynchronous: fauxqs runs in this process and must keep answering while the CLI runs.
+    const webhooks = async (...args: string[]): Promise<unknown> => {
+      const child = spawn(
+        'bash',
+        ['-c', `${block}\nexec "$0" --import tsx bin/webhooks-cli.ts "$@"`, process.execPath, ...args],
+        { cwd: REPO, env, timeout: 60_000 },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 0, `webhooks ${args.join(' ')}: ${stderr}${stdout}`);
+      return JSON.parse(stdout) as unknown;
+    };
+    const eventId = (JSON.parse(first.body.toString()) as { id: string }).id;
+    const lookup = (await webhooks('events', 'get', 'stripe', eventId, '--json')) as {
+      found: boolean;
+      record?: { status: string };
+    };
+    assert.equal(lookup.found, true, JSON.stringify(lookup));
+    assert.equal(lookup.record?.status, 'COMPLETED');
+    const listed = (await webhooks('dlq', 'list', '--json')) as { dlqUrl: string; messages: unknown[] };
+    assert.equal(listed.dlqUrl, pipeline.resources.dlqUrl);
+    assert.ok(Array.isArray(listed.messages));
   });
 
   it('a delivery with a tampered body is rejected and never queued', async () => {

@@ -2,7 +2,7 @@
  * The secret cache's rules, on a fake client and a simulated clock: empty values are no secret (breach 3
  * of issue 13), and a Secrets Manager outage is served from memory, retried at a bounded rate, and only
  * for a bounded time (breach 6). The same rules against the real SDK and the stand-in:
- * test/integration/ingest/secrets-outage.test.ts.
+ * test/integration/ingest/secrets.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
