@@ -20,6 +20,14 @@
  * in a new envelope with a new `receivedAt`; mapping it from the pinned context keeps every retry of an
  * operation byte-identical under its Idempotency-Key.
  *
+ * Writes per event (issue 17): the claim (PutItem), one applied record per operation before the last
+ * (`recordApplied`), and the completion, which also records the last operation (`markCompleted`'s
+ * `lastOperationKey`): 2 for a single operation. Folding the last applied record into the completion keeps
+ * the promise because exactly one write follows the last CDP call either way: if it is lost, the event is
+ * not completed and its retry (or redrive, while the record lives) sends that one operation again under
+ * the same Idempotency-Key, the same exposure as a lost applied record before. The entity guard's lock of
+ * a guarded last upsert ends with this completion too (see entity-guard.ts), so a guarded upsert is 3.
+ *
  * Fencing: the claim's `leaseExpiresAtMs` doubles as the claim token. A takeover only happens after the
  * old lease passed, and sets a later one, so two claims can never hold the same value; every later write
  * is conditional on it, so a delivery that lost its lease cannot complete or release someone else's claim.

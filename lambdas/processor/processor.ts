@@ -5,7 +5,9 @@
  * Per record: parse the envelope → claim the dedupe key (duplicates are acknowledged, a live claim of a
  * concurrent delivery is retried later) → load the body (inline or claim check) → map to CDP operations →
  * apply each operation not applied by an earlier attempt (upserts through the out-of-order guard), with an
- * Idempotency-Key derived from the dedupe key and the operation name → mark completed with the retention.
+ * Idempotency-Key derived from the dedupe key and the operation name → mark completed with the retention
+ * (the completion also records the last operation and ends its entity lock: 2 DynamoDB writes for an
+ * unguarded single operation, 3 for a guarded upsert).
  *
  * Ambiguous CDP writes: a timeout, network error or 5xx after the request was sent may hide a write that
  * landed. The out-of-order guard then records the upsert as maybe applied (never simply unlocks, and keeps
