@@ -52,6 +52,10 @@ function writesByKindSection(r: CostReport): string[] {
     '',
     markdownTable(WRITES_BY_KIND_HEADER, writesByKindRows(r.writesByKind)),
     '',
+    'The sequence: claim (PutItem); per operation before the last, its applied record (and for a guarded upsert the entity lock with its intent, then the commit); for the last operation, the entity lock if guarded; then the completion, which also records the last operation and ends its entity lock (lambdas/dedupe/entity-guard.ts explains why "event completed" may stand for the commit).',
+    '',
+    "Floors, measured and kept: a guarded upsert of an entity whose previous event completed moments before pays one more write and two reads (the lock write is refused while that lock is still live, then the entity and the holder's event record are read and the lock taken over). A multi-operation event keeps the commit and the applied record of every operation before the last: holding an entity's lock until the whole event completes would make two multi-operation events that touch the same entities in opposite order wait on each other until their locks expire, and an applied record is what lets a redrive days later (after the CDP forgot the Idempotency-Key) skip an operation already applied.",
+    '',
   ];
 }
 
