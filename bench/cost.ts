@@ -5,9 +5,13 @@
  */
 import { Command } from 'commander';
 import { positiveInt, recordReport } from './lib/cli';
-import { type CostReport, PRICES, runCostModel } from './lib/cost-runner';
+import { type CostReport as CostModelReport, PRICES, runCostModel } from './lib/cost-runner';
 import { CLOUDWATCH_PRICES } from './lib/monitoring-cost';
 import { consoleTable, markdownTable } from './lib/results';
+import { measureWritesByKind, type WritesByKindRow } from './lib/writes-by-kind';
+
+/** The cost model's report plus the writes per event by kind. */
+export type CostReport = CostModelReport & { readonly writesByKind?: readonly WritesByKindRow[] };
 
 /** Runs the cost model and records it; returns the report (for bench/run-all.ts). */
 export async function recordCostModel(
@@ -15,9 +19,12 @@ export async function recordCostModel(
   log: (line: string) => void = console.log,
 ): Promise<CostReport> {
   log(`Cost model: ${count} webhooks through local mode with counting proxies…`);
-  const report = await runCostModel({ count, log });
+  const costModel = await runCostModel({ count, log });
+  log('DynamoDB writes per event by kind (real processor, DynamoDB Local, one event at a time)…');
+  const report: CostReport = { ...costModel, writesByKind: await measureWritesByKind() };
   const lines = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => [k, v]);
   log(`\n${consoleTable(['AWS call', 'per webhook'], lines(report.callsPerWebhook))}\n`);
+  log(`${consoleTable(WRITES_BY_KIND_HEADER, writesByKindRows(report.writesByKind ?? []))}\n`);
   log(
     consoleTable(
       ['USD per million webhooks', 'HTTP API', 'REST API + WAF', 'Function URL'],
@@ -27,6 +34,29 @@ export async function recordCostModel(
   const paths = recordReport('cost', report, markdown(report));
   log(`\nWrote ${paths.json} and ${paths.md}`);
   return report;
+}
+
+const WRITES_BY_KIND_HEADER = ['event kind', 'example', 'writes per event', 'consistent reads per event'];
+
+function writesByKindRows(rows: readonly WritesByKindRow[]): (string | number)[][] {
+  return rows.map((r) => [r.kind, r.example, r.writesPerEvent, r.readsPerEvent]);
+}
+
+/** Writes per event by kind, with the targets of issue 17 (≤ 2 unguarded, ≤ 3 guarded upsert). */
+function writesByKindSection(r: CostReport): string[] {
+  if (!r.writesByKind) return [];
+  return [
+    '## DynamoDB writes per event, by kind',
+    '',
+    "Counted on the state table's document client while the real processor handles each kind alone (bench/lib/writes-by-kind.ts; asserted as counts in test/integration/processor/writes-per-event.test.ts). A write refused by its condition is billed, so it counts. Targets: ≤ 2 for an event whose operations need no ordering guard, ≤ 3 for a guarded upsert.",
+    '',
+    markdownTable(WRITES_BY_KIND_HEADER, writesByKindRows(r.writesByKind)),
+    '',
+    'The sequence: claim (PutItem); per operation before the last, its applied record (and for a guarded upsert the entity lock with its intent, then the commit); for the last operation, the entity lock if guarded; then the completion, which also records the last operation and ends its entity lock (lambdas/dedupe/entity-guard.ts explains why "event completed" may stand for the commit).',
+    '',
+    "Floors, measured and kept: a guarded upsert of an entity whose previous event completed moments before pays one more write and two reads (the lock write is refused while that lock is still live, then the entity and the holder's event record are read and the lock taken over). A multi-operation event keeps the commit and the applied record of every operation before the last: holding an entity's lock until the whole event completes would make two multi-operation events that touch the same entities in opposite order wait on each other until their locks expire, and an applied record is what lets a redrive days later (after the CDP forgot the Idempotency-Key) skip an operation already applied.",
+    '',
+  ];
 }
 
 /** `npm run bench` entry: the cost model with 1,000 webhooks. */
@@ -92,6 +122,7 @@ function markdown(r: CostReport): string {
     '',
     markdownTable(['call', 'per webhook'], Object.entries(r.callsPerWebhook)),
     '',
+    ...writesByKindSection(r),
     `Handler durations (local, loopback emulators): ingest median ${r.handler.ingestMedianMs} ms; processor batch median ${r.handler.processorBatchMedianMs} ms for ${r.handler.recordsPerBatch} records on average (${r.handler.processorMsPerEvent} ms per event).`,
     '',
     '## Assumptions',

@@ -20,6 +20,14 @@
  * in a new envelope with a new `receivedAt`; mapping it from the pinned context keeps every retry of an
  * operation byte-identical under its Idempotency-Key.
  *
+ * Writes per event (issue 17): the claim (PutItem), one applied record per operation before the last
+ * (`recordApplied`), and the completion, which also records the last operation (`markCompleted`'s
+ * `lastOperationKey`): 2 for a single operation. Folding the last applied record into the completion keeps
+ * the promise because exactly one write follows the last CDP call either way: if it is lost, the event is
+ * not completed and its retry (or redrive, while the record lives) sends that one operation again under
+ * the same Idempotency-Key, the same exposure as a lost applied record before. The entity guard's lock of
+ * a guarded last upsert ends with this completion too (see entity-guard.ts), so a guarded upsert is 3.
+ *
  * Fencing: the claim's `leaseExpiresAtMs` doubles as the claim token. A takeover only happens after the
  * old lease passed, and sets a later one, so two claims can never hold the same value; every later write
  * is conditional on it, so a delivery that lost its lease cannot complete or release someone else's claim.
@@ -89,8 +97,11 @@ export interface DedupeStore {
   claim(input: ClaimInput): Promise<ClaimResult>;
   /** Records one applied operation. Throws `LeaseLostError` when the claim is no longer ours. */
   recordApplied(claim: Claim, operationKey: string, nowMs: number): Promise<void>;
-  /** Marks the event completed with its retention. Throws `LeaseLostError` when the claim is no longer ours. */
-  markCompleted(claim: Claim, nowMs: number, ttlSeconds: number): Promise<void>;
+  /**
+   * Marks the event completed with its retention, recording `lastOperationKey` (the operation applied just
+   * before, if any) in the same write. Throws `LeaseLostError` when the claim is no longer ours.
+   */
+  markCompleted(claim: Claim, nowMs: number, ttlSeconds: number, lastOperationKey?: string): Promise<void>;
   /**
    * Gives the claim up after a failure so the next delivery can proceed at once (its visibility delay
    * already spaces it out), keeping `appliedOperations` and noting `lastError`. Never throws on a lost lease.
@@ -285,15 +296,29 @@ export class DynamoDedupeStore implements DedupeStore {
     if (!recorded) throw new LeaseLostError(`Lost the claim on ${claim.dedupeKey}`);
   }
 
-  async markCompleted(claim: Claim, nowMs: number, ttlSeconds: number): Promise<void> {
+  async markCompleted(
+    claim: Claim,
+    nowMs: number,
+    ttlSeconds: number,
+    lastOperationKey?: string,
+  ): Promise<void> {
+    // The last operation's applied record rides on the completion (one write, not two): once completed, the
+    // event is never applied again, and if this write is lost the retry sends that operation again under
+    // its Idempotency-Key, as it would have if a separate applied record had been lost.
+    const recordLast = lastOperationKey !== undefined;
     const completed = await this.updateUnderLease(claim, {
       expression:
-        'SET #status = :completed, completedAt = :now, updatedAt = :now, #ttl = :expiresAt REMOVE leaseExpiresAtMs, lastError',
+        'SET #status = :completed, completedAt = :now, updatedAt = :now, #ttl = :expiresAt' +
+        (recordLast
+          ? ', appliedOperations = list_append(if_not_exists(appliedOperations, :empty), :op)'
+          : '') +
+        ' REMOVE leaseExpiresAtMs, lastError',
       names: { '#ttl': TTL },
       values: {
         ':completed': 'COMPLETED',
         ':now': new Date(nowMs).toISOString(),
         ':expiresAt': Math.floor(nowMs / 1000) + ttlSeconds,
+        ...(recordLast ? { ':empty': [], ':op': [lastOperationKey] } : {}),
       },
     });
     if (completed) return;

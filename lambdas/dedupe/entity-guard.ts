@@ -10,26 +10,38 @@
  * through and applied, A's retry is replayed by the CDP (same Idempotency-Key, no effect) and the entity
  * ends on B. So the guard keeps a write-ahead intent and treats every ambiguous outcome as maybe applied.
  *
- * The item: `lastAppliedAtMs` (L), the newest event time that is applied or maybe applied; while an update
- * runs, its lock (`lockedBy`, `lockExpiresAtMs`) and its intent `pendingAtMs` (P, its event time), written
- * together before the CDP call. P >= L whenever present (acquire requires it), so max(L, P) is P.
- * - acquire: an event of time t passes when t >= L, and, if an intent is left by a holder whose lock
- *   expired (it crashed: its write may have landed), t >= P; that intent is then folded into L (P became
- *   "maybe applied") as the new holder writes its own. Equal times pass: providers such as Stripe stamp
- *   events in whole seconds, and the retry of the very event that is maybe applied must get through (its
- *   Idempotency-Key makes the repeat harmless). A live lock of another owner is busy, never stale: the
- *   holder may still fail definitively and roll back.
- * - commit (the CDP answered 2xx): L = t, lock and intent removed.
+ * The item: `lastAppliedAtMs` (L) and, while an update runs or after it was applied without a commit, its
+ * lock (`lockedBy`, the operation's idempotency key; `lockExpiresAtMs`; `lockEvent`, the event's dedupe key)
+ * and its intent `pendingAtMs` (P, its event time), written together before the CDP call. The newest event
+ * time that is applied or maybe applied is max(L, P): P >= L whenever present (acquire requires it).
+ * - acquire: an event of time t passes when t >= L and t >= P, and the lock is expired, its own (an earlier
+ *   attempt of the same operation) or ended (its `lockEvent` is completed: see below). It writes its own
+ *   lock and P = t in one conditional write and remembers max(L, P) of before (`restoreLastAppliedAtMs`):
+ *   the old intent is "maybe applied" and must survive this holder's release. Equal times pass: providers
+ *   such as Stripe stamp events in whole seconds, and the retry of the very event that is maybe applied must
+ *   get through (its Idempotency-Key makes the repeat harmless). A live lock of another owner whose event is
+ *   not completed is busy, never stale: the holder may still fail definitively and roll back.
+ * - settled by completion (the CDP answered 2xx, and the upsert is the event's last operation): no guard
+ *   write at all. The lock and P stay; the very next write of the event is its completion (dedupe store),
+ *   and a lock whose event is completed has ended: a waiting update reads the event record (one consistent
+ *   GetItem) and takes the lock over, counting P as applied. Completion is only written after every
+ *   operation of the event was applied (2xx) or skipped as stale, so "event completed" implies "its intent
+ *   was applied". If the completion is lost (crash, lease lost), the lock simply expires and P counts as
+ *   maybe applied, exactly as after a crash. This saves the commit write of a guarded upsert: claim +
+ *   acquire + completion = 3 writes per event.
+ * - commit (the CDP answered 2xx and more operations of the event follow): L = t, lock and intent removed,
+ *   so the entity is free while the rest of the event runs.
  * - release (the CDP certainly did not apply it: any 4xx including 422 and 429, or a failure before the
- *   request left): lock and intent removed, L unchanged, so an older update may still apply.
+ *   request left): lock and intent removed, L = the remembered max(L, P) of before this acquire, so an older
+ *   update may still apply unless an earlier intent may have landed.
  * - markMaybeApplied (ambiguous outcome): L = t, intent removed, and the lock kept by this event's owner
  *   for a short quarantine ({@link AMBIGUOUS_QUARANTINE_MS}). An older update is refused from now on; the
  *   retry of this event (same owner, same time, same key) passes at once; a newer one waits out the
  *   quarantine, then applies and makes this event's retry stale. The quarantine is there because a request
  *   we stopped waiting for may still be applied by the CDP a little later: a newer write let through at
  *   once could land before it and be overwritten by it.
- * - a crash between the CDP write and commit leaves lock and intent; after the lock expires the intent
- *   counts as maybe applied (see acquire), with the same consequences.
+ * - a crash between the CDP write and commit (or completion) leaves lock and intent; after the lock expires
+ *   the intent counts as maybe applied (see acquire), with the same consequences.
  *
  * Consequence to know: once an update is maybe applied, older updates of the entity are skipped as stale.
  * If that update then ends in the DLQ without ever being confirmed (a 422 on its retry, or its retries run
@@ -43,7 +55,7 @@
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { KEY_PREFIX, STATE_TABLE } from '../shared/schema';
-import { isConditionFailure } from './dedupe-store';
+import { dedupeItemKey, isConditionFailure } from './dedupe-store';
 
 /**
  * Retention of an entity's last-applied time. Longer than any way an old event can still arrive: provider
@@ -63,6 +75,11 @@ export interface AcquireInput {
   readonly entity: EntityRef;
   /** Lock owner: the operation's idempotency key. */
   readonly owner: string;
+  /**
+   * The event's dedupe key: once that event is completed, its lock has ended (see the module doc). Without
+   * it the lock only ends by commit, release or expiry.
+   */
+  readonly eventKey?: string;
   /** The event's own time (provider's), epoch ms. */
   readonly eventTimeMs: number;
   readonly nowMs: number;
@@ -74,6 +91,8 @@ export interface EntityLock {
   readonly owner: string;
   readonly lockExpiresAtMs: number;
   readonly eventTimeMs: number;
+  /** max(L, P) before this lock was taken: what `release` restores (absent: the entity had no times). */
+  readonly restoreLastAppliedAtMs?: number;
 }
 
 export type AcquireResult =
@@ -126,7 +145,14 @@ interface GuardItem {
   readonly pendingAtMs?: number;
   readonly lockExpiresAtMs?: number;
   readonly lockedBy?: string;
+  readonly lockEvent?: string;
   readonly expiresAt?: number;
+}
+
+/** max(L, P) of an item: the newest time applied or maybe applied (undefined when it has neither). */
+function newestTime(item: GuardItem | undefined): number | undefined {
+  const times = [item?.lastAppliedAtMs, item?.pendingAtMs].filter((t): t is number => t !== undefined);
+  return times.length > 0 ? Math.max(...times) : undefined;
 }
 
 /**
@@ -152,36 +178,45 @@ export class DynamoEntityGuard implements EntityGuard {
     const pk = entityItemKey(input.entity);
     const nowSec = Math.floor(input.nowMs / 1000);
     const lockExpiresAtMs = input.nowMs + Math.max(1, Math.floor(input.lockMs));
-    const acquired: AcquireResult = {
+    const acquired = (restore: number | undefined): AcquireResult => ({
       outcome: 'acquired',
-      lock: { pk, owner: input.owner, lockExpiresAtMs, eventTimeMs: input.eventTimeMs },
-    };
+      lock: {
+        pk,
+        owner: input.owner,
+        lockExpiresAtMs,
+        eventTimeMs: input.eventTimeMs,
+        ...(restore !== undefined ? { restoreLastAppliedAtMs: restore } : {}),
+      },
+    });
     const lockValues = {
       ':owner': input.owner,
       ':lock': lockExpiresAtMs,
       ':eventTime': input.eventTimeMs,
+      ':lockEvent': input.eventKey ?? '',
       ':expiresAt': nowSec + this.ttlSeconds,
     };
+    const setLock =
+      'SET lockedBy = :owner, lockExpiresAtMs = :lock, pendingAtMs = :eventTime, lockEvent = :lockEvent, ' +
+      '#ttl = :expiresAt';
     let item: GuardItem | undefined;
     for (let round = 0; round < ACQUIRE_ROUNDS; round++) {
-      // The common case in one write: no intent left behind, not older than the last applied time, no live
-      // lock of someone else. Lock and intent are written together, before the CDP call.
-      if (
-        await this.conditionalUpdate({
-          TableName: this.tableName,
-          Key: { [PK]: pk },
-          UpdateExpression:
-            'SET lockedBy = :owner, lockExpiresAtMs = :lock, pendingAtMs = :eventTime, #ttl = :expiresAt',
-          ConditionExpression:
-            'attribute_not_exists(#pk) OR (#ttl > :nowSec AND attribute_not_exists(pendingAtMs) AND ' +
-            '(attribute_not_exists(lastAppliedAtMs) OR lastAppliedAtMs <= :eventTime) AND ' +
-            '(attribute_not_exists(lockExpiresAtMs) OR lockExpiresAtMs <= :nowMs OR lockedBy = :owner))',
-          ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
-          ExpressionAttributeValues: { ...lockValues, ':nowSec': nowSec, ':nowMs': input.nowMs },
-        })
-      ) {
-        return acquired;
-      }
+      // The common case in one write: not older than the last applied time nor than an intent left behind
+      // (applied without commit, or of a crashed holder), no live lock of someone else. Lock and intent are
+      // written together, before the CDP call; the old times come back for `release` to restore.
+      const fast = await this.conditionalUpdate({
+        TableName: this.tableName,
+        Key: { [PK]: pk },
+        UpdateExpression: setLock,
+        ConditionExpression:
+          'attribute_not_exists(#pk) OR (#ttl > :nowSec AND ' +
+          '(attribute_not_exists(pendingAtMs) OR pendingAtMs <= :eventTime) AND ' +
+          '(attribute_not_exists(lastAppliedAtMs) OR lastAppliedAtMs <= :eventTime) AND ' +
+          '(attribute_not_exists(lockExpiresAtMs) OR lockExpiresAtMs <= :nowMs OR lockedBy = :owner))',
+        ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
+        ExpressionAttributeValues: { ...lockValues, ':nowSec': nowSec, ':nowMs': input.nowMs },
+        ReturnValues: 'ALL_OLD',
+      });
+      if (fast) return acquired(newestTime(fast.old));
       const result = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { [PK]: pk }, ConsistentRead: true }),
       );
@@ -196,57 +231,82 @@ export class DynamoEntityGuard implements EntityGuard {
               lockedBy: input.owner,
               lockExpiresAtMs,
               pendingAtMs: input.eventTimeMs,
+              lockEvent: input.eventKey ?? '',
               [TTL]: nowSec + this.ttlSeconds,
             },
             item.expiresAt,
           )
         ) {
-          return acquired;
+          return acquired(undefined);
         }
         continue;
       }
       const last = item.lastAppliedAtMs;
       if (last !== undefined && last > input.eventTimeMs) return { outcome: 'stale', lastAppliedAtMs: last };
       const lockLive = (item.lockExpiresAtMs ?? 0) > input.nowMs;
-      if (lockLive && item.lockedBy !== input.owner) {
+      if (lockLive && item.lockedBy !== input.owner && !(await this.eventCompleted(item.lockEvent))) {
         // Never stale against a live intent: its holder may still fail definitively and roll it back.
         return { outcome: 'busy', lockExpiresAtMs: item.lockExpiresAtMs ?? input.nowMs };
       }
+      // The lock has expired (its holder crashed, or applied without commit), is an earlier attempt of ours,
+      // or its event is completed (applied): its intent may have landed, or did.
       const pending = item.pendingAtMs;
-      if (pending === undefined) continue; // Changed under us: the fast path decides again.
-      // An intent whose holder is gone (or is an earlier attempt of ours): its write may have landed.
-      if (pending > input.eventTimeMs) return { outcome: 'stale', lastAppliedAtMs: pending };
-      if (
-        await this.conditionalUpdate({
-          TableName: this.tableName,
-          Key: { [PK]: pk },
-          UpdateExpression:
-            'SET lastAppliedAtMs = :pending, lockedBy = :owner, lockExpiresAtMs = :lock, ' +
-            'pendingAtMs = :eventTime, #ttl = :expiresAt',
-          ConditionExpression:
-            'pendingAtMs = :pending AND lockedBy = :oldOwner AND lockExpiresAtMs = :oldLock',
-          ExpressionAttributeNames: { '#ttl': TTL },
-          ExpressionAttributeValues: {
-            ...lockValues,
-            ':pending': pending,
-            ':oldOwner': item.lockedBy ?? '',
-            ':oldLock': item.lockExpiresAtMs ?? 0,
-          },
-        })
-      ) {
-        return acquired;
+      if (pending !== undefined && pending > input.eventTimeMs) {
+        return { outcome: 'stale', lastAppliedAtMs: pending };
       }
+      if (!lockLive) continue; // Nothing in the way of the fast path any more: it decides again.
+      const taken = await this.conditionalUpdate({
+        TableName: this.tableName,
+        Key: { [PK]: pk },
+        UpdateExpression: setLock,
+        ConditionExpression:
+          'lockedBy = :oldOwner AND lockExpiresAtMs = :oldLock AND ' +
+          (pending === undefined ? 'attribute_not_exists(pendingAtMs)' : 'pendingAtMs = :pending') +
+          ' AND (attribute_not_exists(lastAppliedAtMs) OR lastAppliedAtMs <= :eventTime)',
+        ExpressionAttributeNames: { '#ttl': TTL },
+        ExpressionAttributeValues: {
+          ...lockValues,
+          ...(pending === undefined ? {} : { ':pending': pending }),
+          ':oldOwner': item.lockedBy ?? '',
+          ':oldLock': item.lockExpiresAtMs ?? 0,
+        },
+        ReturnValues: 'ALL_OLD',
+      });
+      if (taken) return acquired(newestTime(taken.old));
     }
     return { outcome: 'busy', lockExpiresAtMs: item?.lockExpiresAtMs ?? input.nowMs };
   }
 
-  /** An update that may be refused by its condition: true when it was applied. */
-  private async conditionalUpdate(command: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+  /**
+   * True when the event holding a lock is completed: it applied (or skipped as stale) every operation, so
+   * its intent is applied and its lock has ended. One consistent read of the event's dedupe record.
+   */
+  private async eventCompleted(eventKey: string | undefined): Promise<boolean> {
+    if (!eventKey) return false;
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: dedupeItemKey(eventKey) },
+        ConsistentRead: true,
+        ProjectionExpression: '#status',
+        ExpressionAttributeNames: { '#status': 'status' },
+      }),
+    );
+    return (result.Item as { status?: string } | undefined)?.status === 'COMPLETED';
+  }
+
+  /**
+   * An update that may be refused by its condition: undefined when refused, else the item's attributes
+   * from before it (when the command asks for `ALL_OLD`).
+   */
+  private async conditionalUpdate(
+    command: ConstructorParameters<typeof UpdateCommand>[0],
+  ): Promise<{ readonly old: GuardItem | undefined } | undefined> {
     try {
-      await this.client.send(new UpdateCommand(command));
-      return true;
+      const result = await this.client.send(new UpdateCommand(command));
+      return { old: result.Attributes as GuardItem | undefined };
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
@@ -284,7 +344,7 @@ export class DynamoEntityGuard implements EntityGuard {
           Key: { [PK]: lock.pk },
           UpdateExpression:
             'SET lastAppliedAtMs = :eventTime, lastEventKey = :eventKey, appliedAt = :now, ' +
-            'lastOutcome = :outcome, #ttl = :expiresAt REMOVE lockedBy, lockExpiresAtMs, pendingAtMs',
+            'lastOutcome = :outcome, #ttl = :expiresAt REMOVE lockedBy, lockExpiresAtMs, pendingAtMs, lockEvent',
           ConditionExpression: 'lockedBy = :owner AND lockExpiresAtMs = :lock',
           ExpressionAttributeNames: { '#ttl': TTL },
           ExpressionAttributeValues: {
@@ -305,14 +365,20 @@ export class DynamoEntityGuard implements EntityGuard {
   }
 
   async release(lock: EntityLock): Promise<void> {
+    // An intent this lock replaced may have landed: it stays counted (L = max(L, P) of before).
+    const restore = lock.restoreLastAppliedAtMs;
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: lock.pk },
-          UpdateExpression: 'REMOVE lockedBy, lockExpiresAtMs, pendingAtMs',
+          UpdateExpression: `${restore !== undefined ? 'SET lastAppliedAtMs = :restore ' : ''}REMOVE lockedBy, lockExpiresAtMs, pendingAtMs, lockEvent`,
           ConditionExpression: 'lockedBy = :owner AND lockExpiresAtMs = :lock',
-          ExpressionAttributeValues: { ':owner': lock.owner, ':lock': lock.lockExpiresAtMs },
+          ExpressionAttributeValues: {
+            ':owner': lock.owner,
+            ':lock': lock.lockExpiresAtMs,
+            ...(restore !== undefined ? { ':restore': restore } : {}),
+          },
         }),
       );
     } catch (error) {

@@ -5,7 +5,9 @@
  * Per record: parse the envelope → claim the dedupe key (duplicates are acknowledged, a live claim of a
  * concurrent delivery is retried later) → load the body (inline or claim check) → map to CDP operations →
  * apply each operation not applied by an earlier attempt (upserts through the out-of-order guard), with an
- * Idempotency-Key derived from the dedupe key and the operation name → mark completed with the retention.
+ * Idempotency-Key derived from the dedupe key and the operation name → mark completed with the retention
+ * (the completion also records the last operation and ends its entity lock: 2 DynamoDB writes for an
+ * unguarded single operation, 3 for a guarded upsert).
  *
  * Ambiguous CDP writes: a timeout, network error or 5xx after the request was sent may hide a write that
  * landed. The out-of-order guard then records the upsert as maybe applied (never simply unlocks, and keeps
@@ -289,13 +291,18 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     return parsed;
   }
 
-  /** Applies one operation; returns false when the out-of-order guard skipped it as stale. */
+  /**
+   * Applies one operation; returns false when the out-of-order guard skipped it as stale. `lastOperation`:
+   * the event's completion is the very next write, and it settles the entity lock too (no guard commit; see
+   * entity-guard.ts).
+   */
   async function applyOperation(
     envelope: QueueEnvelope,
     op: CdpOperation,
     idempotencyKey: string,
     dims: MetricDimensions,
     remainingMs: RemainingTime,
+    lastOperation: boolean,
   ): Promise<boolean> {
     let lock: EntityLock | undefined;
     if (op.kind === 'upsert' && op.eventTimeMs !== undefined) {
@@ -312,6 +319,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           const result = await deps.guard.acquire({
             entity,
             owner: idempotencyKey,
+            eventKey: envelope.dedupeKey,
             eventTimeMs: op.eventTimeMs,
             nowMs,
             lockMs: Math.max(1000, remainingMs()),
@@ -379,7 +387,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       }
       throw error;
     }
-    if (lock) await deps.guard.commit(lock, envelope.dedupeKey, now());
+    if (lock && !lastOperation) await deps.guard.commit(lock, envelope.dedupeKey, now());
     return true;
   }
 
@@ -419,15 +427,25 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       await deps.dedupe.markCompleted(claim, now(), ttlSeconds);
       return 'unmapped';
     }
+    // Writes per event: the claim, then per operation before the last one its applied record (and for a
+    // guarded upsert the guard's acquire and commit), then the completion, which also records the last
+    // operation and settles its entity lock (one write for both: if it is lost, the event is retried and
+    // the last operation is sent again under its Idempotency-Key, exactly as when its applied record was
+    // lost before). An unguarded single operation: 2 writes; a guarded upsert: 3.
     const applied = new Set(claim.appliedOperations);
-    for (const op of mapping.operations) {
-      const idempotencyKey = operationIdempotencyKey(envelope.dedupeKey, op.name);
-      if (applied.has(idempotencyKey)) continue;
-      await applyOperation(envelope, op, idempotencyKey, dims, remainingMs);
-      await deps.dedupe.recordApplied(claim, idempotencyKey, now());
-      applied.add(idempotencyKey);
+    const pending = mapping.operations
+      .map((op) => ({ op, idempotencyKey: operationIdempotencyKey(envelope.dedupeKey, op.name) }))
+      .filter(({ idempotencyKey }) => {
+        if (applied.has(idempotencyKey)) return false;
+        applied.add(idempotencyKey); // An operation name repeated within the event is applied once.
+        return true;
+      });
+    for (const [index, { op, idempotencyKey }] of pending.entries()) {
+      const lastOperation = index === pending.length - 1;
+      await applyOperation(envelope, op, idempotencyKey, dims, remainingMs, lastOperation);
+      if (!lastOperation) await deps.dedupe.recordApplied(claim, idempotencyKey, now());
     }
-    await deps.dedupe.markCompleted(claim, now(), ttlSeconds);
+    await deps.dedupe.markCompleted(claim, now(), ttlSeconds, pending.at(-1)?.idempotencyKey);
     metrics.record('Processed', dims);
     return 'processed';
   }

@@ -85,15 +85,19 @@ describe('processor: an ambiguous CDP write counts as maybe applied (issue 13, b
     });
   });
 
-  it('a crash after the CDP write and before the guard commit: older B is stale, A’s retry completes, the CDP ends on A', async () => {
+  it('a crash after the CDP write and before the bookkeeping after it: older B is stale, A’s retry completes, the CDP ends on A', async () => {
+    // The write after A's CDP call is its completion (it settles the entity lock too); the crash comes
+    // before it, and before a guard commit where there still is one.
     let crashed = false;
+    const crashOnce = () => {
+      if (crashed) return false;
+      crashed = true;
+      return true;
+    };
     const wrapGuard = (guard: EntityGuard) =>
       interceptGuard(guard, {
         async commit(lock, key, now) {
-          if (!crashed) {
-            crashed = true;
-            throw new Error('injected crash after the CDP write, before the guard commit');
-          }
+          if (crashOnce()) throw new Error('injected crash after the CDP write, before the guard commit');
           return guard.commit(lock, key, now);
         },
       });
@@ -101,6 +105,10 @@ describe('processor: an ambiguous CDP write counts as maybe applied (issue 13, b
     let releasedAfterCrash = false;
     const wrapDedupe = (store: DedupeStore) =>
       interceptDedupe(store, {
+        async markCompleted(claim, now, ttl, last) {
+          if (crashOnce()) throw new Error('injected crash after the CDP write, before the completion');
+          return store.markCompleted(claim, now, ttl, last);
+        },
         async release(claim, now, error) {
           if (crashed && !releasedAfterCrash && !claim.tookOver) {
             releasedAfterCrash = true;

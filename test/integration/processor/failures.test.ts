@@ -111,12 +111,12 @@ describe('processor: crash safety', () => {
     let crashes = 0;
     const wrapDedupe = (store: DedupeStore) =>
       interceptDedupe(store, {
-        async markCompleted(claim, now, ttl) {
+        async markCompleted(claim, now, ttl, last) {
           if (crashes === 0) {
             crashes++;
             throw new Error('injected crash before completed');
           }
-          return store.markCompleted(claim, now, ttl);
+          return store.markCompleted(claim, now, ttl, last);
         },
         // A real crash releases nothing: the lease has to run out before the retry can take over.
         async release(claim, now, error) {

@@ -467,7 +467,7 @@ export function interceptDedupe(store: DedupeStore, overrides: Partial<DedupeSto
   return {
     claim: (input) => store.claim(input),
     recordApplied: (claim, key, now) => store.recordApplied(claim, key, now),
-    markCompleted: (claim, now, ttl) => store.markCompleted(claim, now, ttl),
+    markCompleted: (claim, now, ttl, last) => store.markCompleted(claim, now, ttl, last),
     release: (claim, now, error) => store.release(claim, now, error),
     get: (key) => store.get(key),
     ...overrides,

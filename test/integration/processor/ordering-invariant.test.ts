@@ -5,7 +5,7 @@
  * Several Stripe subscription updates of ONE customer, with distinct event times, are delivered in a random
  * order, duplicated and redriven at random, each delivery meeting a random fault: a write that lands and then
  * times out, a timeout that never landed, 503, 429, 422 (dead-lettered, later redriven) or a crash right
- * after the CDP write (nothing after it runs: no guard commit, no claim release). The real processor domain
+ * after the CDP write (nothing after it runs: no guard commit, no completion, no claim release). The real processor domain
  * drives the real DynamoDedupeStore and DynamoEntityGuard on DynamoDB Local and the real CDP client against
  * the CDP stand-in; this file plays SQS (which message comes next, receive counts, the DLQ after
  * `maxReceiveCount`, redrives) on a simulated clock, so every interleaving is reproducible from its seed.
@@ -146,6 +146,16 @@ describe('processor: the newest event’s state wins under any interleaving of f
       async recordApplied(claim, key, now) {
         if (crashed) throw new Error('crashed');
         return realDedupe.recordApplied(claim, key, now);
+      },
+      // The completion is the write right after the last operation's CDP call (it settles the entity lock).
+      async markCompleted(claim, now, ttl, last) {
+        if (crashArmed) {
+          crashArmed = false;
+          crashed = true;
+          throw new Error('injected crash after the CDP write');
+        }
+        if (crashed) throw new Error('crashed');
+        return realDedupe.markCompleted(claim, now, ttl, last);
       },
       async release(claim, now, error) {
         if (crashed) return; // A dead process releases nothing: the lease runs out.

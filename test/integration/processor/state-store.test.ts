@@ -253,6 +253,49 @@ describe('state table: dedupe claims and the entity guard on DynamoDB conditiona
     );
   });
 
+  it('an upsert settled by its event’s completion: its lock waits while the event runs, then ends, and its time counts as applied', async () => {
+    const entity = { sourceId: 'stripe', object: 'profiles', matchKeyValue: uniqueName('lazy') };
+    const eventA = uniqueName('evt-a');
+    const t = Date.now();
+    const claimA = await store.claim({ dedupeKey: eventA, nowMs: t, leaseMs: 60_000, ttlSeconds: TTL });
+    assert.ok(claimA.outcome === 'claimed');
+    const a = await guard.acquire({
+      entity,
+      owner: 'a-op',
+      eventKey: eventA,
+      eventTimeMs: 5000,
+      nowMs: t,
+      lockMs: 60_000,
+    });
+    assert.ok(a.outcome === 'acquired'); // ... the CDP answers 2xx; no guard write follows.
+    const newer = { entity, owner: 'c-op', eventKey: uniqueName('evt-c'), eventTimeMs: 6000, lockMs: 5000 };
+    assert.equal(
+      (await guard.acquire({ ...newer, nowMs: t + 1 })).outcome,
+      'busy',
+      'while A’s event is not completed its intent may still be rolled back',
+    );
+    await store.markCompleted(claimA.claim, t + 2, TTL, 'a-op');
+    assert.deepEqual(
+      await guard.acquire({ entity, owner: 'b-op', eventTimeMs: 4000, nowMs: t + 3, lockMs: 5000 }),
+      { outcome: 'stale', lastAppliedAtMs: 5000 },
+      'A’s event completed: its time counts as applied at once, though its lock has not expired',
+    );
+    const c = await guard.acquire({ ...newer, nowMs: t + 4 });
+    assert.ok(c.outcome === 'acquired', 'a newer update takes the ended lock over');
+    assert.equal(c.lock.restoreLastAppliedAtMs, 5000);
+    await guard.release(c.lock); // C is refused (422): A's time stays.
+    assert.deepEqual(
+      await guard.acquire({ entity, owner: 'b-op', eventTimeMs: 4000, nowMs: t + 5, lockMs: 5000 }),
+      { outcome: 'stale', lastAppliedAtMs: 5000 },
+      'the release restored the intent its lock had replaced',
+    );
+    assert.equal(
+      (await guard.acquire({ entity, owner: 'd-op', eventTimeMs: 5000, nowMs: t + 6, lockMs: 5000 })).outcome,
+      'acquired',
+      'equal times still pass',
+    );
+  });
+
   it('the entity guard starts an entity past its retention afresh', async () => {
     const entity = { sourceId: 'stripe', object: 'profiles', matchKeyValue: uniqueName('old') };
     const t = Date.now();
