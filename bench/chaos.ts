@@ -46,6 +46,11 @@ function counterRows(r: ChaosReport): Cell[][] {
     ['replay effects (CDP effects of replays with new unsigned ids/topics)', c.replayEffects],
     ['Secrets Manager outage violations', c.outageViolations],
     ['valid requests refused during a rotation', c.rotationRefusals],
+    [
+      'genuine deliveries never acknowledged (answer lost or 5xx) / of them applied (queued before the answer was lost; judged for doubles and staleness like accepted ones)',
+      `${r.reconciliation.unacknowledgedEvents} / ${r.reconciliation.unacknowledgedApplied}`,
+    ],
+    ['CDP effects of no known event (must be 0)', r.reconciliation.unattributedEffects],
   ];
 }
 

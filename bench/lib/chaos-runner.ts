@@ -489,6 +489,16 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     const accepted = new Map<string, ExpectedEvent>();
     const firstSentAt = new Map<string, number>();
     const foreignKeys = new Map<string, string>();
+    const unacknowledged = new Map<string, ExpectedEvent>();
+    /**
+     * A genuine delivery of the plan whose answers were all lost or 5xx: it may have been queued all the same.
+     * Only the plan's own deliveries: a forged or rotated-out request of the secret phases that got a 5xx and
+     * still had an effect stays an unattributed effect (a failure), never "genuine".
+     */
+    const noteUnacknowledged = (delivery: Delivery, status: number) => {
+      if (status !== 0 && status < 500) return;
+      for (const e of delivery.events) unacknowledged.set(e.dedupeKey, e);
+    };
     const eventTags = new Map<string, string>();
     const rejected: Record<string, number> = {};
     let acceptedRequests = 0;
@@ -531,6 +541,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       if (sent % 1000 === 0) log(`  sent ${sent}/${count}`);
       if (status < 200 || status >= 300) {
         rejected[status] = (rejected[status] ?? 0) + 1;
+        noteUnacknowledged(delivery, status);
         return undefined;
       }
       acceptedRequests += 1;
@@ -704,8 +715,13 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     }));
 
     const effects = pipeline.cdp.effects();
+    // Forged, rotated-out and replayed requests are judged as foreign, never as genuine unacknowledged ones.
+    for (const [key, event] of unacknowledged) {
+      if (event.operationKeys.some((k) => foreignKeys.has(k))) unacknowledged.delete(key);
+    }
     const reconciliation = reconcile({
       accepted,
+      unacknowledged,
       effects,
       deadLetters,
       foreignKeys,

@@ -43,10 +43,22 @@ export interface ReconcileInput {
   readonly foreignKeys?: ReadonlyMap<string, string>;
   /** Labels of some accepted events (e.g. `replay original`), to say where lost events came from. */
   readonly eventTags?: ReadonlyMap<string, string>;
+  /**
+   * Genuine events whose every answer was lost (timeout, reset) or a 5xx, by dedupe key: the ingest may have
+   * queued them before the answer went missing, exactly as a provider's timed-out delivery may have landed.
+   * They may or may not be applied; when applied, they must be applied once, and they are real, newer state
+   * that an older accepted update may rightly be skipped for. Without them the check would call that older
+   * update lost and the entity's final state a stale overwrite.
+   */
+  readonly unacknowledged?: ReadonlyMap<string, ExpectedEvent>;
 }
 
 export interface Reconciliation {
   readonly acceptedEvents: number;
+  /** Genuine events never acknowledged with a 2xx (see {@link ReconcileInput.unacknowledged}). */
+  readonly unacknowledgedEvents: number;
+  /** Of those, the ones the CDP shows applied: the ingest had queued them before the answer was lost. */
+  readonly unacknowledgedApplied: number;
   /** Every operation applied exactly once. */
   readonly appliedOnce: number;
   /** Unmapped event types: acknowledged, nothing to apply. */
@@ -132,7 +144,10 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   // Ordered upserts by CDP entity, for "skipped as older" and the stale-overwrite check.
   const writes = new Map<string, EntityWrite[]>();
   const writeOf = new Map<string, EntityWrite>();
-  for (const [dedupeKey, event] of input.accepted) {
+  const unacknowledged = [...(input.unacknowledged ?? new Map<string, ExpectedEvent>())].filter(
+    ([dedupeKey]) => !input.accepted.has(dedupeKey),
+  );
+  for (const [dedupeKey, event] of [...input.accepted, ...unacknowledged]) {
     for (const u of event.upserts ?? []) {
       const w: EntityWrite = { ...u, dedupeKey };
       const id = entityId(u.object, u.matchValue);
@@ -194,6 +209,20 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     }
     lost.push(dedupeKey);
   }
+  let unacknowledgedApplied = 0;
+  for (const [dedupeKey, event] of unacknowledged) {
+    const counts = event.operationKeys.map((k) => {
+      known.add(k);
+      return perOperation.get(k) ?? 0;
+    });
+    if (counts.some((n) => n > 0)) unacknowledgedApplied += 1;
+    const over = counts.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    if (over > 0) {
+      doubles += 1;
+      extra += over;
+      if (doubleSamples.length < 10) doubleSamples.push(dedupeKey);
+    }
+  }
   const lostByTag: Record<string, number> = {};
   for (const key of lost) {
     const tag = input.eventTags?.get(key) ?? 'other';
@@ -213,6 +242,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const foreignTotal = Object.values(foreignEffects).reduce((a, b) => a + b, 0);
   return {
     acceptedEvents: input.accepted.size,
+    unacknowledgedEvents: unacknowledged.length,
+    unacknowledgedApplied,
     appliedOnce,
     acknowledgedNoop: noop,
     deadLettered,

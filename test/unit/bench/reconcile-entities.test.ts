@@ -181,3 +181,48 @@ describe('reconcile: effects of requests that must have none', () => {
     assert.equal(result.ok, true);
   });
 });
+
+describe('reconcile: genuine deliveries whose answer was lost', () => {
+  it('counts an unacknowledged but applied newer event as real state: the older accepted one was rightly skipped', () => {
+    const observed = {
+      effects: new Map([['a-op', 1]]),
+      deadLetters: [],
+      finalRecord: finalState('active'),
+    };
+    // Without it, B looks lost and the entity's final state (A's) looks like nobody's.
+    const blind = reconcile({ accepted: new Map([B]), ...observed });
+    assert.equal(blind.ok, false);
+    assert.equal(blind.lost, 1);
+    const result = reconcile({ accepted: new Map([B]), unacknowledged: new Map([A]), ...observed });
+    assert.equal(result.ok, true);
+    assert.equal(result.lost, 0);
+    assert.equal(result.supersededEvents, 1);
+    assert.equal(result.unacknowledgedApplied, 1);
+  });
+
+  it('still fails an unacknowledged event applied twice, and a stale final state it does not explain', () => {
+    const doubled = reconcile({
+      accepted: new Map([B]),
+      unacknowledged: new Map([A]),
+      effects: new Map([
+        ['a-op', 2],
+        ['b-op', 1],
+      ]),
+      deadLetters: [],
+    });
+    assert.equal(doubled.ok, false);
+    assert.equal(doubled.doubleEffectEvents, 1);
+    const stale = reconcile({
+      accepted: new Map([B]),
+      unacknowledged: new Map([A]),
+      effects: new Map([
+        ['a-op', 1],
+        ['b-op', 1],
+      ]),
+      deadLetters: [],
+      finalRecord: finalState('past_due'),
+    });
+    assert.equal(stale.ok, false);
+    assert.equal(stale.staleOverwrites, 1);
+  });
+});
