@@ -204,12 +204,14 @@ describe('the packed package, installed in a CDK app with no TypeScript tooling'
   timeout: 300_000,
 }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'webhook-pipeline-consumer-'));
-  // Only the node running these tests (Node 24 under `npm run`) and npm: no checkout node_modules/.bin,
+  // The node running these tests (Node 24 under `npm run`) first, and no node_modules/.bin folder on PATH,
   // so no tsx, tsc or esbuild; a proxy that refuses every connection, so any download fails loudly.
   const offlineEnv: NodeJS.ProcessEnv = {
-    PATH: [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter),
+    PATH: [
+      dirname(process.execPath),
+      ...(process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.includes('node_modules/.bin')),
+    ].join(delimiter),
     HOME: process.env.HOME,
-    npm_config_cache: process.env.npm_config_cache,
     npm_config_offline: 'true',
     npm_config_update_notifier: 'false',
     HTTP_PROXY: 'http://127.0.0.1:9',
@@ -242,8 +244,10 @@ describe('the packed package, installed in a CDK app with no TypeScript tooling'
     });
     writeFileSync(join(app, 'package.json'), JSON.stringify(packageJson));
     writeFileSync(join(app, 'package-lock.json'), JSON.stringify(lock));
-    const npmFlags = ['--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
-    await run('npm', ['ci', ...npmFlags], { cwd: app, env: offlineEnv });
+    // The cache the checkout's `npm ci` filled (its own .npmrc may move it; the scratch app is elsewhere).
+    const cache = (await run('npm', ['config', 'get', 'cache'], { cwd: PROJECT_ROOT })).stdout.trim();
+    const npmFlags = ['--offline', `--cache=${cache}`, '--ignore-scripts', '--no-audit', '--no-fund'];
+    await run('npm', ['ci', ...npmFlags, '--loglevel=error'], { cwd: app, env: offlineEnv });
     writeFileSync(join(app, 'app.mjs'), example);
     installed = await synthesize(app, join(app, 'cdk.out'), offlineEnv);
     checkout = await fromCheckout;
