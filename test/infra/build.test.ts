@@ -32,7 +32,7 @@ before(
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'pipe' });
     mkdirSync(CONSUMER_DIR, { recursive: true });
   },
-  { timeout: 180_000 },
+  { timeout: 600_000 },
 );
 
 describe('npm run build', { timeout: 180_000 }, () => {
@@ -200,8 +200,9 @@ function withoutAssetHashes(template: object): unknown {
   return JSON.parse(JSON.stringify(template).replace(/\b[0-9a-f]{64}\b/g, '<asset-hash>'));
 }
 
+// Timeouts guard against a hang, not speed: about 15 s of CPU (npm ci, two synths), minutes on a loaded box.
 describe('the packed package, installed in a CDK app with no TypeScript tooling', {
-  timeout: 300_000,
+  timeout: 600_000,
 }, () => {
   const scratch = mkdtempSync(join(tmpdir(), 'webhook-pipeline-consumer-'));
   // The node running these tests (Node 24 under `npm run`) first, and no node_modules/.bin folder on PATH,
