@@ -230,6 +230,7 @@ describe('the packed package, installed in a CDK app with no TypeScript tooling'
     // functions are bundled from lambdas/ at synth; it runs while the scratch app installs.
     writeFileSync(join(CONSUMER_DIR, 'app.mjs'), example);
     const fromCheckout = synthesize(CONSUMER_DIR, join(scratch, 'checkout.out'));
+    fromCheckout.catch(() => {}); // awaited below; a failure meanwhile is not an unhandled rejection
     const pack = await run('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: PROJECT_ROOT });
     const packed = JSON.parse(pack.stdout) as {
       filename: string;
