@@ -37,7 +37,7 @@ import { createS3Client, createSecretsManagerClient, createSqsClient } from '../
 import type { QueueEnvelope } from '../lambdas/shared/envelope';
 import type { HttpTriggerEvent } from '../lambdas/shared/request';
 import { ENV } from '../lambdas/shared/schema';
-import { TRACER_MODULE, TRACING_ENV } from '../lambdas/shared/tracing';
+import { TRACING_ENV } from '../lambdas/shared/tracing';
 import { HOUSE_ESBUILD_TARGET, HOUSE_NODE_OPTIONS } from '../lib/constructs/webhook-function';
 import { LOCAL_REGION, startFauxqsOnLoopback } from '../local/emulators';
 import { startLocalSecretsManager } from '../local/secrets-manager-server';
@@ -476,17 +476,16 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
     const ingestEntry = { path: join(import.meta.dirname, '..', 'lambdas', 'ingest', 'handler.ts') };
     const processorEntry = { path: join(import.meta.dirname, '..', 'lambdas', 'processor', 'handler.ts') };
     // As the CDK function bundles them: the tracer left out by default, bundled with tracing on.
-    const untraced = { external: [TRACER_MODULE] };
-    await bundleLikeLambda(ingestEntry, handlerBundle, untraced);
+    await bundleLikeLambda(ingestEntry, handlerBundle);
     const tracedHandlerBundle = join(dir, 'handler-tracing.mjs');
-    await bundleLikeLambda(ingestEntry, tracedHandlerBundle);
+    await bundleLikeLambda(ingestEntry, tracedHandlerBundle, { tracing: true });
     const tracedProcessorBundle = join(dir, 'processor-tracing.mjs');
-    await bundleLikeLambda(processorEntry, tracedProcessorBundle);
+    await bundleLikeLambda(processorEntry, tracedProcessorBundle, { tracing: true });
     await bundleLikeLambda({ source: BASELINE_SOURCE }, baselineBundle);
     const floorBundle = join(dir, 'floor.mjs');
     await bundleLikeLambda({ source: FLOOR_SOURCE }, floorBundle);
     const processorBundle = join(dir, 'processor.mjs');
-    await bundleLikeLambda(processorEntry, processorBundle, untraced);
+    await bundleLikeLambda(processorEntry, processorBundle);
     const processorEnv = {
       ...setup.env,
       // Never reached on the refused record's path; required by the processor's configuration.

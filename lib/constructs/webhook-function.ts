@@ -3,9 +3,14 @@
  * architecture, bundling, logging and grants follow one set of decisions. {@link HouseFunctionChecker}
  * reports any raw `NodejsFunction` that slips past it.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 import {
   Annotations,
+  AssetHashType,
   CfnElement,
+  DockerImage,
   Duration,
   type IAspect,
   RemovalPolicy,
@@ -15,31 +20,36 @@ import {
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
-import { TRACER_MODULE, TRACING_ENV } from '../../lambdas/shared/tracing';
+import { TRACING_ENV } from '../../lambdas/shared/tracing';
+import {
+  BUNDLE_FILE,
+  BUNDLE_HANDLER,
+  type HouseBundleVariant,
+  houseEsbuildOptions,
+  prebuiltBundleDir,
+} from './house-bundle';
+
+export { ESM_REQUIRE_BANNER, HOUSE_ESBUILD_TARGET } from './house-bundle';
 
 /** The Node.js LTS runtime every function uses (Active LTS at the time of writing). */
 export const HOUSE_RUNTIME = lambda.Runtime.NODEJS_24_X;
-/** esbuild target matching {@link HOUSE_RUNTIME}. */
-export const HOUSE_ESBUILD_TARGET = 'node24';
 /** Source-mapped stack traces in the logs; the cold-start benchmark runs its bundles with the same flag. */
 export const HOUSE_NODE_OPTIONS = '--enable-source-maps';
-/**
- * ESM bundles have no `require`; a few CommonJS dependencies still call it, so the bundle defines one.
- * The alias avoids clashing with a bundled module's own `createRequire` import.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __houseCreateRequire } from 'node:module'; const require = __houseCreateRequire(import.meta.url);";
 
 export interface WebhookFunctionProps {
-  /** Absolute path of the TypeScript entry file; it must export `handler`. */
+  /**
+   * Absolute path of the TypeScript entry file below `projectRoot`/lambdas; it must export `handler`.
+   * Bundled at synth when it exists (a checkout); otherwise its prebuilt bundle is used (see
+   * {@link houseFunctionCode}).
+   */
   readonly entry: string;
-  /** Absolute path of the repository root (holds package-lock.json and node_modules). */
+  /** Absolute path of the package root (holds `lambdas/` in a checkout, `dist/lambdas/` when installed). */
   readonly projectRoot: string;
   /** Function timeout. @default Duration.seconds(10) */
   readonly timeout?: Duration;
@@ -88,13 +98,58 @@ const ITEM_READ_ACTIONS = ['dynamodb:GetItem'];
 const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /**
- * A `NodejsFunction` with the house defaults: arm64, the current Node LTS runtime, ESM output with a
- * `require` shim, minified with source maps (enabled at runtime), bundled by the local esbuild (never
- * Docker), an explicit log group with retention, and an execution role that can write only to that log
- * group. Access to other resources goes through the `bind*` methods, which set the environment variable
- * and the grant together so neither can be forgotten.
+ * The function's code, in one of two forms with the same esbuild options (lib/constructs/house-bundle.ts):
+ * - in a checkout (the TypeScript entry exists), esbuild bundles it at synth, so an edit is always what
+ *   deploys and no `npm run build` can be stale;
+ * - in the installed package (it ships no TypeScript, and its users have no esbuild or TypeScript), the
+ *   bundle `npm run build` made, dist/lambdas/<entry path>/index.mjs, taken as it is.
+ * Not `NodejsFunction`, which can only bundle from source and needs the checkout's lock file.
  */
-export class WebhookFunction extends NodejsFunction {
+export function houseFunctionCode(
+  id: string,
+  entry: string,
+  projectRoot: string,
+  variant: HouseBundleVariant = {},
+): lambda.Code {
+  if (existsSync(entry)) {
+    return lambda.Code.fromAsset(projectRoot, {
+      // Hash of the bundle, not of the project folder: a change elsewhere in the repo changes nothing.
+      assetHashType: AssetHashType.OUTPUT,
+      bundling: {
+        // Never pulled: local bundling succeeds or throws, it never falls back to Docker.
+        image: DockerImage.fromRegistry('house-bundling-is-local-esbuild-only'),
+        // Part of CDK's staging cache key (the `local` callback is not): without it, every function
+        // bundled from the same project root would get the first one's bundle (and a traced one an untraced).
+        command: ['esbuild', relative(projectRoot, entry), ...(variant.tracing ? ['--traced'] : [])],
+        local: {
+          tryBundle(outputDir) {
+            // Loaded only here: esbuild is a development dependency of the checkout, absent when installed.
+            const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+            esbuild.buildSync(houseEsbuildOptions(entry, outputDir, projectRoot, variant));
+            return true;
+          },
+        },
+      },
+    });
+  }
+  const bundleDir = prebuiltBundleDir(projectRoot, entry, variant);
+  if (!existsSync(join(bundleDir, BUNDLE_FILE))) {
+    throw new Error(
+      `${id}: neither the handler source ${entry} (a checkout) nor its prebuilt bundle ${join(bundleDir, BUNDLE_FILE)} (the installed package; \`npm run build\` makes it) exists`,
+    );
+  }
+  return lambda.Code.fromAsset(bundleDir);
+}
+
+/**
+ * A Lambda function with the house defaults: arm64, the current Node LTS runtime, ESM output with a
+ * `require` shim, minified with source maps (enabled at runtime), bundled by the local esbuild (never
+ * Docker) or prebuilt with the same options ({@link houseFunctionCode}), an explicit log group with
+ * retention, and an execution role that can write only to that log group. Access to other resources goes
+ * through the `bind*` methods, which set the environment variable and the grant together so neither can
+ * be forgotten.
+ */
+export class WebhookFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: WebhookFunctionProps) {
     const memorySize = props.memorySize ?? 512;
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
@@ -126,10 +181,8 @@ export class WebhookFunction extends NodejsFunction {
       }),
     );
     super(scope, id, {
-      entry: props.entry,
-      handler: 'handler',
-      projectRoot: props.projectRoot,
-      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      code: houseFunctionCode(id, props.entry, props.projectRoot, { tracing: props.tracing ?? false }),
+      handler: BUNDLE_HANDLER,
       runtime: HOUSE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
@@ -146,21 +199,6 @@ export class WebhookFunction extends NodejsFunction {
         ...props.environment,
       },
       ...(props.tracing ? { tracing: lambda.Tracing.ACTIVE } : {}),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: HOUSE_ESBUILD_TARGET,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // Bundled rather than taken from the runtime: the versions we test are the versions we run.
-        bundleAwsSDK: true,
-        // The handler imports the tracer only when tracing is on: otherwise it stays out of the bundle.
-        externalModules: props.tracing ? [] : [TRACER_MODULE],
-        forceDockerBundling: false,
-      },
     });
     if (props.tracing) {
       Validations.of(role).acknowledge({

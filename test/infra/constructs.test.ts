@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aspects, AssetStaging, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -123,6 +126,34 @@ describe('WebhookFunction', () => {
       () => new WebhookFunction(stack, 'C', { ...functionProps(), environment: { queueUrl: 'x' } }),
       /SCREAMING_SNAKE_CASE/,
     );
+  });
+
+  it('deploys the prebuilt bundle where the handler source is absent (the installed package)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'installed-package-'));
+    try {
+      const bundleDir = join(root, 'dist', 'lambdas', 'processor', 'handler');
+      mkdirSync(bundleDir, { recursive: true });
+      writeFileSync(join(bundleDir, 'index.mjs'), 'export const handler = async () => {};\n');
+      const stack = newStack();
+      const props = { ...functionProps(), projectRoot: root };
+      const fn = new WebhookFunction(stack, 'Installed', {
+        ...props,
+        entry: join(root, 'lambdas/processor/handler.ts'),
+      });
+      const staging = fn.node.findAll().find((node) => node instanceof AssetStaging);
+      assert.equal(staging?.sourcePath, bundleDir);
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.handler',
+        Runtime: 'nodejs24.x',
+      });
+      assert.throws(
+        () =>
+          new WebhookFunction(stack, 'Missing', { ...props, entry: join(root, 'lambdas/ingest/handler.ts') }),
+        /neither the handler source \S+lambdas\/ingest\/handler\.ts .* nor its prebuilt bundle \S+dist\/lambdas\/ingest\/handler\/index\.mjs .*npm run build/,
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,0 +1,57 @@
+/**
+ * The part of `npm run build` that makes the package usable with no TypeScript tooling:
+ * - every Lambda handler (lambdas/<name>/handler.ts) bundled into dist/lambdas/<name>/handler/ with the
+ *   house options (lib/constructs/house-bundle.ts, the same call `WebhookFunction` makes when it bundles
+ *   from source), which the installed package's `WebhookFunction` deploys as they are;
+ * - the `webhooks` CLI as one JavaScript file, dist/cli/webhooks.js (the package's `bin`), with its
+ *   dependencies inside: it starts with plain `node`, offline, and needs nothing installed beside it.
+ */
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER, houseEsbuildOptions, prebuiltBundleDir } from '../lib/constructs/house-bundle';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The CLI's output, relative to the package root (package.json `bin` points here). */
+export const CLI_BUNDLE = 'dist/cli/webhooks.js';
+/** Oldest Node the tooling supports (package.json `engines`); the CLI bundle is compiled for it. */
+const TOOLING_TARGET = 'node20.12';
+
+/** Every `handler.ts` below lambdas/: each is a function's entry. */
+function handlerEntries(dir = join(ROOT, 'lambdas')): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return handlerEntries(path);
+      return name === 'handler.ts' ? [path] : [];
+    });
+}
+
+// Both variants of each handler: the default one without the tracer, and the one `tracing: true` deploys.
+const lambdaBuilds = handlerEntries().flatMap((entry) =>
+  [{ tracing: false }, { tracing: true }].map(async (variant) => {
+    const outdir = prebuiltBundleDir(ROOT, entry, variant);
+    mkdirSync(outdir, { recursive: true });
+    await build(houseEsbuildOptions(entry, outdir, ROOT, variant));
+    return relative(ROOT, outdir);
+  }),
+);
+
+const cliBuild = build({
+  // Imported rather than used as the entry: esbuild would keep the entry's `npx tsx` hashbang.
+  stdin: { contents: "import './bin/webhooks-cli.ts';", resolveDir: ROOT, sourcefile: 'webhooks.js' },
+  outfile: join(ROOT, CLI_BUNDLE),
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: TOOLING_TARGET,
+  mainFields: ['module', 'main'],
+  banner: { js: `#!/usr/bin/env node\n${ESM_REQUIRE_BANNER}` },
+  logLevel: 'warning',
+});
+
+const built = await Promise.all([...lambdaBuilds, cliBuild.then(() => CLI_BUNDLE)]);
+console.log(`bundled: ${built.join(', ')}`);
