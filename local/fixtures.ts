@@ -17,13 +17,15 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProviderId } from '../lambdas/providers/types';
 
-export const FIXTURES_DIR = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'test',
-  'fixtures',
-  'webhooks',
-);
+const HERE = dirname(fileURLToPath(import.meta.url));
+/**
+ * The sample deliveries: test/fixtures/webhooks in a checkout; beside the bundle in the built CLI
+ * (dist/cli/fixtures/webhooks, copied there by scripts/cli-bundle.ts), as the package ships no test/.
+ */
+export const FIXTURES_DIR =
+  [join(HERE, '..', 'test', 'fixtures', 'webhooks'), join(HERE, 'fixtures', 'webhooks')].find((dir) =>
+    existsSync(dir),
+  ) ?? join(HERE, '..', 'test', 'fixtures', 'webhooks');
 
 /** One sample delivery as stored on disk. */
 export interface WebhookFixture {

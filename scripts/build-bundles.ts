@@ -10,13 +10,12 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { ESM_REQUIRE_BANNER, houseEsbuildOptions, prebuiltBundleDir } from '../lib/constructs/house-bundle';
+import { houseEsbuildOptions, prebuiltBundleDir } from '../lib/constructs/house-bundle';
+import { buildCliBundle } from './cli-bundle';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The CLI's output, relative to the package root (package.json `bin` points here). */
 export const CLI_BUNDLE = 'dist/cli/webhooks.js';
-/** Oldest Node the tooling supports (package.json `engines`); the CLI bundle is compiled for it. */
-const TOOLING_TARGET = 'node20.12';
 
 /** Every `handler.ts` below lambdas/: each is a function's entry. */
 function handlerEntries(dir = join(ROOT, 'lambdas')): string[] {
@@ -39,19 +38,7 @@ const lambdaBuilds = handlerEntries().flatMap((entry) =>
   }),
 );
 
-const cliBuild = build({
-  // Imported rather than used as the entry: esbuild would keep the entry's `npx tsx` hashbang.
-  stdin: { contents: "import './bin/webhooks-cli.ts';", resolveDir: ROOT, sourcefile: 'webhooks.js' },
-  outfile: join(ROOT, CLI_BUNDLE),
-  absWorkingDir: ROOT,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: TOOLING_TARGET,
-  mainFields: ['module', 'main'],
-  banner: { js: `#!/usr/bin/env node\n${ESM_REQUIRE_BANNER}` },
-  logLevel: 'warning',
-});
+const cliBuild = buildCliBundle(ROOT, join(ROOT, CLI_BUNDLE));
 
 const built = await Promise.all([...lambdaBuilds, cliBuild.then(() => CLI_BUNDLE)]);
 console.log(`bundled: ${built.join(', ')}`);

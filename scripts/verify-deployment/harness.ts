@@ -1129,11 +1129,11 @@ function functionReport(f: RunningFunction, calls: readonly CallRecord[]): Funct
 }
 
 /** Runs the on-call CLI ({@link onCallCliCommand}) as an operator would, with only the given AWS settings. */
-function runCli(
+async function runCli(
   args: readonly string[],
   env: Record<string, string>,
 ): Promise<{ code: number; output: string }> {
-  const cli = onCallCliCommand();
+  const cli = await onCallCliCommand();
   return new Promise((resolve) => {
     const child = spawn(cli.command, [...cli.args, ...args], {
       cwd: PROJECT_ROOT,

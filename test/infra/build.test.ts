@@ -264,6 +264,10 @@ describe('the packed package, installed in a CDK app with no TypeScript tooling'
       'dist/cli/webhooks.js',
       `${PREBUILT_BUNDLES_DIR}/ingest/handler/${BUNDLE_FILE}`,
       `${PREBUILT_BUNDLES_DIR}/processor/handler/${BUNDLE_FILE}`,
+      // The variants `tracing: true` deploys, and the samples `webhooks send` signs.
+      `${PREBUILT_BUNDLES_DIR}/ingest/handler-traced/${BUNDLE_FILE}`,
+      `${PREBUILT_BUNDLES_DIR}/processor/handler-traced/${BUNDLE_FILE}`,
+      'dist/cli/fixtures/webhooks/stripe/invoice.payment_succeeded.json',
       'LICENSE',
       'README.md',
     ]) {
