@@ -1,7 +1,7 @@
 /**
  * How a Lambda handler becomes the file Lambda runs: the one set of esbuild options, used by
  * `WebhookFunction` when it bundles from source (a checkout) and by `npm run build`
- * (scripts/build.ts), which bundles every handler ahead of time into dist/lambdas/ for the installed
+ * (scripts/build-bundles.ts), which bundles every handler ahead of time into dist/lambdas/ for the installed
  * package. One definition, so the two forms cannot drift (test/infra/build.test.ts synthesizes both and
  * compares templates and bundles). Pure data and path arithmetic: no CDK, no esbuild import.
  */
