@@ -90,7 +90,8 @@ export interface ResourceDefinitions {
 
 /** Ingest answers providers synchronously; most expect a reply within 5-30 s, so fail well before that. */
 const INGEST_TIMEOUT_SECONDS = 10;
-const FUNCTION_MEMORY_MB = 512;
+/** Memory of both functions, chosen from the cost model's measured CPU and modelled waits (bench/results/cost.md). */
+export const FUNCTION_MEMORY_MB = 512;
 const SECONDS_PER_DAY = 86_400;
 
 /** Derives the resource settings from a resolved configuration (the form the constructs consume). */

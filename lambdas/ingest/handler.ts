@@ -18,7 +18,7 @@ import {
   SECRETS_MANAGER_TIMEOUTS,
 } from '../shared/aws-clients';
 import { optionalIntEnv, requireEnv } from '../shared/env';
-import { createObservability } from '../shared/observability';
+import { createObservability, SERVICE_NAMES } from '../shared/observability';
 import { type HttpTriggerEvent, normaliseHttpEvent } from '../shared/request';
 import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
 import { CachedSecretsManagerSource, type SecretSource } from '../shared/secrets';
@@ -79,7 +79,7 @@ export function depsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   clients: IngestClients = moduleClients,
 ): IngestHandlerDeps {
-  const { logger, metrics } = createObservability('ingest', env);
+  const { logger, metrics } = createObservability(SERVICE_NAMES.ingest, env);
   return {
     sources: parseSources(requireEnv(ENV.sources, env)),
     secrets: clients.secrets,
