@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../lambdas/shared/aws-clients';
 import { pipelineConfig } from '../../lib/pipeline-config';
+import { FUNCTION_MEMORY_MB } from '../../lib/resource-definitions';
 import { type Emulators, startEmulators } from '../../local/emulators';
 import { readLocalSecrets, SECRETS_EXAMPLE_PATH } from '../../local/local-secrets';
 import { startLocalPipeline } from '../../local/pipeline';
@@ -30,7 +31,6 @@ import { type MonitoringMonthlyCost, monitoringMonthlyCost } from './monitoring-
 import { createRng } from './prng';
 import { pool, queueTotal, waitUntilStable } from './queues';
 import { median, percentile, round } from './stats';
-import { FUNCTION_MEMORY_MB } from '../../lib/resource-definitions';
 
 /**
  * us-east-1 list prices (USD) as published on aws.amazon.com/pricing, noted 2025-11 (first pricing tier,

@@ -4,7 +4,7 @@
  * outside Lambda (`npm start`, tests, benchmarks) `POWERTOOLS_DEV=true` pretty-prints and
  * `POWERTOOLS_METRICS_DISABLED=true` silences them, and nothing needs Lambda's own environment.
  */
-import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
+import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 

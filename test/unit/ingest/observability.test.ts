@@ -97,7 +97,8 @@ describe('shared observability, outside Lambda', () => {
         logger.addContext({
           awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
           functionName: 'Stack-IngestFunction-AbCdEf123456',
-          invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:Stack-IngestFunction-AbCdEf123456',
+          invokedFunctionArn:
+            'arn:aws:lambda:us-east-1:123456789012:function:Stack-IngestFunction-AbCdEf123456',
           memoryLimitInMB: '512',
           functionVersion: '$LATEST',
           logGroupName: '/aws/lambda/x',
@@ -116,15 +117,12 @@ describe('shared observability, outside Lambda', () => {
       assert.equal(info?.requestId, undefined);
       const line = error ?? {};
       // cold_start appears only on a container's first line (earlier tests in this process took it).
-      assert.deepEqual(Object.keys(line).filter((k) => k !== 'cold_start').sort(), [
-        'dedupeKey',
-        'level',
-        'message',
-        'requestId',
-        'service',
-        'source',
-        'timestamp',
-      ]);
+      assert.deepEqual(
+        Object.keys(line)
+          .filter((k) => k !== 'cold_start')
+          .sort(),
+        ['dedupeKey', 'level', 'message', 'requestId', 'service', 'source', 'timestamp'],
+      );
       assert.equal(line.requestId, 'c6af9ac6-7b61-11e6-9a41-93e812345678');
       assert.equal(line.level, 'ERROR');
     } finally {

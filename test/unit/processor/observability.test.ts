@@ -18,7 +18,9 @@ describe('processor metrics on Powertools', () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.POWERTOOLS_SERVICE_NAME;
     const lines = captureStdout(() => {
-      const metrics = new PowertoolsProcessorMetrics(createObservability(SERVICE_NAMES.processor, env).metrics);
+      const metrics = new PowertoolsProcessorMetrics(
+        createObservability(SERVICE_NAMES.processor, env).metrics,
+      );
       metrics.record('CdpLatency', { source: 'stripe' }, 42);
       metrics.record('Processed', { source: 'stripe' });
       metrics.record('CdpLatency', { source: 'stripe' }, 58);
