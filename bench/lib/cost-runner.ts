@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../lambdas/shared/aws-clients';
 import { pipelineConfig } from '../../lib/pipeline-config';
-import { FUNCTION_MEMORY_MB } from '../../lib/resource-definitions';
+import { INGEST_MEMORY_MB, PROCESSOR_MEMORY_MB } from '../../lib/resource-definitions';
 import { type Emulators, startEmulators } from '../../local/emulators';
 import { readLocalSecrets, SECRETS_EXAMPLE_PATH } from '../../local/local-secrets';
 import { startLocalPipeline } from '../../local/pipeline';
@@ -54,6 +54,19 @@ export const PRICES = {
   secretsManagerPerSecretMonth: 0.4,
   cloudWatchLogsPerGb: 0.5,
 } as const;
+
+export interface MemoryRow {
+  readonly memoryMb: number;
+  readonly ingestBilledMs: number;
+  readonly ingestBilledMsP95: number;
+  /** Ingest duration + request charge, USD per million webhooks. */
+  readonly ingestUsd: number;
+  readonly processorBilledMsPerEvent: number;
+  /** Processor duration + request charge, USD per million webhooks. */
+  readonly processorUsd: number;
+  /** A full batch: its records' CPU in series (one thread), their waits overlapping. */
+  readonly processorEventsPerSecondPerUnit: number;
+}
 
 export interface CostOptions {
   /** Webhooks to send. @default 1000 */
@@ -101,14 +114,10 @@ export interface CostReport {
     readonly dynamoCallsPerEvent: number;
     readonly cdpCallsPerEvent: number;
     /** Modelled billed ms and Lambda USD per million webhooks at each memory size. */
-    readonly byMemory: readonly {
-      readonly memoryMb: number;
-      readonly ingestBilledMs: number;
-      readonly ingestBilledMsP95: number;
-      readonly processorBilledMsPerEvent: number;
-      readonly lambdaUsdPerMillionWebhooks: number;
-    }[];
-    readonly memoryMb: number;
+    /** Modelled billed ms, Lambda USD per million webhooks and processor events/s per unit of concurrency, by memory size. */
+    readonly byMemory: readonly MemoryRow[];
+    readonly ingestMemoryMb: number;
+    readonly processorMemoryMb: number;
   };
   readonly assumptions: Record<string, string | number>;
   readonly perMillionWebhooks: {
@@ -314,29 +323,38 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     const ingestWaitMs = AWS_ROUND_TRIP_MS.sqsSend * (per('SQS.SendMessageBatch') + per('SQS.SendMessage'));
     const processorWaitMsPerEvent =
       dynamoCallsPerEvent * AWS_ROUND_TRIP_MS.dynamoWrite + cdpCallsPerEvent * AWS_ROUND_TRIP_MS.cdpCall;
-    const lambdaCost = (memoryMb: number, ingestMsPerWebhook: number, processorMsPerWebhook: number) =>
-      (1 + processorInvocationsPerWebhook) * PRICES.lambdaPerMillionRequests +
-      ((ingestMsPerWebhook + processorMsPerWebhook) / 1000) *
-        (memoryMb / 1024) *
-        PRICES.lambdaArmPerGbSecond *
-        1_000_000;
-    const byMemory = MEMORY_SIZES_MB.map((memoryMb) => {
+    const gbSecondUsd = (ms: number, memoryMb: number) =>
+      (ms / 1000) * (memoryMb / 1024) * PRICES.lambdaArmPerGbSecond * 1_000_000;
+    const ingestUsdAt = (memoryMb: number, ms: number) =>
+      PRICES.lambdaPerMillionRequests + gbSecondUsd(ms, memoryMb);
+    const processorUsdAt = (memoryMb: number, msPerWebhook: number) =>
+      processorInvocationsPerWebhook * PRICES.lambdaPerMillionRequests + gbSecondUsd(msPerWebhook, memoryMb);
+    const fullBatch = 10;
+    const byMemory: MemoryRow[] = MEMORY_SIZES_MB.map((memoryMb) => {
       const ingestBilled = billedMs(ingestCpuMean, ingestWaitMs, memoryMb);
       const processorBilled = billedMs(cpuPerEvent, processorWaitMsPerEvent, memoryMb);
+      const batchMs = billedMs(cpuPerEvent * fullBatch, processorWaitMsPerEvent, memoryMb);
       return {
         memoryMb,
         ingestBilledMs: round(ingestBilled, 1),
         ingestBilledMsP95: round(billedMs(ingestCpuP95, ingestWaitMs, memoryMb), 1),
+        ingestUsd: round(ingestUsdAt(memoryMb, ingestBilled), 3),
         processorBilledMsPerEvent: round(processorBilled, 1),
-        lambdaUsdPerMillionWebhooks: round(
-          lambdaCost(memoryMb, ingestBilled, processorBilled * eventsPerWebhook),
-        ),
+        processorUsd: round(processorUsdAt(memoryMb, processorBilled * eventsPerWebhook), 3),
+        processorEventsPerSecondPerUnit: round((fullBatch * 1000) / batchMs, 1),
       };
     });
-    const chosen = byMemory.find((m) => m.memoryMb === FUNCTION_MEMORY_MB);
-    if (!chosen) throw new Error(`FUNCTION_MEMORY_MB ${FUNCTION_MEMORY_MB} is not one of the modelled sizes`);
-    const ingestBilledMs = chosen.ingestBilledMs;
-    const lambdaMeasured = lambdaCost(FUNCTION_MEMORY_MB, ingestMedian, msPerEvent * eventsPerWebhook);
+    const at = (memoryMb: number) => {
+      const row = byMemory.find((m) => m.memoryMb === memoryMb);
+      if (!row) throw new Error(`${memoryMb} MB is not one of the modelled memory sizes`);
+      return row;
+    };
+    const ingestRow = at(INGEST_MEMORY_MB);
+    const processorRow = at(PROCESSOR_MEMORY_MB);
+    const ingestBilledMs = ingestRow.ingestBilledMs;
+    const lambdaMeasured =
+      ingestUsdAt(INGEST_MEMORY_MB, ingestMedian) +
+      processorUsdAt(PROCESSOR_MEMORY_MB, msPerEvent * eventsPerWebhook);
     // Per webhook: the ingest's lines per probe webhook, the processor's per probe event × events per webhook.
     const ingestShare = 1 / Math.max(1, probeCount);
     const processorShare = eventsPerWebhook / Math.max(1, probeEvents);
@@ -362,7 +380,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     );
     const dynamoReads = ['DynamoDB.GetItem', 'DynamoDB.Query'].reduce((n, op) => n + per(op), 0);
     const million = 1_000_000;
-    const lambda = chosen.lambdaUsdPerMillionWebhooks;
+    const lambda = ingestRow.ingestUsd + processorRow.processorUsd;
     const common = {
       lambda: round(lambda),
       sqs: round(sqsRequests * PRICES.sqsPerMillionRequests),
@@ -411,16 +429,17 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         dynamoCallsPerEvent: round(dynamoCallsPerEvent, 3),
         cdpCallsPerEvent: round(cdpCallsPerEvent, 3),
         byMemory,
-        memoryMb: FUNCTION_MEMORY_MB,
+        ingestMemoryMb: INGEST_MEMORY_MB,
+        processorMemoryMb: PROCESSOR_MEMORY_MB,
       },
       assumptions: {
         prices: PRICES.noted,
-        memory: `${FUNCTION_MEMORY_MB} MB arm64 for both functions (lib/resource-definitions.ts), chosen from the memory table`,
-        ingestBilledMs: `${ingestBilledMs} ms per webhook: measured CPU ${round(ingestCpuMean, 2)} ms × ${round(Math.max(1, 1769 / FUNCTION_MEMORY_MB), 2)} (1,769 MB = 1 vCPU) + ${round(ingestWaitMs, 1)} ms SQS send at ${AWS_ROUND_TRIP_MS.sqsSend} ms`,
-        processorBilledMsPerEvent: `${chosen.processorBilledMsPerEvent} ms per event: measured CPU ${round(cpuPerEvent, 2)} ms × ${round(Math.max(1, 1769 / FUNCTION_MEMORY_MB), 2)} + ${round(dynamoCallsPerEvent, 2)} DynamoDB calls at ${AWS_ROUND_TRIP_MS.dynamoWrite} ms + ${round(cdpCallsPerEvent, 2)} CDP calls at ${AWS_ROUND_TRIP_MS.cdpCall} ms, in sequence (no overlap between a batch's records: an upper bound)`,
+        memory: `arm64, ingest ${INGEST_MEMORY_MB} MB, processor ${PROCESSOR_MEMORY_MB} MB (lib/resource-definitions.ts), chosen from the memory table`,
+        ingestBilledMs: `${ingestBilledMs} ms per webhook: measured CPU ${round(ingestCpuMean, 2)} ms × ${round(Math.max(1, 1769 / INGEST_MEMORY_MB), 2)} (1,769 MB = 1 vCPU) + ${round(ingestWaitMs, 1)} ms SQS send at ${AWS_ROUND_TRIP_MS.sqsSend} ms`,
+        processorBilledMsPerEvent: `${processorRow.processorBilledMsPerEvent} ms per event: measured CPU ${round(cpuPerEvent, 2)} ms × ${round(Math.max(1, 1769 / PROCESSOR_MEMORY_MB), 2)} + ${round(dynamoCallsPerEvent, 2)} DynamoDB calls at ${AWS_ROUND_TRIP_MS.dynamoWrite} ms + ${round(cdpCallsPerEvent, 2)} CDP calls at ${AWS_ROUND_TRIP_MS.cdpCall} ms, in sequence (no overlap between a batch's records: an upper bound)`,
         lambdaAtMeasuredDurations: `$${round(lambdaMeasured)} per million webhooks with this run's local wall-clock medians instead (ingest ${round(ingestMedian, 1)} ms, processor ${round(msPerEvent, 1)} ms per event, under 8 concurrent senders on 2 shared cores)`,
         lambdaInit:
-          'INIT phase billed per cold start (since 2025-08): not per webhook; a cold start at the chosen memory is ~0.3–0.5 s (bench/results/ingest.md × the CPU share)',
+          'INIT phase billed per cold start (since 2025-08): not per webhook; the cold-start proxy (bench/results/ingest.md, one full core) stretches by the same CPU share',
         eventsPerWebhook: round(events / count, 3),
         dynamoUnits: 'each write 1 WRU (items < 1 KB), each consistent read 1 RRU (< 4 KB)',
         sqsRequests:

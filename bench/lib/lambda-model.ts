@@ -43,7 +43,7 @@ export interface FunctionLogTotals {
 }
 
 export interface LogCapture {
-  /** Totals by function since start (or the last reset). */
+  /** Totals by function since start (or the last reset); a copy. */
   totals(): Record<'ingest' | 'processor', FunctionLogTotals>;
   /** One sample line of each kind, for the report. */
   samples(): Record<string, string>;
@@ -63,7 +63,7 @@ export function captureFunctionLogs(): LogCapture {
   };
   const empty = () => ({ logLines: 0, logBytes: 0, emfLines: 0, emfBytes: 0 });
   let totals = { ingest: empty(), processor: empty() };
-  const samples: Record<string, string> = {};
+  let samples: Record<string, string> = {};
   const streams = [process.stdout, process.stderr];
   const originals = streams.map((s) => s.write.bind(s));
   streams.forEach((stream, i) => {
@@ -95,10 +95,11 @@ export function captureFunctionLogs(): LogCapture {
     }) as typeof stream.write;
   });
   return {
-    totals: () => totals,
+    totals: () => ({ ingest: { ...totals.ingest }, processor: { ...totals.processor } }),
     samples: () => ({ ...samples }),
     reset: () => {
       totals = { ingest: empty(), processor: empty() };
+      samples = {};
     },
     stop: () => {
       streams.forEach((stream, i) => {
