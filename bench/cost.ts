@@ -6,12 +6,17 @@
 import { Command } from 'commander';
 import { positiveInt, recordReport } from './lib/cli';
 import { type CostReport as CostModelReport, PRICES, runCostModel } from './lib/cost-runner';
+import { AWS_ROUND_TRIP_MS, type FunctionLogTotals, LOG_EVENT_OVERHEAD_BYTES } from './lib/lambda-model';
 import { CLOUDWATCH_PRICES } from './lib/monitoring-cost';
 import { consoleTable, markdownTable } from './lib/results';
+import { round } from './lib/stats';
 import { measureWritesByKind, type WritesByKindRow } from './lib/writes-by-kind';
 
 /** The cost model's report plus the writes per event by kind. */
 export type CostReport = CostModelReport & { readonly writesByKind?: readonly WritesByKindRow[] };
+
+/** Issue 17's target for logs per webhook, end to end. */
+const LOG_TARGET_BYTES_PER_WEBHOOK = 600;
 
 /** Runs the cost model and records it; returns the report (for bench/run-all.ts). */
 export async function recordCostModel(
@@ -105,6 +110,69 @@ function monitoringSection(r: CostReport): string[] {
   ];
 }
 
+/** Log bytes as measured: what the handlers wrote in the run, by function and kind. */
+function logsSection(r: CostReport): string[] {
+  const l = r.logs;
+  const row = (fn: string, t: FunctionLogTotals, n: number) => [
+    fn,
+    round(t.logLines / n, 2),
+    round(t.logBytes / n, 1),
+    round(t.emfLines / n, 2),
+    round(t.emfBytes / n, 1),
+  ];
+  const met = l.billedBytesPerWebhook <= LOG_TARGET_BYTES_PER_WEBHOOK;
+  return [
+    '## Logs per webhook (measured, default level INFO)',
+    '',
+    `The handlers run with production's logging (Powertools Logger at INFO, EMF metrics on, no dev pretty-printing); every line they write is taken off stdout/stderr and counted by function, one invocation at a time as in a Lambda container (${l.probeWebhooks} webhooks, ${l.probeEvents} events, processor batches of the main run's average size). EMF lines are CloudWatch Logs ingestion too. Per webhook = the ingest's lines + the processor's per event × ${r.assumptions.eventsPerWebhook} events per webhook.`,
+    '',
+    markdownTable(
+      ['function', 'log lines', 'log bytes', 'EMF lines', 'EMF bytes'],
+      [
+        row('ingest, per webhook', l.ingest, l.probeWebhooks),
+        row('processor, per event', l.processor, l.probeEvents),
+      ],
+    ),
+    '',
+    `Total **${l.bytesPerWebhook} bytes in ${l.linesPerWebhook} lines per webhook**; billed as ${l.billedBytesPerWebhook} bytes with CloudWatch's ${LOG_EVENT_OVERHEAD_BYTES} bytes per log event: target ≤ ${LOG_TARGET_BYTES_PER_WEBHOOK} bytes **${met ? 'met' : 'missed'}**. Lambda's START/END/REPORT lines are not written (JSON log format, system log level WARN: lib/constructs/webhook-function.ts); with the system level at INFO they would add about ${l.platformBytesPerWebhookAtInfo} bytes per webhook.`,
+    '',
+    'Sample lines:',
+    '',
+    ...Object.entries(l.samples).flatMap(([k, v]) => [`- ${k}: \`${v}\``]),
+    '',
+  ];
+}
+
+/** Measured CPU, modelled billed duration and Lambda cost per memory size. */
+function computeSection(r: CostReport): string[] {
+  const c = r.compute;
+  return [
+    '## Compute: measured CPU, billed duration by memory size',
+    '',
+    `CPU time (user + system) around each handler invocation, measured one invocation at a time after the main run (${c.probeWebhooks} webhooks, ${c.probeBatches} processor batches; the in-process emulators serving the handler's calls are included, so an upper bound): ingest ${c.ingestCpuMsMean} ms mean (p95 ${c.ingestCpuMsP95} ms) per webhook, processor ${c.processorCpuMsPerEventMean} ms per event. Lambda bills wall time: the CPU part stretches by 1,769 MB / memory (one vCPU at 1,769 MB; the handlers are single-threaded), the waits on AWS do not: SQS send ${AWS_ROUND_TRIP_MS.sqsSend} ms, ${c.dynamoCallsPerEvent} DynamoDB calls per event at ${AWS_ROUND_TRIP_MS.dynamoWrite} ms, ${c.cdpCallsPerEvent} CDP calls per event at ${AWS_ROUND_TRIP_MS.cdpCall} ms (the throughput run's stand-in latency).`,
+    '',
+    markdownTable(
+      [
+        'memory',
+        'ingest billed ms (mean / p95)',
+        'ingest USD per million webhooks',
+        'processor billed ms per event',
+        'processor USD per million webhooks',
+        'processor events/s per unit of concurrency (batches of 10)',
+      ],
+      c.byMemory.map((m) => [
+        `${m.memoryMb} MB${m.memoryMb === c.ingestMemoryMb ? ' (ingest default)' : ''}${m.memoryMb === c.processorMemoryMb ? ' (processor default)' : ''}`,
+        `${m.ingestBilledMs} / ${m.ingestBilledMsP95}`,
+        m.ingestUsd,
+        m.processorBilledMsPerEvent,
+        m.processorUsd,
+        m.processorEventsPerSecondPerUnit,
+      ]),
+    ),
+    '',
+  ];
+}
+
 function markdown(r: CostReport): string {
   return [
     '# Cost model',
@@ -125,6 +193,8 @@ function markdown(r: CostReport): string {
     ...writesByKindSection(r),
     `Handler durations (local, loopback emulators): ingest median ${r.handler.ingestMedianMs} ms; processor batch median ${r.handler.processorBatchMedianMs} ms for ${r.handler.recordsPerBatch} records on average (${r.handler.processorMsPerEvent} ms per event).`,
     '',
+    ...logsSection(r),
+    ...computeSection(r),
     '## Assumptions',
     '',
     markdownTable(['assumption', 'value'], Object.entries(r.assumptions)),

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-const BENCHES: readonly string[] = ['verify', 'cost', 'ingest'];
+const BENCHES: readonly string[] = ['verify', 'cost', 'ingest', 'throughput'];
 
 function run(name: string): Promise<number> {
   const file = join(import.meta.dirname, `${name}.ts`);

@@ -90,7 +90,14 @@ export interface ResourceDefinitions {
 
 /** Ingest answers providers synchronously; most expect a reply within 5-30 s, so fail well before that. */
 const INGEST_TIMEOUT_SECONDS = 10;
-const FUNCTION_MEMORY_MB = 512;
+/**
+ * Memory sizes, chosen from the cost model's measured CPU and modelled waits (bench/results/cost.md, "Compute").
+ * The ingest mostly waits on one SQS send: at 256 MB its CPU share halves, adding ~10 ms to a request and
+ * saving a third of its GB-seconds. The processor runs a batch's records in parallel on one thread, so its
+ * CPU share bounds events/s per unit of concurrency: 512 MB keeps that.
+ */
+export const INGEST_MEMORY_MB = 256;
+export const PROCESSOR_MEMORY_MB = 512;
 const SECONDS_PER_DAY = 86_400;
 
 /** Derives the resource settings from a resolved configuration (the form the constructs consume). */
@@ -130,8 +137,8 @@ export function resourceDefinitions(
       maxConcurrency: q.maxConcurrency,
       reportBatchItemFailures: true,
     },
-    ingestFunction: { timeoutSeconds: INGEST_TIMEOUT_SECONDS, memorySizeMb: FUNCTION_MEMORY_MB },
-    processorFunction: { timeoutSeconds: q.processorTimeoutSeconds, memorySizeMb: FUNCTION_MEMORY_MB },
+    ingestFunction: { timeoutSeconds: INGEST_TIMEOUT_SECONDS, memorySizeMb: INGEST_MEMORY_MB },
+    processorFunction: { timeoutSeconds: q.processorTimeoutSeconds, memorySizeMb: PROCESSOR_MEMORY_MB },
   };
 }
 

@@ -6,18 +6,31 @@
 import { copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../lambdas/shared/aws-clients';
 import { pipelineConfig } from '../../lib/pipeline-config';
+import { INGEST_MEMORY_MB, PROCESSOR_MEMORY_MB } from '../../lib/resource-definitions';
 import { type Emulators, startEmulators } from '../../local/emulators';
 import { readLocalSecrets, SECRETS_EXAMPLE_PATH } from '../../local/local-secrets';
 import { startLocalPipeline } from '../../local/pipeline';
 import { postDelivery } from '../../local/send-webhooks';
+import { createLambdaContext, type SqsBatchHandler, toSqsRecord } from '../../local/sqs-poller';
 import { startCountingProxy } from './counting-proxy';
 import { createDeliveryFactory } from './deliveries';
+import {
+  AWS_ROUND_TRIP_MS,
+  billedMs,
+  captureFunctionLogs,
+  type FunctionLogTotals,
+  LOG_EVENT_OVERHEAD_BYTES,
+  MEMORY_SIZES_MB,
+  PLATFORM_LINES_BYTES_PER_INVOCATION,
+  withCpu,
+} from './lambda-model';
 import { type MonitoringMonthlyCost, monitoringMonthlyCost } from './monitoring-cost';
 import { createRng } from './prng';
 import { pool, queueTotal, waitUntilStable } from './queues';
-import { median, round } from './stats';
+import { median, percentile, round } from './stats';
 
 /**
  * us-east-1 list prices (USD) as published on aws.amazon.com/pricing, noted 2025-11 (first pricing tier,
@@ -42,6 +55,19 @@ export const PRICES = {
   cloudWatchLogsPerGb: 0.5,
 } as const;
 
+export interface MemoryRow {
+  readonly memoryMb: number;
+  readonly ingestBilledMs: number;
+  readonly ingestBilledMsP95: number;
+  /** Ingest duration + request charge, USD per million webhooks. */
+  readonly ingestUsd: number;
+  readonly processorBilledMsPerEvent: number;
+  /** Processor duration + request charge, USD per million webhooks. */
+  readonly processorUsd: number;
+  /** A full batch: its records' CPU in series (one thread), their waits overlapping. */
+  readonly processorEventsPerSecondPerUnit: number;
+}
+
 export interface CostOptions {
   /** Webhooks to send. @default 1000 */
   readonly count?: number;
@@ -63,6 +89,36 @@ export interface CostReport {
     readonly recordsPerBatch: number;
     readonly processorMsPerEvent: number;
   };
+  /** Bytes the handlers wrote (Powertools log lines and EMF lines), measured in the run. */
+  readonly logs: {
+    readonly ingest: FunctionLogTotals;
+    readonly processor: FunctionLogTotals;
+    readonly bytesPerWebhook: number;
+    readonly linesPerWebhook: number;
+    /** The totals above are over this many webhooks (ingest) and events (processor). */
+    readonly probeWebhooks: number;
+    readonly probeEvents: number;
+    /** Bytes per webhook CloudWatch Logs bills: messages + per-event overhead. */
+    readonly billedBytesPerWebhook: number;
+    /** What Lambda's START/END/REPORT lines would add per webhook with the system log level at INFO. */
+    readonly platformBytesPerWebhookAtInfo: number;
+    readonly samples: Record<string, string>;
+  };
+  /** CPU per invocation, measured one invocation at a time after the main run. */
+  readonly compute: {
+    readonly ingestCpuMsMean: number;
+    readonly ingestCpuMsP95: number;
+    readonly processorCpuMsPerEventMean: number;
+    readonly probeWebhooks: number;
+    readonly probeBatches: number;
+    readonly dynamoCallsPerEvent: number;
+    readonly cdpCallsPerEvent: number;
+    /** Modelled billed ms and Lambda USD per million webhooks at each memory size. */
+    /** Modelled billed ms, Lambda USD per million webhooks and processor events/s per unit of concurrency, by memory size. */
+    readonly byMemory: readonly MemoryRow[];
+    readonly ingestMemoryMb: number;
+    readonly processorMemoryMb: number;
+  };
   readonly assumptions: Record<string, string | number>;
   readonly perMillionWebhooks: {
     readonly httpApi: Record<string, number>;
@@ -76,10 +132,8 @@ export interface CostReport {
   readonly capacity: readonly { readonly hop: string; readonly limit: string; readonly raiseWith: string }[];
 }
 
-/** Durations assumed on AWS (network round trips to SQS/DynamoDB/CDP are longer than on loopback). */
-const AWS_DURATION_MS = { ingest: 40, processorPerEvent: 120 };
-const MEMORY_GB = 0.5;
-const LOG_BYTES_PER_WEBHOOK = 1500;
+/** Webhooks (at most) sent one at a time after the main run to measure CPU per invocation. */
+const CPU_PROBE_WEBHOOKS = 200;
 /** Sources the monthly monitoring cost is stated for (each with a NoWebhooks alarm). */
 export const MONITORED_SOURCES = 5;
 
@@ -97,9 +151,39 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
   };
   const secretsPath = join(tmpdir(), `cost-secrets-${process.pid}-${Date.now()}.json`);
   copyFileSync(SECRETS_EXAMPLE_PATH, secretsPath);
+  // The handlers log as in production (INFO, metrics on, no dev pretty-printing); their lines are counted.
+  delete process.env.POWERTOOLS_DEV;
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  const logCapture = captureFunctionLogs();
+  let probing = false;
+  let probeRecords = 0;
+  const ingestCpu: number[] = [];
+  const batchCpu: number[] = [];
   const ingestMs: number[] = [];
+  let wrappedProcessor: SqsBatchHandler | undefined;
   const batchMs: number[] = [];
   const batchSizes: number[] = [];
+  const measureProcessor =
+    (processor: SqsBatchHandler): SqsBatchHandler =>
+    async (event, context) => {
+      const t0 = performance.now();
+      try {
+        if (!probing) return await processor(event, context);
+        return await withCpu(
+          () => processor(event, context),
+          (ms) => {
+            batchCpu.push(ms);
+            probeRecords += event.Records.length;
+          },
+        );
+      } finally {
+        if (!probing) {
+          batchMs.push(performance.now() - t0);
+          batchSizes.push(event.Records.length);
+        }
+      }
+    };
   const pipeline = await startLocalPipeline({
     port: 0,
     cdpPort: 0,
@@ -108,25 +192,24 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     quiet: true,
     log: () => {},
     pollWaitSeconds: 20,
-    wrapHandlers: ({ ingest, processor }) => ({
-      ingest: async (event, context) => {
-        const t0 = performance.now();
-        try {
-          return await ingest(event, context);
-        } finally {
-          ingestMs.push(performance.now() - t0);
-        }
-      },
-      processor: async (event, context) => {
-        const t0 = performance.now();
-        try {
-          return await processor(event, context);
-        } finally {
-          batchMs.push(performance.now() - t0);
-          batchSizes.push(event.Records.length);
-        }
-      },
-    }),
+    wrapHandlers: ({ ingest, processor }) => {
+      wrappedProcessor = measureProcessor(processor);
+      return {
+        ingest: async (event, context) => {
+          const t0 = performance.now();
+          try {
+            if (!probing) return await ingest(event, context);
+            return await withCpu(
+              () => ingest(event, context),
+              (ms) => ingestCpu.push(ms),
+            );
+          } finally {
+            if (!probing) ingestMs.push(performance.now() - t0);
+          }
+        },
+        processor: wrappedProcessor,
+      };
+    },
   });
   // The harness only polls GetQueueAttributes, which the pipeline never calls: it is left out of the counts.
   const direct = createSqsClient();
@@ -155,6 +238,62 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     });
     await pipeline.poller.stop(5000);
     const calls = { ...sqsProxy.counts(), ...dynamoProxy.counts() };
+    const cdpCalls = pipeline.cdp.requests.length;
+
+    // Probe: one invocation at a time, as a Lambda container runs them, so the process's CPU time around a
+    // handler is that handler's (plus the in-process emulator and proxy serving its calls: an upper bound)
+    // and each invocation's log and EMF lines are its own (concurrent invocations in one process would
+    // share the module's Metrics buffer). The processor gets batches of the main run's average size.
+    const probeBatchSize = Math.min(
+      10,
+      Math.max(1, Math.round(batchSizes.reduce((a, b) => a + b, 0) / Math.max(1, batchSizes.length))),
+    );
+    probing = true;
+    logCapture.reset();
+    const probeCount = Math.min(CPU_PROBE_WEBHOOKS, count);
+    for (let i = 0; i < probeCount; i++) {
+      const response = await postDelivery(factory.fresh());
+      if (response.status !== 202) throw new Error(`Ingest answered ${response.status}: ${response.body}`);
+    }
+    const processorHandler = wrappedProcessor;
+    if (!processorHandler) throw new Error('The pipeline did not load the processor handler');
+    for (let empty = 0; empty < 2; ) {
+      const got = await direct.send(
+        new ReceiveMessageCommand({
+          QueueUrl: pipeline.resources.queueUrl,
+          MaxNumberOfMessages: probeBatchSize,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      const messages = got.Messages ?? [];
+      if (messages.length === 0) {
+        empty += 1;
+        continue;
+      }
+      empty = 0;
+      const records = messages.map((m) => toSqsRecord(m, pipeline.resources.queueArn, 'us-east-1'));
+      await processorHandler(
+        { Records: records },
+        createLambdaContext(
+          'processor',
+          'us-east-1',
+          pipeline.definitions.processorFunction.timeoutSeconds * 1000,
+        ),
+      );
+      await direct.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: pipeline.resources.queueUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+        }),
+      );
+    }
+    probing = false;
+    logCapture.stop();
+    const logTotals = logCapture.totals();
+    const logSamples = logCapture.samples();
+    const probeEvents = probeRecords;
     delete calls['SQS.GetQueueAttributes'];
     const per = (op: string) => (calls[op] ?? 0) / count;
     const callsPerWebhook = Object.fromEntries(
@@ -167,17 +306,65 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     const batchMedian = median(batchMs) ?? 0;
     const recordsPerBatch = batchSizes.reduce((a, b) => a + b, 0) / Math.max(1, batchSizes.length);
     const msPerEvent = batchMedian / Math.max(1, recordsPerBatch);
-    // Loopback durations on a shared laptop say little about Lambda: the bill uses the modelled AWS durations,
-    // and the measured ones are priced too, as an upper bound.
-    const ingestBilledMs = AWS_DURATION_MS.ingest;
-    const processorBilledMsPerWebhook = AWS_DURATION_MS.processorPerEvent * (events / count);
     const processorInvocationsPerWebhook = batchSizes.length / Math.max(1, count);
-    const lambdaCost = (ingestMsPerWebhook: number, processorMsPerWebhook: number) =>
-      (1 + processorInvocationsPerWebhook) * PRICES.lambdaPerMillionRequests +
-      ((ingestMsPerWebhook + processorMsPerWebhook) / 1000) *
-        MEMORY_GB *
-        PRICES.lambdaArmPerGbSecond *
-        1_000_000;
+    const eventsPerWebhook = events / count;
+    // Lambda bills wall time: the handlers' measured CPU (stretched below one vCPU) plus the network waits
+    // on AWS (AWS_ROUND_TRIP_MS). Per event the waits are counted in sequence, as if each batch held one
+    // record: records of a batch run in parallel, so fuller batches cost less than this.
+    const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    const ingestCpuMean = mean(ingestCpu);
+    const ingestCpuP95 = percentile(ingestCpu, 95) ?? 0;
+    const cpuPerEvent = batchCpu.reduce((a, b) => a + b, 0) / Math.max(1, probeRecords);
+    const dynamoCallsPerEvent =
+      Object.entries(calls)
+        .filter(([op]) => op.startsWith('DynamoDB.'))
+        .reduce((n, [, c]) => n + c, 0) / Math.max(1, events);
+    const cdpCallsPerEvent = cdpCalls / Math.max(1, events);
+    const ingestWaitMs = AWS_ROUND_TRIP_MS.sqsSend * (per('SQS.SendMessageBatch') + per('SQS.SendMessage'));
+    const processorWaitMsPerEvent =
+      dynamoCallsPerEvent * AWS_ROUND_TRIP_MS.dynamoWrite + cdpCallsPerEvent * AWS_ROUND_TRIP_MS.cdpCall;
+    const gbSecondUsd = (ms: number, memoryMb: number) =>
+      (ms / 1000) * (memoryMb / 1024) * PRICES.lambdaArmPerGbSecond * 1_000_000;
+    const ingestUsdAt = (memoryMb: number, ms: number) =>
+      PRICES.lambdaPerMillionRequests + gbSecondUsd(ms, memoryMb);
+    const processorUsdAt = (memoryMb: number, msPerWebhook: number) =>
+      processorInvocationsPerWebhook * PRICES.lambdaPerMillionRequests + gbSecondUsd(msPerWebhook, memoryMb);
+    const fullBatch = 10;
+    const byMemory: MemoryRow[] = MEMORY_SIZES_MB.map((memoryMb) => {
+      const ingestBilled = billedMs(ingestCpuMean, ingestWaitMs, memoryMb);
+      const processorBilled = billedMs(cpuPerEvent, processorWaitMsPerEvent, memoryMb);
+      const batchMs = billedMs(cpuPerEvent * fullBatch, processorWaitMsPerEvent, memoryMb);
+      return {
+        memoryMb,
+        ingestBilledMs: round(ingestBilled, 1),
+        ingestBilledMsP95: round(billedMs(ingestCpuP95, ingestWaitMs, memoryMb), 1),
+        ingestUsd: round(ingestUsdAt(memoryMb, ingestBilled), 3),
+        processorBilledMsPerEvent: round(processorBilled, 1),
+        processorUsd: round(processorUsdAt(memoryMb, processorBilled * eventsPerWebhook), 3),
+        processorEventsPerSecondPerUnit: round((fullBatch * 1000) / batchMs, 1),
+      };
+    });
+    const at = (memoryMb: number) => {
+      const row = byMemory.find((m) => m.memoryMb === memoryMb);
+      if (!row) throw new Error(`${memoryMb} MB is not one of the modelled memory sizes`);
+      return row;
+    };
+    const ingestRow = at(INGEST_MEMORY_MB);
+    const processorRow = at(PROCESSOR_MEMORY_MB);
+    const ingestBilledMs = ingestRow.ingestBilledMs;
+    const lambdaMeasured =
+      ingestUsdAt(INGEST_MEMORY_MB, ingestMedian) +
+      processorUsdAt(PROCESSOR_MEMORY_MB, msPerEvent * eventsPerWebhook);
+    // Per webhook: the ingest's lines per probe webhook, the processor's per probe event × events per webhook.
+    const ingestShare = 1 / Math.max(1, probeCount);
+    const processorShare = eventsPerWebhook / Math.max(1, probeEvents);
+    const logLinesPerWebhook =
+      (logTotals.ingest.logLines + logTotals.ingest.emfLines) * ingestShare +
+      (logTotals.processor.logLines + logTotals.processor.emfLines) * processorShare;
+    const logBytesPerWebhook =
+      (logTotals.ingest.logBytes + logTotals.ingest.emfBytes) * ingestShare +
+      (logTotals.processor.logBytes + logTotals.processor.emfBytes) * processorShare;
+    const billedLogBytesPerWebhook = logBytesPerWebhook + logLinesPerWebhook * LOG_EVENT_OVERHEAD_BYTES;
     const sqsRequests = [
       'SQS.SendMessageBatch',
       'SQS.SendMessage',
@@ -193,8 +380,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     );
     const dynamoReads = ['DynamoDB.GetItem', 'DynamoDB.Query'].reduce((n, op) => n + per(op), 0);
     const million = 1_000_000;
-    const lambda = lambdaCost(ingestBilledMs, processorBilledMsPerWebhook);
-    const lambdaMeasured = lambdaCost(ingestMedian, msPerEvent * (events / count));
+    const lambda = ingestRow.ingestUsd + processorRow.processorUsd;
     const common = {
       lambda: round(lambda),
       sqs: round(sqsRequests * PRICES.sqsPerMillionRequests),
@@ -202,7 +388,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         dynamoWrites * PRICES.dynamoPerMillionWriteUnits + dynamoReads * PRICES.dynamoPerMillionReadUnits,
       ),
       s3: round(per('S3.PUT') * 1000 * PRICES.s3PutPer1000 + per('S3.GET') * 1000 * PRICES.s3GetPer1000),
-      cloudWatchLogs: round(((LOG_BYTES_PER_WEBHOOK * million) / 1024 ** 3) * PRICES.cloudWatchLogsPerGb),
+      cloudWatchLogs: round(((billedLogBytesPerWebhook * million) / 1024 ** 3) * PRICES.cloudWatchLogsPerGb),
     };
     const sum = (o: Record<string, number>) => round(Object.values(o).reduce((a, b) => a + b, 0));
     const httpApi = { apiGateway: PRICES.httpApiPerMillion, ...common };
@@ -220,19 +406,47 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         recordsPerBatch: round(recordsPerBatch, 2),
         processorMsPerEvent: round(msPerEvent, 1),
       },
+      logs: {
+        ingest: logTotals.ingest,
+        processor: logTotals.processor,
+        bytesPerWebhook: round(logBytesPerWebhook, 1),
+        linesPerWebhook: round(logLinesPerWebhook, 3),
+        probeWebhooks: probeCount,
+        probeEvents,
+        billedBytesPerWebhook: round(billedLogBytesPerWebhook, 1),
+        platformBytesPerWebhookAtInfo: round(
+          PLATFORM_LINES_BYTES_PER_INVOCATION * (1 + processorInvocationsPerWebhook),
+          1,
+        ),
+        samples: logSamples,
+      },
+      compute: {
+        ingestCpuMsMean: round(ingestCpuMean, 3),
+        ingestCpuMsP95: round(ingestCpuP95, 3),
+        processorCpuMsPerEventMean: round(cpuPerEvent, 3),
+        probeWebhooks: probeCount,
+        probeBatches: batchCpu.length,
+        dynamoCallsPerEvent: round(dynamoCallsPerEvent, 3),
+        cdpCallsPerEvent: round(cdpCallsPerEvent, 3),
+        byMemory,
+        ingestMemoryMb: INGEST_MEMORY_MB,
+        processorMemoryMb: PROCESSOR_MEMORY_MB,
+      },
       assumptions: {
         prices: PRICES.noted,
-        memory: `${MEMORY_GB * 1024} MB arm64 for both functions (lib/resource-definitions.ts)`,
-        ingestBilledMs: `${ingestBilledMs} ms per webhook (verify + one SendMessageBatch round trip on AWS)`,
-        processorBilledMsPerEvent: `${AWS_DURATION_MS.processorPerEvent} ms per event (4–5 DynamoDB writes + one CDP call at ~50 ms)`,
-        lambdaAtMeasuredDurations: `$${round(lambdaMeasured)} per million webhooks with this run's local medians instead (ingest ${round(ingestMedian, 1)} ms, processor ${round(msPerEvent, 1)} ms per event)`,
+        memory: `arm64, ingest ${INGEST_MEMORY_MB} MB, processor ${PROCESSOR_MEMORY_MB} MB (lib/resource-definitions.ts), chosen from the memory table`,
+        ingestBilledMs: `${ingestBilledMs} ms per webhook: measured CPU ${round(ingestCpuMean, 2)} ms × ${round(Math.max(1, 1769 / INGEST_MEMORY_MB), 2)} (1,769 MB = 1 vCPU) + ${round(ingestWaitMs, 1)} ms SQS send at ${AWS_ROUND_TRIP_MS.sqsSend} ms`,
+        processorBilledMsPerEvent: `${processorRow.processorBilledMsPerEvent} ms per event: measured CPU ${round(cpuPerEvent, 2)} ms × ${round(Math.max(1, 1769 / PROCESSOR_MEMORY_MB), 2)} + ${round(dynamoCallsPerEvent, 2)} DynamoDB calls at ${AWS_ROUND_TRIP_MS.dynamoWrite} ms + ${round(cdpCallsPerEvent, 2)} CDP calls at ${AWS_ROUND_TRIP_MS.cdpCall} ms, in sequence (no overlap between a batch's records: an upper bound)`,
+        lambdaAtMeasuredDurations: `$${round(lambdaMeasured)} per million webhooks with this run's local wall-clock medians instead (ingest ${round(ingestMedian, 1)} ms, processor ${round(msPerEvent, 1)} ms per event, under 8 concurrent senders on 2 shared cores)`,
+        lambdaInit:
+          'INIT phase billed per cold start (since 2025-08): not per webhook; the cold-start proxy (bench/results/ingest.md, one full core) stretches by the same CPU share',
         eventsPerWebhook: round(events / count, 3),
         dynamoUnits: 'each write 1 WRU (items < 1 KB), each consistent read 1 RRU (< 4 KB)',
         sqsRequests:
           'each call one request (messages < 64 KB); idle event source mapping polling is not included (a few hundred thousand long polls a month, ~$0.10–0.30)',
         secretsManager:
           'GetSecretValue cached 5 min per container and secret: a fixed ~$0.05 per 10,000 cold fetches, not per webhook',
-        logs: `${LOG_BYTES_PER_WEBHOOK} bytes of logs per webhook (INFO level)`,
+        logs: `${round(billedLogBytesPerWebhook)} bytes per webhook, measured (INFO, the default): ${round(logBytesPerWebhook)} bytes of log and EMF lines + ${LOG_EVENT_OVERHEAD_BYTES} bytes per line; Lambda's START/END/REPORT lines are off (system log level WARN); at INFO they would add ${round(PLATFORM_LINES_BYTES_PER_INVOCATION * (1 + processorInvocationsPerWebhook))} bytes`,
         s3: 'claim check only for bodies above 256 KB (none in this run)',
         wafRules: 'rate-based rule + optional IP allowlist (2 rules)',
       },
@@ -273,7 +487,8 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         },
         {
           hop: 'Processor (event source mapping)',
-          limit: `maxConcurrency 5 invocations, records of a batch in parallel: ~${round((5 * 10 * 1000) / (AWS_DURATION_MS.processorPerEvent * 2))} events/s if a batch of 10 takes twice one event's time`,
+          limit:
+            'maxConcurrency 5 invocations, records of a batch in parallel: events/s per unit of concurrency in bench/results/throughput.md',
           raiseWith: 'queue.maxConcurrency (2–1000) and queue.batchSize',
         },
         {
@@ -294,6 +509,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
       ],
     };
   } finally {
+    logCapture.stop();
     await pipeline.stop();
     await sqsProxy.stop();
     await dynamoProxy.stop();

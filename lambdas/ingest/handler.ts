@@ -80,7 +80,7 @@ export function depsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   clients: IngestClients = moduleClients,
 ): IngestHandlerDeps {
-  const { logger, metrics } = createObservability('ingest', env);
+  const { logger, metrics } = createObservability(SERVICE_NAMES.ingest, env);
   return {
     sources: parseSources(requireEnv(ENV.sources, env)),
     secrets: clients.secrets,

@@ -362,14 +362,16 @@ export function createIngest(deps: IngestDeps): Ingest {
 
     metrics.count('Enqueued', source.id, events.length);
     if (claimChecked > 0) metrics.count('ClaimChecked', source.id, claimChecked);
-    for (const [index, event] of events.entries()) {
-      logger.info('Event enqueued', {
-        source: source.id,
-        correlation_id: dedupeKeys[index],
-        eventType: event.eventType,
-        sizeBytes: event.raw.length,
-      });
-    }
+    // One line per request, not per event (CloudWatch Logs bills every byte): a single event's key and type
+    // as on the processor's lines; a batch's keys as an array (the runbook's by-key query matches both).
+    const [only] = events;
+    logger.info('Webhook enqueued', {
+      source: source.id,
+      ...(events.length === 1 && only
+        ? { dedupeKey: dedupeKeys[0], eventType: only.eventType }
+        : { events: events.length, dedupeKeys }),
+      ...(claimChecked > 0 ? { claimChecked } : {}),
+    });
     const receipt: Receipt = { received: events.length, eventIds: dedupeKeys };
     return acknowledge(source, receipt);
   }

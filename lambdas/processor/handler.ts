@@ -11,16 +11,20 @@ import { PowertoolsProcessorMetrics } from './observability';
 import { createProcessor } from './processor';
 
 const { logger, metrics } = createObservability(SERVICE_NAMES.processor);
+const processorMetrics = new PowertoolsProcessorMetrics(metrics);
 
-const processor = createProcessor(
-  processorDepsFromEnv({ logger, metrics: new PowertoolsProcessorMetrics(metrics) }),
-);
+const processor = createProcessor(processorDepsFromEnv({ logger, metrics: processorMetrics }));
 
 /** The SQS event source mapping must enable `ReportBatchItemFailures`. */
 export const handler = withTracing(
   SERVICE_NAMES.processor,
   async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
-    return processor.handleBatch(event, context);
+    try {
+      return await processor.handleBatch(event, context);
+    } finally {
+      // Once per batch: one EMF line per source (and failure class), not one per data point.
+      processorMetrics.flush();
+    }
   },
 );

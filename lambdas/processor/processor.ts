@@ -447,6 +447,13 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
     await deps.dedupe.markCompleted(claim, now(), ttlSeconds, pending.at(-1)?.idempotencyKey);
     metrics.record('Processed', dims);
+    // The event's one line on the success path (the runbook's by-key and by-source queries read it).
+    logger.info('Event processed', {
+      source: envelope.sourceId,
+      dedupeKey: envelope.dedupeKey,
+      eventType: envelope.eventType,
+      ...(claim.attempts > 1 ? { attempt: claim.attempts } : {}),
+    });
     return 'processed';
   }
 

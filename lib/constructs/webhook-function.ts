@@ -189,6 +189,13 @@ export class WebhookFunction extends lambda.Function {
       timeout,
       role,
       logGroup,
+      // JSON lines (Powertools already writes them) so the log levels below apply. System logs at WARN:
+      // Lambda's START/END/REPORT lines of invocations that succeed (~300 bytes each, as much as the
+      // event's own line) are not written; failures, timeouts and dropped logs still are. Durations stay in
+      // the function's Duration metric. Application logs at INFO, Powertools' default level.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       description: props.description,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {

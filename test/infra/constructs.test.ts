@@ -92,6 +92,8 @@ describe('WebhookFunction', () => {
       Architectures: ['arm64'],
       Timeout: 20,
       MemorySize: 512,
+      // JSON so the levels apply; system logs at WARN drop START/END/REPORT of invocations that succeed.
+      LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' },
       Environment: {
         Variables: {
           NODE_OPTIONS: '--enable-source-maps',

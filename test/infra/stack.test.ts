@@ -120,9 +120,20 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
       it('log to explicit log groups with retention', () => {
         for (const prefix of ['IngestFunction', 'ProcessorFunction']) {
           const logGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', `${prefix}LogGroup`);
-          assert.deepEqual(functionOf(template, prefix).LoggingConfig, { LogGroup: { Ref: logGroup } });
+          assert.deepEqual(functionOf(template, prefix).LoggingConfig, {
+            LogGroup: { Ref: logGroup },
+            // JSON so the levels apply; WARN drops START/END/REPORT of invocations that succeed.
+            LogFormat: 'JSON',
+            ApplicationLogLevel: 'INFO',
+            SystemLogLevel: 'WARN',
+          });
         }
         template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+      });
+
+      it('give each function the memory the cost model chose (bench/results/cost.md)', () => {
+        assert.equal(functionOf(template, 'IngestFunction').MemorySize, 256);
+        assert.equal(functionOf(template, 'ProcessorFunction').MemorySize, 512);
       });
 
       it('give the ingest function the queues, bucket, threshold and sources', () => {

@@ -235,7 +235,20 @@ describe('ingest domain', () => {
     assert.equal(JSON.parse(response.body).error, 'dead_letter_failed');
   });
 
-  it('logs dedupe keys as correlation ids and never the body or secrets', async () => {
+  it('logs one line per request: a batch of 25 events is one line carrying its 25 dedupe keys', async () => {
+    const logger = new RecordingLogger();
+    const { ingest } = setup({ logger });
+    const response = await ingest.handle(normaliseHttpEvent(httpV2Event(hubspotParts(hubspotEvents(25)))));
+    assert.equal(response.statusCode, 202, response.body);
+    assert.equal(logger.lines.length, 1);
+    const [line] = logger.lines;
+    assert.equal(line?.message, 'Webhook enqueued');
+    assert.equal(line?.attributes.source, 'hubspot');
+    assert.equal(line?.attributes.events, 25);
+    assert.equal((line?.attributes.dedupeKeys as string[] | undefined)?.length, 25);
+  });
+
+  it('logs dedupe keys and never the body or secrets', async () => {
     const logger = new RecordingLogger();
     const { ingest } = setup({ logger });
     const body = Buffer.from('{"id":"evt_log","type":"t","email":"secret-person@example.com"}');
@@ -244,7 +257,11 @@ describe('ingest domain', () => {
       normaliseHttpEvent(httpV2Event({ ...stripeParts(body), body: Buffer.from('{"tampered":1}') })),
     );
     const text = JSON.stringify(logger.lines);
-    assert.ok(logger.lines.some((l) => l.attributes.correlation_id === 'stripe:evt_log'));
+    assert.ok(
+      logger.lines.some(
+        (l) => l.message === 'Webhook enqueued' && l.attributes.dedupeKey === 'stripe:evt_log',
+      ),
+    );
     assert.ok(!text.includes('secret-person'));
     assert.ok(!text.includes('tampered'));
     assert.ok(!text.includes(STRIPE_SECRET));

@@ -1,28 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PowertoolsIngestMetrics, powertoolsIngestLogger } from '../../../lambdas/ingest/aws-ports';
-import { createObservability, METRICS_NAMESPACE } from '../../../lambdas/shared/observability';
+import { createObservability, METRICS_NAMESPACE, SERVICE_NAMES } from '../../../lambdas/shared/observability';
 import { METRICS } from '../../../lib/resource-definitions';
+import { captureStdout } from '../../support/capture-stdout';
 
 interface EmfLine {
   _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
   [key: string]: unknown;
-}
-
-/** Runs `fn` with stdout captured (EMF and JSON logs are written there, outside Lambda too). */
-function captureStdout(fn: () => void): string[] {
-  const lines: string[] = [];
-  const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    fn();
-  } finally {
-    process.stdout.write = original;
-  }
-  return lines;
 }
 
 describe('shared observability, outside Lambda', () => {
@@ -33,7 +18,7 @@ describe('shared observability, outside Lambda', () => {
     delete env.POWERTOOLS_SERVICE_NAME;
     delete env.POWERTOOLS_METRICS_NAMESPACE;
     const lines = captureStdout(() => {
-      const { metrics } = createObservability('ingest', env);
+      const { metrics } = createObservability(SERVICE_NAMES.ingest, env);
       const port = new PowertoolsIngestMetrics(metrics);
       port.count('Received', 'stripe');
       port.count('Rejected', 'stripe', 1, 'signature_mismatch');
@@ -51,7 +36,7 @@ describe('shared observability, outside Lambda', () => {
     assert.deepEqual(rejected?._aws.CloudWatchMetrics[0]?.Dimensions, [['service', 'source', 'reason']]);
     assert.equal(rejected?.reason, 'signature_mismatch');
     assert.equal(first?.source, 'stripe');
-    assert.equal(first?.service, 'ingest');
+    assert.equal(first?.service, 'webhook-ingest');
     assert.equal(first?.Received, 1);
     assert.equal(second?.source, 'hubspot');
     assert.equal(second?.Enqueued, 100);
@@ -63,7 +48,7 @@ describe('shared observability, outside Lambda', () => {
     delete env.POWERTOOLS_SERVICE_NAME;
     delete env.POWERTOOLS_METRICS_NAMESPACE;
     const lines = captureStdout(() => {
-      const { metrics } = createObservability('ingest', env);
+      const { metrics } = createObservability(SERVICE_NAMES.ingest, env);
       const port = new PowertoolsIngestMetrics(metrics);
       port.count('ServerErrors', 'stripe', 1, 'source_misconfigured');
       port.flush();
@@ -88,13 +73,58 @@ describe('shared observability, outside Lambda', () => {
     process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
     try {
       const lines = captureStdout(() => {
-        const { logger } = createObservability('processor', env);
+        const { logger } = createObservability(SERVICE_NAMES.processor, env);
         powertoolsIngestLogger(logger).info('Event enqueued', { correlation_id: 'stripe:evt_1' });
       });
       const line = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
       assert.equal(line.message, 'Event enqueued');
-      assert.equal(line.service, 'processor');
+      assert.equal(line.service, 'webhook-processor');
       assert.equal(line.correlation_id, 'stripe:evt_1');
+    } finally {
+      if (saved === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+      else process.env.POWERTOOLS_LOG_LEVEL = saved;
+    }
+  });
+
+  it('keeps the invocation id and drops the keys every line of a log group repeats (billed bytes)', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.POWERTOOLS_SERVICE_NAME;
+    const saved = process.env.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    try {
+      const lines = captureStdout(() => {
+        const { logger } = createObservability(SERVICE_NAMES.ingest, env);
+        logger.addContext({
+          awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+          functionName: 'Stack-IngestFunction-AbCdEf123456',
+          invokedFunctionArn:
+            'arn:aws:lambda:us-east-1:123456789012:function:Stack-IngestFunction-AbCdEf123456',
+          memoryLimitInMB: '512',
+          functionVersion: '$LATEST',
+          logGroupName: '/aws/lambda/x',
+          logStreamName: 'x',
+          callbackWaitsForEmptyEventLoop: true,
+          getRemainingTimeInMillis: () => 1000,
+          done: () => undefined,
+          fail: () => undefined,
+          succeed: () => undefined,
+        });
+        logger.info('Webhook enqueued', { source: 'stripe', dedupeKey: 'stripe:evt_1' });
+        logger.error('Enqueue failed', { source: 'stripe', dedupeKey: 'stripe:evt_2' });
+      });
+      const [info, error] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      // The success path's line is keyed by its dedupe key; failures carry the invocation id as well.
+      assert.equal(info?.requestId, undefined);
+      const line = error ?? {};
+      // cold_start appears only on a container's first line (earlier tests in this process took it).
+      assert.deepEqual(
+        Object.keys(line)
+          .filter((k) => k !== 'cold_start')
+          .sort(),
+        ['dedupeKey', 'level', 'message', 'requestId', 'service', 'source', 'timestamp'],
+      );
+      assert.equal(line.requestId, 'c6af9ac6-7b61-11e6-9a41-93e812345678');
+      assert.equal(line.level, 'ERROR');
     } finally {
       if (saved === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
       else process.env.POWERTOOLS_LOG_LEVEL = saved;

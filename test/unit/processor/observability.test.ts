@@ -1,51 +1,55 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PowertoolsProcessorMetrics } from '../../../lambdas/processor/observability';
+import { createObservability, SERVICE_NAMES } from '../../../lambdas/shared/observability';
+import { captureStdout } from '../../support/capture-stdout';
+
+interface EmfLine {
+  _aws: {
+    CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
+  [key: string]: unknown;
+}
 
 describe('processor metrics on Powertools', () => {
-  it('emits each data point on its own with source and (for failures) class dimensions, never the unbounded event type', () => {
-    const emitted: { dimensions: Record<string, string>; name: string; unit: string; value: number }[] = [];
-    const fake = {
-      singleMetric() {
-        const point = { dimensions: {} as Record<string, string>, name: '', unit: '', value: 0 };
-        const single = {
-          addDimensions(d: Record<string, string>) {
-            point.dimensions = { ...d };
-            return single;
-          },
-          addMetric(name: string, unit: string, value: number) {
-            Object.assign(point, { name, unit, value });
-            emitted.push(point);
-            return single;
-          },
-        };
-        return single;
-      },
-    } as unknown as Metrics;
-    const metrics = new PowertoolsProcessorMetrics(fake);
-    metrics.record('Processed', { source: 'stripe' });
-    metrics.record('Failed', { source: 'stripe', class: 'cdp_throttled' });
-    metrics.record('CdpLatency', { source: 'shopify' }, 42);
-    assert.deepEqual(emitted, [
-      {
-        dimensions: { source: 'stripe' },
-        name: 'Processed',
-        unit: MetricUnit.Count,
-        value: 1,
-      },
-      {
-        dimensions: { source: 'stripe', class: 'cdp_throttled' },
-        name: 'Failed',
-        unit: MetricUnit.Count,
-        value: 1,
-      },
-      {
-        dimensions: { source: 'shopify' },
-        name: 'CdpLatency',
-        unit: MetricUnit.Milliseconds,
-        value: 42,
-      },
-    ]);
+  it('writes one EMF line per source (and failure class) per flush, never the unbounded event type', () => {
+    assert.equal(process.env.POWERTOOLS_METRICS_DISABLED, undefined);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.POWERTOOLS_SERVICE_NAME;
+    const lines = captureStdout(() => {
+      const metrics = new PowertoolsProcessorMetrics(
+        createObservability(SERVICE_NAMES.processor, env).metrics,
+      );
+      metrics.record('CdpLatency', { source: 'stripe' }, 42);
+      metrics.record('Processed', { source: 'stripe' });
+      metrics.record('CdpLatency', { source: 'stripe' }, 58);
+      metrics.record('Processed', { source: 'stripe' });
+      metrics.record('Failed', { source: 'stripe', class: 'cdp_throttled' });
+      metrics.record('Processed', { source: 'shopify' });
+      metrics.flush();
+      // Nothing recorded since: no line (and no warning).
+      metrics.flush();
+    });
+    const emf = lines.map((l) => JSON.parse(l) as EmfLine).filter((l) => l._aws);
+    assert.equal(emf.length, 3);
+    const [stripe, failed, shopify] = emf;
+    assert.deepEqual(stripe?._aws.CloudWatchMetrics[0]?.Dimensions, [['service', 'source']]);
+    assert.equal(stripe?.source, 'stripe');
+    assert.equal(stripe?.Processed, 2);
+    assert.deepEqual(stripe?.CdpLatency, [42, 58]);
+    assert.equal(
+      stripe?._aws.CloudWatchMetrics[0]?.Metrics.find((m) => m.Name === 'CdpLatency')?.Unit,
+      MetricUnit.Milliseconds,
+    );
+    assert.deepEqual(failed?._aws.CloudWatchMetrics[0]?.Dimensions, [['service', 'source', 'class']]);
+    assert.equal(failed?.class, 'cdp_throttled');
+    assert.equal(failed?.Failed, 1);
+    assert.equal(shopify?.source, 'shopify');
+    assert.equal(shopify?.Processed, 1);
+    for (const line of emf) {
+      assert.equal(line.service, 'webhook-processor');
+      assert.equal(line.eventType, undefined);
+    }
   });
 });
