@@ -61,8 +61,13 @@ export interface MemoryRow {
   readonly ingestBilledMsP95: number;
   /** Ingest duration + request charge, USD per million webhooks. */
   readonly ingestUsd: number;
+  /** Billed ms per event when each invocation holds one record (a trickle: below ~1 event/s). */
   readonly processorBilledMsPerEvent: number;
-  /** Processor duration + request charge, USD per million webhooks. */
+  /** Processor duration + request charge, USD per million webhooks, one record per invocation. */
+  readonly processorUsdOneRecord: number;
+  /** Billed ms per event in batches as full as the run's ({@link CostReport.compute} `batchRecords`). */
+  readonly processorBilledMsPerEventBatched: number;
+  /** Processor duration + request charge, USD per million webhooks, in batches as full as the run's. */
   readonly processorUsd: number;
   /** A full batch: its records' CPU in series (one thread), their waits overlapping. */
   readonly processorEventsPerSecondPerUnit: number;
@@ -113,7 +118,8 @@ export interface CostReport {
     readonly probeBatches: number;
     readonly dynamoCallsPerEvent: number;
     readonly cdpCallsPerEvent: number;
-    /** Modelled billed ms and Lambda USD per million webhooks at each memory size. */
+    /** Records per processor invocation the totals assume: the main run's average, rounded (at most 10). */
+    readonly batchRecords: number;
     /** Modelled billed ms, Lambda USD per million webhooks and processor events/s per unit of concurrency, by memory size. */
     readonly byMemory: readonly MemoryRow[];
     readonly ingestMemoryMb: number;
@@ -126,6 +132,11 @@ export interface CostReport {
     /** `frontDoor: 'function-url'`: no per-request front-door charge. */
     readonly functionUrl: Record<string, number>;
   };
+  /**
+   * What each total would be with no Lambda duration and no logs at all: the front door, SQS, DynamoDB, S3
+   * and Lambda's request charges, as measured. No tuning of compute or logging goes below it.
+   */
+  readonly floorBeforeComputeAndLogs: Record<'httpApi' | 'restApiWithWaf' | 'functionUrl', number>;
   readonly monthlyFixed: Record<string, number>;
   /** Custom metrics, alarms and dashboard per month for {@link MONITORED_SOURCES} sources. */
   readonly monitoring: MonitoringMonthlyCost;
@@ -309,8 +320,10 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     const processorInvocationsPerWebhook = batchSizes.length / Math.max(1, count);
     const eventsPerWebhook = events / count;
     // Lambda bills wall time: the handlers' measured CPU (stretched below one vCPU) plus the network waits
-    // on AWS (AWS_ROUND_TRIP_MS). Per event the waits are counted in sequence, as if each batch held one
-    // record: records of a batch run in parallel, so fuller batches cost less than this.
+    // on AWS (AWS_ROUND_TRIP_MS). The processor runs a batch's records in parallel (Powertools
+    // BatchProcessor): their CPU adds up on the one thread, their waits overlap, so an invocation of b
+    // records bills about b × CPU + one record's waits (an upper bound: the waits are counted in full). The
+    // totals use batches as full as this run's; one record per invocation (a trickle) is reported beside.
     const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
     const ingestCpuMean = mean(ingestCpu);
     const ingestCpuP95 = percentile(ingestCpu, 95) ?? 0;
@@ -327,12 +340,14 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
       (ms / 1000) * (memoryMb / 1024) * PRICES.lambdaArmPerGbSecond * 1_000_000;
     const ingestUsdAt = (memoryMb: number, ms: number) =>
       PRICES.lambdaPerMillionRequests + gbSecondUsd(ms, memoryMb);
-    const processorUsdAt = (memoryMb: number, msPerWebhook: number) =>
-      processorInvocationsPerWebhook * PRICES.lambdaPerMillionRequests + gbSecondUsd(msPerWebhook, memoryMb);
+    const processorUsdAt = (memoryMb: number, msPerWebhook: number, invocationsPerWebhook: number) =>
+      invocationsPerWebhook * PRICES.lambdaPerMillionRequests + gbSecondUsd(msPerWebhook, memoryMb);
     const fullBatch = 10;
     const byMemory: MemoryRow[] = MEMORY_SIZES_MB.map((memoryMb) => {
       const ingestBilled = billedMs(ingestCpuMean, ingestWaitMs, memoryMb);
       const processorBilled = billedMs(cpuPerEvent, processorWaitMsPerEvent, memoryMb);
+      const batchedPerEvent =
+        billedMs(cpuPerEvent * probeBatchSize, processorWaitMsPerEvent, memoryMb) / probeBatchSize;
       const batchMs = billedMs(cpuPerEvent * fullBatch, processorWaitMsPerEvent, memoryMb);
       return {
         memoryMb,
@@ -340,7 +355,15 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         ingestBilledMsP95: round(billedMs(ingestCpuP95, ingestWaitMs, memoryMb), 1),
         ingestUsd: round(ingestUsdAt(memoryMb, ingestBilled), 3),
         processorBilledMsPerEvent: round(processorBilled, 1),
-        processorUsd: round(processorUsdAt(memoryMb, processorBilled * eventsPerWebhook), 3),
+        processorUsdOneRecord: round(
+          processorUsdAt(memoryMb, processorBilled * eventsPerWebhook, eventsPerWebhook),
+          3,
+        ),
+        processorBilledMsPerEventBatched: round(batchedPerEvent, 1),
+        processorUsd: round(
+          processorUsdAt(memoryMb, batchedPerEvent * eventsPerWebhook, eventsPerWebhook / probeBatchSize),
+          3,
+        ),
         processorEventsPerSecondPerUnit: round((fullBatch * 1000) / batchMs, 1),
       };
     });
@@ -354,7 +377,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     const ingestBilledMs = ingestRow.ingestBilledMs;
     const lambdaMeasured =
       ingestUsdAt(INGEST_MEMORY_MB, ingestMedian) +
-      processorUsdAt(PROCESSOR_MEMORY_MB, msPerEvent * eventsPerWebhook);
+      processorUsdAt(PROCESSOR_MEMORY_MB, msPerEvent * eventsPerWebhook, processorInvocationsPerWebhook);
     // Per webhook: the ingest's lines per probe webhook, the processor's per probe event × events per webhook.
     const ingestShare = 1 / Math.max(1, probeCount);
     const processorShare = eventsPerWebhook / Math.max(1, probeEvents);
@@ -391,6 +414,14 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
       cloudWatchLogs: round(((billedLogBytesPerWebhook * million) / 1024 ** 3) * PRICES.cloudWatchLogsPerGb),
     };
     const sum = (o: Record<string, number>) => round(Object.values(o).reduce((a, b) => a + b, 0));
+    const lambdaRequests =
+      PRICES.lambdaPerMillionRequests * (1 + eventsPerWebhook / Math.max(1, probeBatchSize));
+    const floor = (o: Record<string, number>) =>
+      round(
+        Object.entries(o)
+          .filter(([k]) => k !== 'lambda' && k !== 'cloudWatchLogs')
+          .reduce((n, [, v]) => n + v, 0) + lambdaRequests,
+      );
     const httpApi = { apiGateway: PRICES.httpApiPerMillion, ...common };
     const functionUrl = { apiGateway: 0, ...common };
     const rest = { apiGateway: PRICES.restApiPerMillion, waf: PRICES.wafPerMillionRequests, ...common };
@@ -428,6 +459,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         probeBatches: batchCpu.length,
         dynamoCallsPerEvent: round(dynamoCallsPerEvent, 3),
         cdpCallsPerEvent: round(cdpCallsPerEvent, 3),
+        batchRecords: probeBatchSize,
         byMemory,
         ingestMemoryMb: INGEST_MEMORY_MB,
         processorMemoryMb: PROCESSOR_MEMORY_MB,
@@ -436,7 +468,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         prices: PRICES.noted,
         memory: `arm64, ingest ${INGEST_MEMORY_MB} MB, processor ${PROCESSOR_MEMORY_MB} MB (lib/resource-definitions.ts), chosen from the memory table`,
         ingestBilledMs: `${ingestBilledMs} ms per webhook: measured CPU ${round(ingestCpuMean, 2)} ms × ${round(Math.max(1, 1769 / INGEST_MEMORY_MB), 2)} (1,769 MB = 1 vCPU) + ${round(ingestWaitMs, 1)} ms SQS send at ${AWS_ROUND_TRIP_MS.sqsSend} ms`,
-        processorBilledMsPerEvent: `${processorRow.processorBilledMsPerEvent} ms per event: measured CPU ${round(cpuPerEvent, 2)} ms × ${round(Math.max(1, 1769 / PROCESSOR_MEMORY_MB), 2)} + ${round(dynamoCallsPerEvent, 2)} DynamoDB calls at ${AWS_ROUND_TRIP_MS.dynamoWrite} ms + ${round(cdpCallsPerEvent, 2)} CDP calls at ${AWS_ROUND_TRIP_MS.cdpCall} ms, in sequence (no overlap between a batch's records: an upper bound)`,
+        processorBilledMsPerEvent: `${processorRow.processorBilledMsPerEventBatched} ms per event in invocations of ${probeBatchSize} records (this run's average; records run in parallel): (${probeBatchSize} × measured CPU ${round(cpuPerEvent, 2)} ms × ${round(Math.max(1, 1769 / PROCESSOR_MEMORY_MB), 2)} + ${round(dynamoCallsPerEvent, 2)} DynamoDB calls at ${AWS_ROUND_TRIP_MS.dynamoWrite} ms + ${round(cdpCallsPerEvent, 2)} CDP calls at ${AWS_ROUND_TRIP_MS.cdpCall} ms) / ${probeBatchSize}, the waits counted in full (an upper bound); one record per invocation (below ~1 event/s, the 1 s batching window rarely holds two) bills ${processorRow.processorBilledMsPerEvent} ms per event and ${round(processorRow.processorUsdOneRecord - processorRow.processorUsd, 2)} USD more per million webhooks`,
         lambdaAtMeasuredDurations: `$${round(lambdaMeasured)} per million webhooks with this run's local wall-clock medians instead (ingest ${round(ingestMedian, 1)} ms, processor ${round(msPerEvent, 1)} ms per event, under 8 concurrent senders on 2 shared cores)`,
         lambdaInit:
           'INIT phase billed per cold start (since 2025-08): not per webhook; the cold-start proxy (bench/results/ingest.md, one full core) stretches by the same CPU share',
@@ -454,6 +486,11 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         httpApi: { ...httpApi, total: sum(httpApi) },
         restApiWithWaf: { ...rest, total: sum(rest) },
         functionUrl: { ...functionUrl, total: sum(functionUrl) },
+      },
+      floorBeforeComputeAndLogs: {
+        httpApi: floor(httpApi),
+        restApiWithWaf: floor(rest),
+        functionUrl: floor(functionUrl),
       },
       monthlyFixed: {
         secretsPerSource: PRICES.secretsManagerPerSecretMonth,
