@@ -271,6 +271,8 @@ function markdown(r: CostReport): string {
     '',
     markdownTable(['call', 'per webhook'], Object.entries(r.callsPerWebhook)),
     '',
+    `DynamoDB capacity, measured (the counting proxy asks for \`ReturnConsumedCapacity\`; DynamoDB Local charges by item size as DynamoDB does): ${r.dynamoUnitsPerWebhook.write} write units for ${r.dynamoUnitsPerWebhook.writeCalls} write calls per webhook, ${r.dynamoUnitsPerWebhook.read} read units. The DynamoDB line is priced from these units.`,
+    '',
     ...writesByKindSection(r),
     `Handler durations (local, loopback emulators): ingest median ${r.handler.ingestMedianMs} ms; processor batch median ${r.handler.processorBatchMedianMs} ms for ${r.handler.recordsPerBatch} records on average (${r.handler.processorMsPerEvent} ms per event).`,
     '',

@@ -87,6 +87,8 @@ export interface CostReport {
   readonly webhooks: number;
   readonly events: number;
   readonly callsPerWebhook: Record<string, number>;
+  /** DynamoDB capacity units per webhook as DynamoDB Local charged them (by item size). */
+  readonly dynamoUnitsPerWebhook: { readonly write: number; readonly writeCalls: number; readonly read: number };
   readonly calls: Record<string, number>;
   readonly handler: {
     readonly ingestMedianMs: number;
@@ -153,7 +155,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
   const log = options.log ?? (() => {});
   const emulators = await startEmulators();
   const sqsProxy = await startCountingProxy(emulators.fauxqsEndpoint);
-  const dynamoProxy = await startCountingProxy(emulators.dynamodbEndpoint);
+  const dynamoProxy = await startCountingProxy(emulators.dynamodbEndpoint, { measureDynamoCapacity: true });
   const proxied: Emulators = {
     fauxqsEndpoint: sqsProxy.url,
     dynamodbEndpoint: dynamoProxy.url,
@@ -249,6 +251,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
     });
     await pipeline.poller.stop(5000);
     const calls = { ...sqsProxy.counts(), ...dynamoProxy.counts() };
+    const capacity = dynamoProxy.capacityUnits();
     const cdpCalls = pipeline.cdp.requests.length;
 
     // Probe: one invocation at a time, as a Lambda container runs them, so the process's CPU time around a
@@ -397,11 +400,18 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
       'SQS.ChangeMessageVisibility',
       'SQS.ChangeMessageVisibilityBatch',
     ].reduce((n, op) => n + per(op), 0);
-    const dynamoWrites = ['DynamoDB.PutItem', 'DynamoDB.UpdateItem', 'DynamoDB.DeleteItem'].reduce(
-      (n, op) => n + per(op),
-      0,
-    );
-    const dynamoReads = ['DynamoDB.GetItem', 'DynamoDB.Query'].reduce((n, op) => n + per(op), 0);
+    // Capacity units as DynamoDB Local charged them (by item size), not calls: an item over 1 KB costs more
+    // than one write unit. Per webhook, over the main run.
+    const unitsPer = (ops: readonly string[]) =>
+      ops.reduce((n, op) => n + (capacity[op] ?? 0), 0) / Math.max(1, count);
+    const writeOps = ['DynamoDB.PutItem', 'DynamoDB.UpdateItem', 'DynamoDB.DeleteItem'] as const;
+    const readOps = ['DynamoDB.GetItem', 'DynamoDB.Query'] as const;
+    const dynamoWriteCalls = writeOps.reduce((n, op) => n + per(op), 0);
+    const dynamoWrites = unitsPer(writeOps);
+    const dynamoReads = unitsPer(readOps);
+    if (dynamoWriteCalls > 0 && dynamoWrites === 0) {
+      throw new Error('DynamoDB reported no consumed capacity: the cost model cannot price its writes');
+    }
     const million = 1_000_000;
     const lambda = ingestRow.ingestUsd + processorRow.processorUsd;
     const common = {
@@ -431,6 +441,11 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
       events,
       calls,
       callsPerWebhook,
+      dynamoUnitsPerWebhook: {
+        write: round(dynamoWrites, 3),
+        writeCalls: round(dynamoWriteCalls, 3),
+        read: round(dynamoReads, 3),
+      },
       handler: {
         ingestMedianMs: round(ingestMedian, 1),
         processorBatchMedianMs: round(batchMedian, 1),
@@ -473,7 +488,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
         lambdaInit:
           'INIT phase billed per cold start (since 2025-08): not per webhook; the cold-start proxy (bench/results/ingest.md, one full core) stretches by the same CPU share',
         eventsPerWebhook: round(events / count, 3),
-        dynamoUnits: 'each write 1 WRU (items < 1 KB), each consistent read 1 RRU (< 4 KB)',
+        dynamoUnits: `measured, as DynamoDB Local charges them by item size: ${round(dynamoWrites, 3)} write units for ${round(dynamoWriteCalls, 3)} write calls per webhook (${round(dynamoWrites / Math.max(0.001, dynamoWriteCalls), 3)} per call; a write refused by its condition counted as 1), ${round(dynamoReads, 3)} read units per webhook`,
         sqsRequests:
           'each call one request (messages < 64 KB); idle event source mapping polling is not included (a few hundred thousand long polls a month, ~$0.10–0.30)',
         secretsManager:
