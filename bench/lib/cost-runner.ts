@@ -88,7 +88,11 @@ export interface CostReport {
   readonly events: number;
   readonly callsPerWebhook: Record<string, number>;
   /** DynamoDB capacity units per webhook as DynamoDB Local charged them (by item size). */
-  readonly dynamoUnitsPerWebhook: { readonly write: number; readonly writeCalls: number; readonly read: number };
+  readonly dynamoUnitsPerWebhook: {
+    readonly write: number;
+    readonly writeCalls: number;
+    readonly read: number;
+  };
   readonly calls: Record<string, number>;
   readonly handler: {
     readonly ingestMedianMs: number;
