@@ -217,7 +217,9 @@ export class WebhookFunction extends lambda.Function {
       // JSON lines (Powertools already writes them) so the log levels below apply. System logs at WARN:
       // Lambda's START/END/REPORT lines of invocations that succeed (~300 bytes each, as much as the
       // event's own line) are not written; failures, timeouts and dropped logs still are. Durations stay in
-      // the function's Duration metric. Application logs at INFO, Powertools' default level.
+      // the function's Duration metric. Application logs at INFO, Powertools' default level, and not lower:
+      // the success path's INFO lines are what the metric filters count (`Enqueued`, `Processed`): above
+      // INFO they would vanish, and the per-source silence alarms with them.
       loggingFormat: lambda.LoggingFormat.JSON,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
