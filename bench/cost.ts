@@ -198,7 +198,7 @@ function logsSection(r: CostReport): string[] {
   return [
     '## Logs per webhook (measured, default level INFO)',
     '',
-    `The handlers run with production's logging (Powertools Logger at INFO, EMF metrics on, no dev pretty-printing); every line they write is taken off stdout/stderr and counted by function, one invocation at a time as in a Lambda container (${l.probeWebhooks} webhooks, ${l.probeEvents} events, processor batches of the main run's average size). EMF lines are CloudWatch Logs ingestion too. Per webhook = the ingest's lines + the processor's per event × ${r.assumptions.eventsPerWebhook} events per webhook.`,
+    `The handlers run with production's logging (Powertools Logger at INFO, EMF metrics on, no dev pretty-printing); every line they write is taken off stdout/stderr and counted by function, one invocation at a time as in a Lambda container (${l.probeWebhooks} webhooks, ${l.probeEvents} events, processor batches of the main run's average size). EMF lines are CloudWatch Logs ingestion too; the success path writes none (its metrics, \`Enqueued\`, \`Processed\`, \`DuplicateSkipped\`, \`CdpLatency\`, are CloudWatch Logs metric filters on the log lines counted here, which cost nothing: lambdas/shared/log-metrics.ts). Per webhook = the ingest's lines + the processor's per event × ${r.assumptions.eventsPerWebhook} events per webhook.`,
     '',
     markdownTable(
       ['function', 'log lines', 'log bytes', 'EMF lines', 'EMF bytes'],

@@ -5,6 +5,7 @@
  *
  * No AWS CDK import here on purpose: local mode loads this module without the CDK.
  */
+import { LOG_METRIC_NAMES } from '../lambdas/shared/log-metrics';
 import { QUEUE_DEFAULTS, STATE_TABLE } from '../lambdas/shared/schema';
 import type { SourceConfig } from '../lambdas/shared/source-config';
 import {
@@ -19,10 +20,12 @@ export const METRICS = {
   namespace: 'WebhookPipeline',
   ingestService: 'webhook-ingest',
   processorService: 'webhook-processor',
-  /** Ingest: one per request, accepted or not, dimension `source` (`unknown` for unknown paths). */
-  received: 'Received',
-  /** Ingest: one per event durably queued, dimension `source`: proof that a source really delivers. */
-  enqueued: 'Enqueued',
+  /**
+   * Ingest: one per event durably queued, dimension `source`: proof that a source really delivers. A metric
+   * filter on the "Webhook enqueued" line (lambdas/shared/log-metrics.ts), not EMF. There is no `Received`:
+   * requests are the front door's count, and `Enqueued` + `Rejected` split them.
+   */
+  enqueued: LOG_METRIC_NAMES.enqueued,
   /** Ingest: one per refused request, dimensions `source` and `reason` (the JSON `error` code answered). */
   rejected: 'Rejected',
   /**
@@ -47,8 +50,8 @@ export const METRICS = {
   serverErrors: 'ServerErrors',
   /** Processor: one per failed processing attempt (dimension `class` says why). */
   failed: 'Failed',
-  /** Processor: one per event written to the CDP. */
-  processed: 'Processed',
+  /** Processor: one per event written to the CDP. A metric filter on the "Event processed" line. */
+  processed: LOG_METRIC_NAMES.processed,
   /** Processor: one per event sent to the DLQ by the code. */
   deadLettered: 'DeadLettered',
 } as const;

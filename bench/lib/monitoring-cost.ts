@@ -1,8 +1,11 @@
 /**
  * Fixed monthly CloudWatch cost of the pipeline's monitoring: custom metrics, alarms and the dashboard.
  * The counts follow the code: every metric × dimension combination the handlers can emit is a billed custom
- * metric (`lambdas/ingest/ports.ts`, `lambdas/processor/ports.ts`; no dimension takes unbounded values), and
- * the alarms are those of `lib/constructs/pipeline-monitoring.ts`. Update both when either changes.
+ * metric, whether written as EMF (`lambdas/ingest/ports.ts`, `lambdas/processor/ports.ts`) or published by a
+ * CloudWatch Logs metric filter on a function's log lines (`lambdas/shared/log-metrics.ts`: the filters
+ * themselves cost nothing, and their lines are the ones the functions write anyway); no dimension takes
+ * unbounded values. The alarms are those of `lib/constructs/pipeline-monitoring.ts`. Update both when
+ * either changes.
  */
 
 /** us-east-1 CloudWatch list prices (USD), noted with the rest in `cost-runner.ts`. */
@@ -22,18 +25,18 @@ export const CLOUDWATCH_PRICES = {
  * ones only a failure of that kind creates (billed only in the hours it happens).
  */
 export const METRICS_PER_SOURCE = {
-  /** Ingest `Received`, `Enqueued`; processor `Processed`, `CdpLatency`, `DuplicateSkipped` (provider retries). */
-  steady: 5,
+  /** Metric filters: ingest `Enqueued`; processor `Processed`, `CdpLatency`, `DuplicateSkipped` (provider retries). */
+  steady: 4,
   ingest: {
-    /** `Received`, `Enqueued`, `ClaimChecked`, `EnqueueFailed` (dimension `source` only). */
-    counters: 4,
+    /** `Enqueued` (metric filter), `ClaimChecked`, `EnqueueFailed` (dimension `source` only). */
+    counters: 3,
     /** `Rejected` × reason: 16 verifier reasons + method, IP, size, secret unavailable, unusable payload. */
     rejectedReasons: 21,
     /** `ServerErrors` × reason: secret_unavailable, source_misconfigured, enqueue_failed, dead_letter_failed. */
     serverErrorReasons: 4,
   },
   processor: {
-    /** `Processed`, `DuplicateSkipped`, `StaleSkipped`, `UnmappedEventType`, `CdpLatency`. */
+    /** `Processed`, `DuplicateSkipped`, `CdpLatency` (metric filters), `StaleSkipped`, `UnmappedEventType`. */
     counters: 5,
     /** `Failed` × class: 8 retryable (cdp_timeout/network/throttled/unavailable, invocation_deadline, secret_unavailable, lease_lost, internal) + 5 permanent. */
     failedClasses: 13,
@@ -44,8 +47,11 @@ export const METRICS_PER_SOURCE = {
   },
 } as const;
 
-/** Shared across sources under `source=unknown`: unknown path, crashes, unreadable envelopes. */
-const UNKNOWN_SOURCE_METRICS = 5;
+/**
+ * Shared across sources under `source=unknown`: `Rejected` unknown_source, `ServerErrors` internal_error,
+ * `Failed` and `DeadLettered` malformed_envelope.
+ */
+const UNKNOWN_SOURCE_METRICS = 4;
 /** DLQ depth and age, oldest message, processor errors and throttles, ingest errors, API 5xx. */
 const STANDARD_ALARMS = 7;
 /** Metrics the Insights alarms analyse per source at most: 4 ServerErrors, 14 signature rejections, 13 Failed, 1 Enqueued (NoWebhooks). */

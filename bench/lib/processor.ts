@@ -6,14 +6,30 @@ import type {
   ProcessorMetrics,
 } from '../../lambdas/processor/ports';
 import type { ProcessorDeps } from '../../lambdas/processor/processor';
+import { PROCESSOR_LOG_METRICS } from '../../lambdas/shared/log-metrics';
+import { logMetricPoints } from '../../scripts/verify-deployment/metric-filters';
 import type { Rng } from './prng';
 
-/** Counts every metric the processor records, by name and by name + class. */
+/**
+ * Counts every metric the processor produces, by name and by name + class: the EMF counters it records,
+ * and the counters its log lines give through the metric filters (`Processed`, `DuplicateSkipped`), read
+ * by {@link MetricCounter.logger} (which writes nothing). `CdpLatency` is a latency, not a count: skipped.
+ */
 export class MetricCounter implements ProcessorMetrics {
   readonly totals: Record<string, number> = {};
   readonly byClass: Record<string, number> = {};
+  readonly logger: ProcessorLogger;
+  constructor() {
+    const count = (message: string, ...extra: Record<string, unknown>[]) => {
+      const line = Object.assign({ message, service: 'webhook-processor' }, ...extra);
+      for (const point of logMetricPoints(PROCESSOR_LOG_METRICS, line)) {
+        if (point.name !== 'CdpLatency')
+          this.totals[point.name] = (this.totals[point.name] ?? 0) + point.value;
+      }
+    };
+    this.logger = { debug() {}, info: count, warn: count, error: count };
+  }
   record(name: ProcessorMetricName, dimensions: MetricDimensions, value = 1): void {
-    if (name === 'CdpLatency') return;
     this.totals[name] = (this.totals[name] ?? 0) + value;
     if (dimensions.class) {
       const key = `${name}/${dimensions.class}`;
@@ -25,12 +41,13 @@ export class MetricCounter implements ProcessorMetrics {
 /** Logs nothing; the run's figures come from metrics and the stand-in's records. */
 export const silentLogger: ProcessorLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** The production dependencies (lambdas/processor/deps.ts) with a silent logger and the given counter. */
+/** The production dependencies (lambdas/processor/deps.ts) with the given counter and a logger that writes nothing. */
 export function processorDepsFromEnv(
   metrics: ProcessorMetrics,
   env: NodeJS.ProcessEnv = process.env,
 ): ProcessorDeps {
-  return productionDeps({ logger: silentLogger, metrics }, env);
+  const logger = metrics instanceof MetricCounter ? metrics.logger : silentLogger;
+  return productionDeps({ logger, metrics }, env);
 }
 
 /** Thrown by the crash injector; the processor treats it like any unexpected error (retry later). */

@@ -76,8 +76,9 @@ export class S3ClaimCheckStore implements ClaimCheckStore {
 }
 
 /**
- * Counters as EMF through Powertools. One invocation serves one source, so counters share the `source`
- * dimension and go out in one line at {@link flush}; `Rejected` also carries `reason` and is its own line.
+ * Counters as EMF through Powertools: failure and rare paths only, so a healthy request writes none. One
+ * invocation serves one source, so counters share the `source` dimension and go out in one line at
+ * {@link flush}; `Rejected` also carries `reason` and is its own line.
  */
 export class PowertoolsIngestMetrics implements IngestMetrics {
   private source: string | undefined;

@@ -6,6 +6,7 @@
 import { authenticate, dedupeKeyFor, extractEvents, schemeFor } from '../providers/index';
 import type { ProviderEvent, RawRequest } from '../providers/types';
 import { FAILURE_ATTRIBUTES } from '../shared/envelope';
+import { LOG_FIELDS, LOG_MESSAGES } from '../shared/log-metrics';
 import { type IncomingRequest, publicUrlFor, sourceIdOf } from '../shared/request';
 import { QUEUE_DEFAULTS } from '../shared/schema';
 import { isUsableSecret } from '../shared/secret-value';
@@ -244,7 +245,6 @@ export function createIngest(deps: IngestDeps): Ingest {
     const sourceId = sourceIdOf(request);
     const source = sourceId === undefined ? undefined : deps.sources.get(sourceId);
     const dimension = source?.id ?? UNKNOWN_SOURCE_DIMENSION;
-    metrics.count('Received', dimension, 1);
     if (!source) {
       return rejected(dimension, 404, 'unknown_source', 'No webhook source is configured at this path');
     }
@@ -360,16 +360,17 @@ export function createIngest(deps: IngestDeps): Ingest {
       return serverError(source.id, 503, 'enqueue_failed', 'The events could not be queued; please retry');
     }
 
-    metrics.count('Enqueued', source.id, events.length);
     if (claimChecked > 0) metrics.count('ClaimChecked', source.id, claimChecked);
     // One line per request, not per event (CloudWatch Logs bills every byte): a single event's key and type
     // as on the processor's lines; a batch's keys as an array (the runbook's by-key query matches both).
+    // It is also the `Enqueued` metric (a metric filter reads `source` and `events`: lambdas/shared/log-metrics.ts).
     const [only] = events;
-    logger.info('Webhook enqueued', {
-      source: source.id,
+    logger.info(LOG_MESSAGES.webhookEnqueued, {
+      [LOG_FIELDS.source]: source.id,
+      [LOG_FIELDS.events]: events.length,
       ...(events.length === 1 && only
         ? { dedupeKey: dedupeKeys[0], eventType: only.eventType }
-        : { events: events.length, dedupeKeys }),
+        : { dedupeKeys }),
       ...(claimChecked > 0 ? { claimChecked } : {}),
     });
     const receipt: Receipt = { received: events.length, eventIds: dedupeKeys };

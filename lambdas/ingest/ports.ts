@@ -42,16 +42,15 @@ export interface IngestLogger {
 }
 
 /**
+ * The EMF counters: failure and rare paths only. `Enqueued` is a metric filter on the "Webhook enqueued"
+ * line (lambdas/shared/log-metrics.ts), so a healthy request writes no EMF line; there is no `Received`
+ * (the front door's request count, or `Enqueued` + `Rejected`, say the same).
  * `ServerErrors`: one per 5xx answered, dimensions `source` and `reason` (the JSON `error` code:
  * `secret_unavailable`, `source_misconfigured`, `enqueue_failed`, `dead_letter_failed`, `internal_error`).
  */
-export type IngestMetricName =
-  | 'Received'
-  | 'Rejected'
-  | 'Enqueued'
-  | 'ClaimChecked'
-  | 'EnqueueFailed'
-  | 'ServerErrors';
+export const INGEST_EMF_METRICS = ['Rejected', 'ClaimChecked', 'EnqueueFailed', 'ServerErrors'] as const;
+
+export type IngestMetricName = (typeof INGEST_EMF_METRICS)[number];
 
 /** Counters by source (and by reason for `Rejected` and `ServerErrors`), flushed once per invocation. */
 export interface IngestMetrics {

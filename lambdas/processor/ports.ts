@@ -40,16 +40,20 @@ export class ClaimCheckMissingError extends Error {
   override readonly name = 'ClaimCheckMissingError';
 }
 
-export type ProcessorMetricName =
-  | 'Processed'
-  | 'DuplicateSkipped'
-  | 'StaleSkipped'
-  | 'UnmappedEventType'
-  | 'Failed'
+/**
+ * The EMF metrics: failure and rare paths only. `Processed`, `DuplicateSkipped` and `CdpLatency` are metric
+ * filters on the event's log line (lambdas/shared/log-metrics.ts), so a healthy event writes no EMF.
+ */
+export const PROCESSOR_EMF_METRICS = [
+  'StaleSkipped',
+  'UnmappedEventType',
+  'Failed',
   /** Retried later because a concurrent delivery holds the event or the entity (dimension `class`). */
-  | 'Deferred'
-  | 'DeadLettered'
-  | 'CdpLatency';
+  'Deferred',
+  'DeadLettered',
+] as const;
+
+export type ProcessorMetricName = (typeof PROCESSOR_EMF_METRICS)[number];
 
 /**
  * Every dimension takes a bounded set of values: each combination is a custom metric billed per month.
@@ -62,7 +66,7 @@ export interface MetricDimensions {
 }
 
 export interface ProcessorMetrics {
-  /** Counts (or, for `CdpLatency`, milliseconds). */
+  /** Counts. */
   record(name: ProcessorMetricName, dimensions: MetricDimensions, value?: number): void;
 }
 

@@ -59,6 +59,7 @@ import {
   isQueueEnvelope,
   type QueueEnvelope,
 } from '../shared/envelope';
+import { LOG_FIELDS, LOG_MESSAGES } from '../shared/log-metrics';
 import { type DeliveryContext, QUEUE_DEFAULTS } from '../shared/schema';
 import { SecretUnavailableError } from '../shared/secrets';
 import { DEFAULT_DEDUPE_TTL_HOURS, type SourceConfig } from '../shared/source-config';
@@ -292,6 +293,19 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   /**
+   * Milliseconds an event spent in CDP calls during one attempt, summed over its operations: logged as
+   * `cdpMs` on the line that ends the attempt, where the `CdpLatency` metric filter reads it
+   * (lambdas/shared/log-metrics.ts).
+   */
+  interface CdpTime {
+    ms: number;
+    calls: number;
+  }
+
+  /** `{ cdpMs }` for the attempt's closing line when it made a CDP call, else nothing. */
+  const cdpTimeField = (time: CdpTime) => (time.calls > 0 ? { [LOG_FIELDS.cdpMs]: time.ms } : {});
+
+  /**
    * Applies one operation; returns false when the out-of-order guard skipped it as stale. `lastOperation`:
    * the event's completion is the very next write, and it settles the entity lock too (no guard commit; see
    * entity-guard.ts).
@@ -303,6 +317,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     dims: MetricDimensions,
     remainingMs: RemainingTime,
     lastOperation: boolean,
+    cdpTime: CdpTime,
   ): Promise<boolean> {
     let lock: EntityLock | undefined;
     if (op.kind === 'upsert' && op.eventTimeMs !== undefined) {
@@ -367,7 +382,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
               timeoutMs,
             })
           : await deps.cdp.append(op.object, op.record as CdpRecord, { idempotencyKey, timeoutMs });
-      metrics.record('CdpLatency', dims, now() - started);
+      cdpTime.ms += now() - started;
+      cdpTime.calls += 1;
       if (result.replayed) {
         logger.info('CDP replayed an operation applied by an earlier attempt', {
           dedupeKey: envelope.dedupeKey,
@@ -375,7 +391,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         });
       }
     } catch (error) {
-      metrics.record('CdpLatency', dims, now() - started);
+      cdpTime.ms += now() - started;
+      cdpTime.calls += 1;
       if (lock) {
         // A write that may have landed stays counted (older updates become stale); only a definite refusal
         // rolls the guard back. If this bookkeeping fails, the intent written by acquire still counts as
@@ -397,6 +414,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     dedupeTtlSeconds: number,
     dims: MetricDimensions,
     remainingMs: RemainingTime,
+    cdpTime: CdpTime,
   ): Promise<RecordOutcome> {
     // An event that needed more than one attempt may have another copy in the DLQ (dead-lettered, then
     // redelivered by the provider or redriven twice): its completed marker must outlive that copy too.
@@ -442,17 +460,18 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       });
     for (const [index, { op, idempotencyKey }] of pending.entries()) {
       const lastOperation = index === pending.length - 1;
-      await applyOperation(envelope, op, idempotencyKey, dims, remainingMs, lastOperation);
+      await applyOperation(envelope, op, idempotencyKey, dims, remainingMs, lastOperation, cdpTime);
       if (!lastOperation) await deps.dedupe.recordApplied(claim, idempotencyKey, now());
     }
     await deps.dedupe.markCompleted(claim, now(), ttlSeconds, pending.at(-1)?.idempotencyKey);
-    metrics.record('Processed', dims);
-    // The event's one line on the success path (the runbook's by-key and by-source queries read it).
-    logger.info('Event processed', {
-      source: envelope.sourceId,
+    // The event's one line on the success path (the runbook's by-key and by-source queries read it), and
+    // the `Processed` and `CdpLatency` metrics (metric filters: lambdas/shared/log-metrics.ts).
+    logger.info(LOG_MESSAGES.eventProcessed, {
+      [LOG_FIELDS.source]: envelope.sourceId,
       dedupeKey: envelope.dedupeKey,
       eventType: envelope.eventType,
       ...(claim.attempts > 1 ? { attempt: claim.attempts } : {}),
+      ...cdpTimeField(cdpTime),
     });
     return 'processed';
   }
@@ -509,6 +528,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     let dims: MetricDimensions = { source: 'unknown' };
     let claim: Claim | undefined;
     let envelope: QueueEnvelope | undefined;
+    const cdpTime: CdpTime = { ms: 0, calls: 0 };
     try {
       envelope = parseEnvelope(record.body);
       dims = { source: envelope.sourceId };
@@ -530,8 +550,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         delivery: deliveryContext(envelope),
       });
       if (claimed.outcome === 'completed') {
-        metrics.record('DuplicateSkipped', dims);
-        logger.info('Duplicate event acknowledged', {
+        // The `DuplicateSkipped` metric (a metric filter: lambdas/shared/log-metrics.ts).
+        logger.info(LOG_MESSAGES.duplicateAcknowledged, {
+          [LOG_FIELDS.source]: envelope.sourceId,
           dedupeKey: envelope.dedupeKey,
           eventType: envelope.eventType,
           messageId: record.messageId,
@@ -557,12 +578,15 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       // A message created without restarting its body's clock (SQS's own redrive task) restarts it now.
       const sentAt = Number(record.attributes?.SentTimestamp);
       if (Number.isFinite(sentAt)) await deps.bodies.retain(envelope.body, { messageSentAtMs: sentAt });
-      const outcome = await processClaimed(envelope, claim, dedupeTtlSeconds, dims, remainingMs);
+      const outcome = await processClaimed(envelope, claim, dedupeTtlSeconds, dims, remainingMs, cdpTime);
       await discardBody(envelope.body);
       return outcome;
     } catch (error) {
       const failure = classifyError(error);
+      // Every failure writes exactly one line with this context (retry, final attempt, dead-lettered or
+      // not dead-lettered): with `cdpMs`, that line is the attempt's `CdpLatency` point.
       const logContext = {
+        [LOG_FIELDS.source]: envelope?.sourceId,
         dedupeKey: envelope?.dedupeKey,
         // Not a metric dimension (unbounded); Logs Insights slices failures by it.
         eventType: envelope?.eventType,
@@ -572,6 +596,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         attempt: receiveCount,
         error: failure.message,
         ...(failure.cdpWrite ? { cdpWrite: failure.cdpWrite } : {}),
+        ...cdpTimeField(cdpTime),
       };
       if (claim) {
         await deps.dedupe

@@ -56,7 +56,8 @@ const RUNBOOK = 'Runbook: README, Operations.';
 /**
  * Alarms to an encrypted SNS topic (optional e-mail subscription), and a dashboard following one event
  * from the API to the CDP. Custom metrics are read with Metrics Insights queries, which sum over every
- * dimension combination the functions emit (source, event type, failure class, service).
+ * dimension combination the functions emit (service, source, reason, failure class), whether from EMF lines or
+ * from the metric filters on the functions' log groups (lambdas/shared/log-metrics.ts).
  */
 export class PipelineMonitoring extends Construct {
   public readonly topic: sns.Topic;
@@ -215,7 +216,8 @@ export class PipelineMonitoring extends Construct {
       const periods = source.expectEventsWithinMinutes / 5;
       this.alarm(`NoWebhooks-${source.sourceId}`, {
         metric: this.insights(
-          // Enqueued, not Received: junk requests to the URL must not keep a silent source looking alive.
+          // Enqueued (a metric filter on the ingest's log group), not requests: junk requests to the URL must
+          // not keep a silent source looking alive.
           `SELECT SUM(${METRICS.enqueued}) FROM "${this.namespace}" WHERE source = '${source.sourceId}'`,
           `Enqueued (${source.sourceId})`,
         ),
@@ -269,7 +271,7 @@ export class PipelineMonitoring extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: '2. Accepted and rejected by source',
-        left: [byName(METRICS.received, 'source')],
+        left: [byName(METRICS.enqueued, 'source')],
         right: [byName(METRICS.rejected, 'source')],
         width,
       }),

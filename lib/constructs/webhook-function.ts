@@ -17,6 +17,7 @@ import {
   Stack,
   Validations,
 } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -26,6 +27,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
+import type { LogMetricFilter } from '../../lambdas/shared/log-metrics';
 import { TRACING_ENV } from '../../lambdas/shared/tracing';
 import {
   BUNDLE_FILE,
@@ -63,8 +65,15 @@ export interface WebhookFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** Powertools service name (logs and metrics). */
   readonly serviceName: string;
-  /** Powertools metrics namespace. */
+  /** Powertools metrics namespace; also the namespace of the metric filters' metrics. */
   readonly metricsNamespace: string;
+  /**
+   * Metrics taken from the function's own log lines by CloudWatch Logs metric filters on its log group
+   * (free, unlike the log bytes an EMF line costs), one `AWS::Logs::MetricFilter` each, in
+   * `metricsNamespace`. Definitions shared with the handlers' log calls: lambdas/shared/log-metrics.ts.
+   * @default - none
+   */
+  readonly metricFilters?: readonly LogMetricFilter[];
   /** Reserved concurrency. @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
   /** Short description shown in the console. @default - none */
@@ -169,6 +178,22 @@ export class WebhookFunction extends lambda.Function {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
+    const filterNames = new Set<string>();
+    for (const filter of props.metricFilters ?? []) {
+      // One mechanism per metric name, and one filter per name on a log group (two would double-count).
+      if (filterNames.has(filter.metricName))
+        throw new Error(`${id}: two metric filters for ${filter.metricName}`);
+      filterNames.add(filter.metricName);
+      logGroup.addMetricFilter(`${filter.metricName}Filter`, {
+        filterPattern: logs.FilterPattern.literal(filter.filterPattern),
+        metricNamespace: props.metricsNamespace,
+        metricName: filter.metricName,
+        metricValue: filter.metricValue,
+        // No defaultValue: CloudWatch refuses one with dimensions, and "no line, no point" is what EMF did.
+        dimensions: { ...filter.dimensions },
+        unit: filter.unit === 'Milliseconds' ? cloudwatch.Unit.MILLISECONDS : cloudwatch.Unit.COUNT,
+      });
+    }
     // Own role instead of AWSLambdaBasicExecutionRole: it could write to every log group in the account.
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -192,7 +217,9 @@ export class WebhookFunction extends lambda.Function {
       // JSON lines (Powertools already writes them) so the log levels below apply. System logs at WARN:
       // Lambda's START/END/REPORT lines of invocations that succeed (~300 bytes each, as much as the
       // event's own line) are not written; failures, timeouts and dropped logs still are. Durations stay in
-      // the function's Duration metric. Application logs at INFO, Powertools' default level.
+      // the function's Duration metric. Application logs at INFO, Powertools' default level, and not lower:
+      // the success path's INFO lines are what the metric filters count (`Enqueued`, `Processed`): above
+      // INFO they would vanish, and the per-source silence alarms with them.
       loggingFormat: lambda.LoggingFormat.JSON,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,

@@ -13,6 +13,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { INGEST_LOG_METRICS } from '../../lambdas/shared/log-metrics';
 import { ENV } from '../../lambdas/shared/schema';
 import {
   type CustomDomainConfig,
@@ -108,7 +109,9 @@ export interface WebhookIngestProps {
   readonly logRetention?: logs.RetentionDays;
   /** X-Ray active tracing with Powertools Tracer (see `WebhookFunctionProps.tracing`). @default false */
   readonly tracing?: boolean;
+  /** Namespace of the ingest's metrics (EMF and metric filters). */
   readonly metricsNamespace: string;
+  /** Powertools service name: the `service` key of log lines and dimension of metrics. */
   readonly serviceName: string;
 }
 
@@ -203,6 +206,7 @@ export class WebhookIngest extends Construct {
       metricsNamespace: props.metricsNamespace,
       reservedConcurrentExecutions: reservedConcurrency,
       tracing: props.tracing,
+      metricFilters: INGEST_LOG_METRICS,
       environment: {
         [ENV.sources]: props.sourcesJson,
         [ENV.claimCheckThresholdBytes]: String(props.claimCheckThresholdBytes),

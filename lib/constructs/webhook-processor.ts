@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { PROCESSOR_LOG_METRICS } from '../../lambdas/shared/log-metrics';
 import { ENV, QUEUE_DEFAULTS } from '../../lambdas/shared/schema';
 import { minimumVisibilityTimeoutSeconds } from '../resource-definitions';
 import type { PipelineQueues } from './pipeline-queues';
@@ -41,7 +42,9 @@ export interface WebhookProcessorProps {
   readonly logRetention?: logs.RetentionDays;
   /** X-Ray active tracing with Powertools Tracer (see `WebhookFunctionProps.tracing`). @default false */
   readonly tracing?: boolean;
+  /** Namespace of the processor's metrics (EMF and metric filters). */
   readonly metricsNamespace: string;
+  /** Powertools service name: the `service` key of log lines and dimension of metrics. */
   readonly serviceName: string;
 }
 
@@ -86,6 +89,7 @@ export class WebhookProcessor extends Construct {
       serviceName: props.serviceName,
       metricsNamespace: props.metricsNamespace,
       tracing: props.tracing,
+      metricFilters: PROCESSOR_LOG_METRICS,
       environment: {
         [ENV.sources]: props.sourcesJson,
         [ENV.cdpBaseUrl]: props.cdpBaseUrl,

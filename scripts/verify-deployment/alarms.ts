@@ -1,10 +1,12 @@
 /**
  * The metrics a run produces and the template's alarms judged against them. Custom metrics come only
- * from the functions' own logs (Embedded Metric Format lines, with the namespace and dimensions as
- * emitted); service metrics (AWS/Lambda, AWS/ApiGateway, AWS/SQS) are recorded by the harness where it
+ * from the functions' own logs: Embedded Metric Format lines (with the namespace and dimensions as
+ * emitted), and lines matching the template's metric filters on the function's log group
+ * (metric-filters.ts, evaluated as CloudWatch would); service metrics (AWS/Lambda, AWS/ApiGateway, AWS/SQS) are recorded by the harness where it
  * plays that service. The whole run counts as one evaluation period: a condition is "tripped" when the
  * run's aggregate crosses the alarm's threshold.
  */
+import { type MetricFilters, matches, pointOf } from './metric-filters';
 import type { CfnTemplate, Json, Resolver } from './template';
 import { props, resourcesOfType } from './template';
 
@@ -18,18 +20,42 @@ export interface Datapoint {
 
 export class MetricStore {
   readonly points: Datapoint[] = [];
+  /** Lines a metric filter matched but could not turn into a datapoint (value or dimension field missing). */
+  readonly filterProblems = new Set<string>();
+
+  /** `filters`: the template's metric filters by function logical id (`metricFiltersOf`). */
+  constructor(private readonly filters?: MetricFilters) {}
 
   add(point: Datapoint): void {
     this.points.push(point);
   }
 
-  /** Parses one log line; EMF documents become datapoints (one per dimension set, as CloudWatch does). */
+  /**
+   * Parses one log line of the function `source` (its logical id). EMF documents become datapoints (one
+   * per dimension set, as CloudWatch does) and the call returns true (the line is metrics, not a log);
+   * other JSON lines are matched against the metric filters on the function's log group, and any match
+   * becomes a datapoint (returns false: the line is still a log line).
+   */
   addLogLine(line: string, source: string): boolean {
-    if (!line.startsWith('{') || !line.includes('"_aws"')) return false;
+    if (!line.startsWith('{')) return false;
     let doc: Record<string, unknown>;
     try {
       doc = JSON.parse(line) as Record<string, unknown>;
     } catch {
+      return false;
+    }
+    if (!('_aws' in doc)) {
+      for (const filter of this.filters?.byFunction.get(source) ?? []) {
+        if (!matches(filter, doc)) continue;
+        const point = pointOf(filter, doc);
+        if (typeof point === 'string') {
+          this.filterProblems.add(
+            `metric filter ${filter.logicalId} (${filter.name}) matched a line of ${source} but publishes nothing: ${point}`,
+          );
+        } else {
+          this.add({ ...point, source });
+        }
+      }
       return false;
     }
     const aws = doc._aws as

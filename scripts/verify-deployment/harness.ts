@@ -37,6 +37,7 @@ import { type FrontDoor, type Route, routesOf, startFrontDoor } from './front-do
 import { grantedActions, wildcardMatch } from './iam';
 import { FunctionRuntime, type InvokeResult, nodeBinaryFor } from './lambda-runtime';
 import { deployLocalStack, type LocalStack } from './local-stack';
+import { metricFiltersOf } from './metric-filters';
 import { type FunctionArtifact, functionArtifacts, PROJECT_ROOT, type Synthesized } from './synth';
 import {
   type Json,
@@ -170,7 +171,10 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     phaseStarted = Date.now();
     log(`${result.ok ? 'ok  ' : 'FAIL'} ${result.name}`);
   };
-  const store = new MetricStore();
+  const filters = metricFiltersOf(template);
+  // A filter the harness cannot evaluate is one it cannot vouch for: reported whatever the scenarios.
+  problems.push(...filters.problems);
+  const store = new MetricStore(filters);
   const calls: CallRecord[] = [];
   const unexpected = new Set<string>();
   let faults: Fault[] = [];
@@ -208,6 +212,7 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
     for (const c of calls.filter((c) => c.principal.endsWith('(unsupported)'))) {
       problems.push(`${c.principal}: ${c.operation}`);
     }
+    problems.push(...store.filterProblems);
     const alarms = stack ? evaluateAlarms(template, stack.resolver, store) : [];
     for (const a of alarms) {
       if (a.neverEmitted && fullRun) {
@@ -498,6 +503,11 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
       wiring.push(
         `${artifact.logicalId}: ${artifact.runtime} on Node ${launcher ? `linux-arm64 ${launcher.nodeVersion} under QEMU` : `${process.platform}-${process.arch} ${node.version}.x`}, ${artifact.memoryMb} MB, timeout ${artifact.timeoutSeconds} s, bundle ${artifact.moduleFile.slice(synth.outdir.length + 1)} export ${artifact.exportName}`,
       );
+      for (const f of filters.byFunction.get(artifact.logicalId) ?? []) {
+        wiring.push(
+          `${f.logicalId}: ${artifact.logicalId}'s lines matching ${f.pattern} → ${f.namespace} ${f.name}`,
+        );
+      }
       if (!launcher && !architectures.includes(machine)) {
         notes.push(
           `${artifact.logicalId}: declares ${architectures.join(',')}, run here on ${machine} (native modules in the bundle would differ)`,

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { INGEST_EMF_METRICS } from '../../lambdas/ingest/ports';
+import { PROCESSOR_EMF_METRICS } from '../../lambdas/processor/ports';
+import { INGEST_LOG_METRICS, PROCESSOR_LOG_METRICS } from '../../lambdas/shared/log-metrics';
 import { STATE_TABLE } from '../../lambdas/shared/schema';
 import type { FrontDoor, PipelineConfig } from '../../lib/config';
 import { METRICS } from '../../lib/resource-definitions';
@@ -470,6 +473,76 @@ for (const frontDoor of ['http-api', 'rest-api'] as const) {
         });
         // 9 before + the DLQ age alarm + one per ingest 5xx metric.
         template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+      });
+
+      it("take the success-path metrics from the functions' own log lines: metric filters on their log groups", () => {
+        const filters = template.findResources('AWS::Logs::MetricFilter');
+        assert.equal(Object.keys(filters).length, 4);
+        const byServiceAndSource = [
+          { Key: 'service', Value: '$.service' },
+          { Key: 'source', Value: '$.source' },
+        ];
+        const expected = [
+          ['IngestFunction', 'Enqueued', '{ $.message = "Webhook enqueued" }', '$.events', 'Count'],
+          ['ProcessorFunction', 'Processed', '{ $.message = "Event processed" }', '1', 'Count'],
+          [
+            'ProcessorFunction',
+            'DuplicateSkipped',
+            '{ $.message = "Duplicate event acknowledged" }',
+            '1',
+            'Count',
+          ],
+          ['ProcessorFunction', 'CdpLatency', '{ $.cdpMs >= 0 }', '$.cdpMs', 'Milliseconds'],
+        ] as const;
+        for (const [fn, name, pattern, value, unit] of expected) {
+          // The filter reads the log group the function writes to (LoggingConfig), nothing else.
+          const logGroup = (functionOf(template, fn).LoggingConfig as { LogGroup: unknown }).LogGroup;
+          assert.ok(logGroup, `${fn} has no LoggingConfig.LogGroup`);
+          template.hasResourceProperties('AWS::Logs::MetricFilter', {
+            LogGroupName: logGroup,
+            FilterPattern: pattern,
+            FilterName: Match.absent(),
+            MetricTransformations: [
+              {
+                MetricNamespace: METRICS.namespace,
+                MetricName: name,
+                MetricValue: value,
+                Unit: unit,
+                Dimensions: byServiceAndSource,
+                DefaultValue: Match.absent(),
+              },
+            ],
+          });
+        }
+        // The definitions the handlers log with are the ones the template carries.
+        for (const def of [...INGEST_LOG_METRICS, ...PROCESSOR_LOG_METRICS]) {
+          assert.ok(
+            expected.some(([, name, pattern]) => name === def.metricName && pattern === def.filterPattern),
+          );
+        }
+      });
+
+      it('name in alarms and the dashboard only metrics the functions produce, each by one mechanism', () => {
+        const emf = new Set<string>([...INGEST_EMF_METRICS, ...PROCESSOR_EMF_METRICS]);
+        const filtered = new Set(
+          Object.values(template.findResources('AWS::Logs::MetricFilter')).flatMap((f) =>
+            (f.Properties as { MetricTransformations: { MetricName: string }[] }).MetricTransformations.map(
+              (t) => t.MetricName,
+            ),
+          ),
+        );
+        for (const name of filtered) assert.ok(!emf.has(name), `${name} would come from EMF and a filter`);
+        const text = JSON.stringify([
+          template.findResources('AWS::CloudWatch::Alarm'),
+          template.findResources('AWS::CloudWatch::Dashboard'),
+        ]);
+        const named = new Set([...text.matchAll(/SELECT SUM\((\w+)\) FROM/g)].map((m) => m[1] ?? ''));
+        for (const name of ['Enqueued', 'Rejected', 'Processed', 'Failed', 'DeadLettered', 'ServerErrors'])
+          assert.ok(named.has(name), `nothing reads ${name}`);
+        for (const name of named) {
+          assert.ok(emf.has(name) || filtered.has(name), `${name} is read but nothing produces it`);
+        }
+        assert.ok(!named.has('Received'));
       });
 
       it('come with a dashboard following the flow end to end', () => {

@@ -105,9 +105,29 @@ describe('verify:deployment', { timeout: 600_000 }, () => {
   });
 
   it('passes every scenario through the Function URL front door', async () => {
-    const url = synthesize({ ...pipelineConfig, frontDoor: 'function-url' }, join(out, 'url'));
+    // With a watched source: its NoWebhooks alarm reads `Enqueued`, which only the metric filter on the
+    // ingest's log group publishes; a full run fails on an alarm whose metric nothing emitted.
+    const watched = pipelineConfig.sources.map((s) =>
+      s.id === 'stripe' ? { ...s, expectEventsWithinMinutes: 60 } : s,
+    );
+    const url = synthesize(
+      { ...pipelineConfig, sources: watched, frontDoor: 'function-url' },
+      join(out, 'url'),
+    );
     const report = await run('function-url', url, 'full');
     assert.ok(report.ok, formatReport(report));
+    const silence = report.alarms.find((a) => a.logicalId.startsWith('MonitoringNoWebhooksstripe'));
+    assert.ok(silence && !silence.neverEmitted, formatReport(report));
+    assert.ok(
+      silence.verdict.state === 'not-tripped' && (silence.verdict.value ?? 0) >= 1,
+      JSON.stringify(silence.verdict),
+    );
+    for (const metric of ['Enqueued', 'Processed', 'DuplicateSkipped', 'CdpLatency']) {
+      assert.ok(
+        report.wiring.some((w) => w.endsWith(`→ WebhookPipeline ${metric}`)),
+        `no metric filter wired for ${metric}:\n${report.wiring.join('\n')}`,
+      );
+    }
     assert.ok(
       report.wiring.some((w) =>
         /^function-url .+ AuthType NONE with public invoke permissions.+reserved concurrency 20$/.test(w),

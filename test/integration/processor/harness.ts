@@ -50,19 +50,39 @@ import {
   MESSAGE_ATTRIBUTES,
   type QueueEnvelope,
 } from '../../../lambdas/shared/envelope';
+import { PROCESSOR_LOG_METRICS } from '../../../lambdas/shared/log-metrics';
 import { STATE_TABLE } from '../../../lambdas/shared/schema';
 import { CachedSecretsManagerSource } from '../../../lambdas/shared/secrets';
 import type { SourceConfig } from '../../../lambdas/shared/source-config';
 import { type CdpStandIn, type StartCdpStandInOptions, startCdpStandIn } from '../../../local/cdp-stand-in';
+import { logMetricPoints } from '../../../scripts/verify-deployment/metric-filters';
 import { uniqueName, useEmulators } from '../../support/emulators';
 
+/** A metric the processor's log lines give through the metric filters (lambdas/shared/log-metrics.ts). */
+type LogMetricName = (typeof PROCESSOR_LOG_METRICS)[number]['metricName'];
+
+/**
+ * The processor's metrics as CloudWatch would see them: the EMF points it records, plus, with `logs`, the
+ * points its log lines give under the production metric filters (`Processed`, `DuplicateSkipped`, …).
+ */
 export class MetricsRecorder implements ProcessorMetrics {
   readonly points: { name: ProcessorMetricName; dimensions: MetricDimensions; value: number }[] = [];
+  constructor(private readonly logs?: LogRecorder) {}
   record(name: ProcessorMetricName, dimensions: MetricDimensions, value = 1): void {
     this.points.push({ name, dimensions, value });
   }
-  count(name: ProcessorMetricName, filter: Partial<MetricDimensions> = {}): number {
-    return this.points
+  count(name: ProcessorMetricName | LogMetricName, filter: Partial<MetricDimensions> = {}): number {
+    const fromLogs = (this.logs?.lines ?? []).flatMap((line) =>
+      logMetricPoints(
+        PROCESSOR_LOG_METRICS,
+        Object.assign({ message: line.message, service: 'webhook-processor' }, ...line.extra),
+      ).map((p) => ({
+        name: p.name,
+        dimensions: p.dimensions as unknown as MetricDimensions,
+        value: p.value,
+      })),
+    );
+    return [...this.points, ...fromLogs]
       .filter((p) => p.name === name)
       .filter((p) =>
         Object.entries(filter).every(([k, v]) => p.dimensions[k as keyof MetricDimensions] === v),
@@ -250,8 +270,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     receiptToMessage.get(r),
   );
   const dedupeStore = new DynamoDedupeStore(documentClient, tableName);
-  const metrics = new MetricsRecorder();
   const logs = new LogRecorder();
+  const metrics = new MetricsRecorder(logs);
   const deps: ProcessorDeps = {
     dedupe: options.wrapDedupe ? options.wrapDedupe(dedupeStore) : dedupeStore,
     guard: (options.wrapGuard ?? ((g: EntityGuard) => g))(

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createIngest, type IngestDeps, UNKNOWN_SOURCE_DIMENSION } from '../../../lambdas/ingest/ingest';
 import { FAILURE_ATTRIBUTES, MESSAGE_ATTRIBUTES, type QueueEnvelope } from '../../../lambdas/shared/envelope';
+import { INGEST_LOG_METRICS } from '../../../lambdas/shared/log-metrics';
 import { normaliseHttpEvent } from '../../../lambdas/shared/request';
 import type { SourceConfig } from '../../../lambdas/shared/source-config';
 import { signHubspot, signStripe } from '../../../local/signers';
+import { logMetricPoints } from '../../../scripts/verify-deployment/metric-filters';
 import {
   MemoryClaimCheck,
   MemoryQueue,
@@ -79,7 +81,8 @@ const envelope = (body: string) => JSON.parse(body) as QueueEnvelope;
 
 describe('ingest domain', () => {
   it('queues one envelope per event and answers 202 with the dedupe keys', async () => {
-    const { ingest, queue, metrics } = setup();
+    const logger = new RecordingLogger();
+    const { ingest, queue, metrics } = setup({ logger });
     const body = Buffer.from('{"id":"evt_1","type":"invoice.paid","created":1780315200}');
     const response = await ingest.handle(normaliseHttpEvent(httpV2Event(stripeParts(body))));
     assert.equal(response.statusCode, 202);
@@ -89,9 +92,25 @@ describe('ingest domain', () => {
     assert.equal(sent.receivedAt, new Date(NOW).toISOString());
     assert.equal(sent.occurredAt, '2026-06-01T12:00:00.000Z');
     assert.equal(queue.accepted[0]?.attributes[MESSAGE_ATTRIBUTES.eventType], 'invoice.paid');
+    // A healthy request writes no EMF: its one log line is the `Enqueued` metric (a metric filter).
+    assert.deepEqual(metrics.points, []);
+    assert.equal(logger.lines.length, 1);
+    const [line] = logger.lines;
     assert.deepEqual(
-      metrics.points.map((p) => p.name),
-      ['Received', 'Enqueued'],
+      logMetricPoints(INGEST_LOG_METRICS, {
+        level: 'INFO',
+        message: line?.message,
+        service: 'webhook-ingest',
+        ...line?.attributes,
+      }),
+      [
+        {
+          namespace: 'WebhookPipeline',
+          name: 'Enqueued',
+          dimensions: { service: 'webhook-ingest', source: 'stripe' },
+          value: 1,
+        },
+      ],
     );
   });
 
@@ -99,7 +118,7 @@ describe('ingest domain', () => {
     const { ingest, metrics } = setup();
     const unknown = await ingest.handle(normaliseHttpEvent(httpV2Event({ path: '/webhooks/random-123' })));
     assert.equal(unknown.statusCode, 404);
-    assert.deepEqual(metrics.points[1], {
+    assert.deepEqual(metrics.points[0], {
       name: 'Rejected',
       source: UNKNOWN_SOURCE_DIMENSION,
       value: 1,
@@ -246,6 +265,15 @@ describe('ingest domain', () => {
     assert.equal(line?.attributes.source, 'hubspot');
     assert.equal(line?.attributes.events, 25);
     assert.equal((line?.attributes.dedupeKeys as string[] | undefined)?.length, 25);
+    // `Enqueued` counts events, not requests: the filter takes its value from `events`.
+    assert.deepEqual(
+      logMetricPoints(INGEST_LOG_METRICS, {
+        message: line?.message,
+        service: 'webhook-ingest',
+        ...line?.attributes,
+      }).map((p) => [p.name, p.value, p.dimensions.source]),
+      [['Enqueued', 25, 'hubspot']],
+    );
   });
 
   it('logs dedupe keys and never the body or secrets', async () => {

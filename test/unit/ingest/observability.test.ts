@@ -20,11 +20,10 @@ describe('shared observability, outside Lambda', () => {
     const lines = captureStdout(() => {
       const { metrics } = createObservability(SERVICE_NAMES.ingest, env);
       const port = new PowertoolsIngestMetrics(metrics);
-      port.count('Received', 'stripe');
+      port.count('ClaimChecked', 'stripe');
       port.count('Rejected', 'stripe', 1, 'signature_mismatch');
       port.flush();
-      port.count('Received', 'hubspot');
-      port.count('Enqueued', 'hubspot', 100);
+      port.count('EnqueueFailed', 'hubspot', 100);
       port.flush();
       // Nothing recorded: flushing must not emit an empty line (or warn).
       port.flush();
@@ -37,9 +36,9 @@ describe('shared observability, outside Lambda', () => {
     assert.equal(rejected?.reason, 'signature_mismatch');
     assert.equal(first?.source, 'stripe');
     assert.equal(first?.service, 'webhook-ingest');
-    assert.equal(first?.Received, 1);
+    assert.equal(first?.ClaimChecked, 1);
     assert.equal(second?.source, 'hubspot');
-    assert.equal(second?.Enqueued, 100);
+    assert.equal(second?.EnqueueFailed, 100);
     assert.deepEqual(second?._aws.CloudWatchMetrics[0]?.Dimensions, [['service', 'source']]);
   });
 

@@ -21,12 +21,11 @@ describe('processor metrics on Powertools', () => {
       const metrics = new PowertoolsProcessorMetrics(
         createObservability(SERVICE_NAMES.processor, env).metrics,
       );
-      metrics.record('CdpLatency', { source: 'stripe' }, 42);
-      metrics.record('Processed', { source: 'stripe' });
-      metrics.record('CdpLatency', { source: 'stripe' }, 58);
-      metrics.record('Processed', { source: 'stripe' });
+      metrics.record('StaleSkipped', { source: 'stripe' });
+      metrics.record('UnmappedEventType', { source: 'stripe' });
+      metrics.record('StaleSkipped', { source: 'stripe' });
       metrics.record('Failed', { source: 'stripe', class: 'cdp_throttled' });
-      metrics.record('Processed', { source: 'shopify' });
+      metrics.record('StaleSkipped', { source: 'shopify' });
       metrics.flush();
       // Nothing recorded since: no line (and no warning).
       metrics.flush();
@@ -36,17 +35,17 @@ describe('processor metrics on Powertools', () => {
     const [stripe, failed, shopify] = emf;
     assert.deepEqual(stripe?._aws.CloudWatchMetrics[0]?.Dimensions, [['service', 'source']]);
     assert.equal(stripe?.source, 'stripe');
-    assert.equal(stripe?.Processed, 2);
-    assert.deepEqual(stripe?.CdpLatency, [42, 58]);
+    assert.equal(stripe?.StaleSkipped, 2);
+    assert.equal(stripe?.UnmappedEventType, 1);
     assert.equal(
-      stripe?._aws.CloudWatchMetrics[0]?.Metrics.find((m) => m.Name === 'CdpLatency')?.Unit,
-      MetricUnit.Milliseconds,
+      stripe?._aws.CloudWatchMetrics[0]?.Metrics.find((m) => m.Name === 'StaleSkipped')?.Unit,
+      MetricUnit.Count,
     );
     assert.deepEqual(failed?._aws.CloudWatchMetrics[0]?.Dimensions, [['service', 'source', 'class']]);
     assert.equal(failed?.class, 'cdp_throttled');
     assert.equal(failed?.Failed, 1);
     assert.equal(shopify?.source, 'shopify');
-    assert.equal(shopify?.Processed, 1);
+    assert.equal(shopify?.StaleSkipped, 1);
     for (const line of emf) {
       assert.equal(line.service, 'webhook-processor');
       assert.equal(line.eventType, undefined);

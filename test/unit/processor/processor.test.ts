@@ -25,8 +25,10 @@ import {
   FAILURE_ATTRIBUTES,
   type QueueEnvelope,
 } from '../../../lambdas/shared/envelope';
+import { PROCESSOR_LOG_METRICS } from '../../../lambdas/shared/log-metrics';
 import type { DedupeRecord } from '../../../lambdas/shared/schema';
 import { SecretUnavailableError } from '../../../lambdas/shared/secrets';
+import { logMetricPoints } from '../../../scripts/verify-deployment/metric-filters';
 
 class MemoryDedupe implements DedupeStore {
   readonly completed = new Set<string>();
@@ -269,6 +271,14 @@ describe('processor domain (in-memory fakes)', () => {
       class: 'cdp_unavailable',
     });
     assert.ok(lines.some((line) => line.eventType === 'push' && line.failureClass === 'cdp_unavailable'));
+    // The failed attempt's CDP time is on its one failure line, with the source: a CdpLatency point.
+    const failure = lines.find((line) => line.failureClass === 'cdp_unavailable');
+    assert.equal(failure?.source, 'github');
+    assert.equal(typeof failure?.cdpMs, 'number');
+    assert.deepEqual(
+      logMetricPoints(PROCESSOR_LOG_METRICS, { service: 'webhook-processor', ...failure }).map((p) => p.name),
+      ['CdpLatency'],
+    );
   });
 
   it('a permanent failure dead-letters with the reason first, within SQS’s 10 attributes, and acknowledges', async () => {
@@ -307,7 +317,36 @@ describe('processor domain (in-memory fakes)', () => {
     assert.equal(cdp.calls.length, 0);
     assert.deepEqual(
       points.map((p) => p.name),
-      ['StaleSkipped', 'Processed'],
+      ['StaleSkipped'],
+    );
+  });
+
+  it('a healthy event writes no EMF: its one line carries Processed and CdpLatency (metric filters), a redelivery DuplicateSkipped', async () => {
+    const cdp = new ScriptedCdp();
+    let clock = 1_000;
+    const lines: Record<string, unknown>[] = [];
+    const capture = (message: string, ...extra: Record<string, unknown>[]) =>
+      lines.push(Object.assign({ message, service: 'webhook-processor' }, ...extra));
+    const logger = { debug: capture, info: capture, warn: capture, error: capture };
+    const sources = new Map([['github', { id: 'github', provider: 'github', secretId: 'unused' } as const]]);
+    const { base, points } = deps({ cdp, logger, sources, now: () => (clock += 10) });
+    const processor = createProcessor(base);
+    const record = sqsRecord(JSON.stringify(envelope()));
+    assert.equal(await processor.processRecord(record, () => 20_000), 'processed');
+    assert.equal(await processor.processRecord(record, () => 20_000), 'duplicate');
+    assert.deepEqual(points, [], 'no EMF point on the success path');
+    assert.equal(lines.length, 2, 'one line per event');
+    assert.ok(cdp.calls.length >= 1);
+    // cdpMs: the sum of this attempt's CDP calls (each took one 10 ms tick of the fake clock).
+    assert.equal(lines[0]?.cdpMs, 10 * cdp.calls.length);
+    const dims = { service: 'webhook-processor', source: 'github' };
+    assert.deepEqual(
+      lines.flatMap((line) => logMetricPoints(PROCESSOR_LOG_METRICS, line)),
+      [
+        { namespace: 'WebhookPipeline', name: 'Processed', dimensions: dims, value: 1 },
+        { namespace: 'WebhookPipeline', name: 'CdpLatency', dimensions: dims, value: 10 * cdp.calls.length },
+        { namespace: 'WebhookPipeline', name: 'DuplicateSkipped', dimensions: dims, value: 1 },
+      ],
     );
   });
 
