@@ -102,7 +102,9 @@ const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
  * - in a checkout (the TypeScript entry exists), esbuild bundles it at synth, so an edit is always what
  *   deploys and no `npm run build` can be stale;
  * - in the installed package (it ships no TypeScript, and its users have no esbuild or TypeScript), the
- *   bundle `npm run build` made, dist/lambdas/<entry path>/index.mjs, taken as it is.
+ *   bundle `npm run build` made, the folder dist/lambdas/<entry path>/ (index.mjs, its chunks/ and their
+ *   source maps), taken as it is.
+ * Either way the whole output folder is the asset: the entry imports its chunks by relative path.
  * Not `NodejsFunction`, which can only bundle from source and needs the checkout's lock file.
  */
 export function houseFunctionCode(
