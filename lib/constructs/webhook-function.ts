@@ -3,9 +3,9 @@
  * architecture, bundling, logging and grants follow one set of decisions. {@link HouseFunctionChecker}
  * reports any raw `NodejsFunction` that slips past it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import {
   Annotations,
   AssetHashType,
@@ -127,7 +127,18 @@ export function houseFunctionCode(
           tryBundle(outputDir) {
             // Loaded only here: esbuild is a development dependency of the checkout, absent when installed.
             const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-            esbuild.buildSync(houseEsbuildOptions(entry, outputDir, projectRoot, variant));
+            // Built as if into the prebuilt folder, then written here: chunk names hash the source maps,
+            // whose paths are relative to the output folder, so this keeps both forms byte for byte alike.
+            const canonicalDir = prebuiltBundleDir(projectRoot, entry, variant);
+            const { outputFiles } = esbuild.buildSync({
+              ...houseEsbuildOptions(entry, canonicalDir, projectRoot, variant),
+              write: false,
+            });
+            for (const file of outputFiles) {
+              const target = join(outputDir, relative(canonicalDir, file.path));
+              mkdirSync(dirname(target), { recursive: true });
+              writeFileSync(target, file.contents);
+            }
             return true;
           },
         },
