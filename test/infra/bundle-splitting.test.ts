@@ -34,7 +34,7 @@ describe('house bundle with code splitting', () => {
       [
         '// Only a rare request loads this module.',
         'export function rarely(n: number): string {',
-        '  throw new Error(`thrown in the chunk ${n}`);',
+        "  throw new Error('thrown in the chunk ' + String(n));",
         '}',
         '',
       ].join('\n'),
