@@ -22,7 +22,8 @@ export const BUNDLE_FILE = 'index.mjs';
 /**
  * Where code splitting puts the rest of a bundle, relative to its folder: the modules a handler loads
  * only with a dynamic `import()` (the S3 client, needed only for claim-checked bodies) and the code those
- * share with the entry. Named by content hash, so an unchanged chunk keeps its name.
+ * share with the entry. Named by a hash of their content and source map, whose paths are relative to the
+ * output folder: `WebhookFunction` therefore builds as if into the prebuilt folder, so both forms match.
  */
 export const CHUNK_NAMES = 'chunks/[name]-[hash]';
 /** `Handler` for a bundle: the module {@link BUNDLE_FILE} without extension, its export `handler`. */
