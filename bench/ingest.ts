@@ -6,10 +6,12 @@
  *   sent bare from the same process (one SendMessage, or ten 10-entry SendMessageBatch calls in parallel),
  *   which is what any front door must at least spend to queue them durably. Interleaved round-robin so
  *   machine noise hits handler and baseline alike.
- * - Cold-start proxy: the handler bundled exactly as the CDK house function bundles it (esbuild, ESM,
- *   minified, source maps, AWS SDK bundled), then in a fresh `node` process: import the bundle and serve
- *   a first request. Baseline: a fresh process importing a bundle of `@aws-sdk/client-sqs` alone and sending
- *   one message. Both alternate; medians over the runs. Also the bundle size.
+ * - Cold-start proxy: the handler bundled exactly as the CDK house function bundles it (esbuild, ESM with
+ *   code splitting, minified, source maps, AWS SDK bundled), then in a fresh `node` process: import the
+ *   bundle's entry and serve a first request. Baseline: a fresh process importing a bundle of
+ *   `@aws-sdk/client-sqs` alone (same options) and sending one message. Both alternate; medians over the
+ *   runs. Also the bytes each bundle parses at import (entry and the chunks it imports statically) and,
+ *   apart, its lazy chunks (loaded by a dynamic `import()`, which no request of this bench reaches).
  *
  * Logs run at WARN and EMF metrics are disabled so the console stays readable (INFO adds one JSON line
  * per event to stdout in Lambda).
@@ -19,11 +21,10 @@
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import {
@@ -33,16 +34,17 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { createIngestHandler, depsFromEnv } from '../lambdas/ingest/handler';
-import { createS3Client, createSecretsManagerClient, createSqsClient } from '../lambdas/shared/aws-clients';
+import { createSecretsManagerClient, createSqsClient } from '../lambdas/shared/aws-clients';
 import type { QueueEnvelope } from '../lambdas/shared/envelope';
 import type { HttpTriggerEvent } from '../lambdas/shared/request';
+import { createS3Client } from '../lambdas/shared/s3-client';
 import { ENV } from '../lambdas/shared/schema';
 import { TRACING_ENV } from '../lambdas/shared/tracing';
 import { HOUSE_ESBUILD_TARGET, HOUSE_NODE_OPTIONS } from '../lib/constructs/webhook-function';
 import { LOCAL_REGION, startFauxqsOnLoopback } from '../local/emulators';
 import { startLocalSecretsManager } from '../local/secrets-manager-server';
 import { generateLocalSecret, signHubspot, signStripe } from '../local/signers';
-import { bundleLikeLambda } from './lib/bundle';
+import { bundleLikeLambda, type LambdaBundle } from './lib/bundle';
 import { consoleTable, markdownTable, writeResults } from './lib/results';
 import { median, percentile, round } from './lib/stats';
 
@@ -74,8 +76,14 @@ export interface ColdResult {
   readonly baselineMs: number;
   readonly baselineImportMs: number;
   readonly ratio: number;
+  /** Bytes a fresh process parses on import: the entry file and the chunks it imports statically. */
   readonly bundleBytes: number;
+  /** The same files gzipped one by one, summed. */
   readonly bundleGzipBytes: number;
+  /** Of {@link bundleBytes}: the entry file `index.mjs` alone. */
+  readonly entryFileBytes: number;
+  /** Chunks only a dynamic `import()` loads (the S3 client for claim-checked bodies, unused credential providers). */
+  readonly lazyChunkBytes: number;
   readonly baselineBundleBytes: number;
   /** Median ms of the floor: Secrets Manager + SQS clients, one GetSecretValue then one SendMessage. */
   readonly floorMs: number;
@@ -107,6 +115,7 @@ export interface ColdResult {
     readonly firstRequestMs: number;
     readonly ratio: number;
     readonly bundleBytes: number;
+    readonly lazyChunkBytes: number;
   };
 }
 
@@ -116,6 +125,7 @@ export interface TracedRow {
   readonly firstRequestMs: number;
   readonly bundleBytes: number;
   readonly bundleGzipBytes: number;
+  readonly lazyChunkBytes: number;
 }
 
 /** The issue's target for the ingest cold-start proxy against the bare SQS client. */
@@ -471,21 +481,20 @@ function processorColdEvent(dlqArn: string, i: number): unknown {
 async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-bench-'));
   try {
-    const handlerBundle = join(dir, 'handler.mjs');
-    const baselineBundle = join(dir, 'baseline.mjs');
     const ingestEntry = { path: join(import.meta.dirname, '..', 'lambdas', 'ingest', 'handler.ts') };
     const processorEntry = { path: join(import.meta.dirname, '..', 'lambdas', 'processor', 'handler.ts') };
-    // As the CDK function bundles them: the tracer left out by default, bundled with tracing on.
-    await bundleLikeLambda(ingestEntry, handlerBundle);
-    const tracedHandlerBundle = join(dir, 'handler-tracing.mjs');
-    await bundleLikeLambda(ingestEntry, tracedHandlerBundle, { tracing: true });
-    const tracedProcessorBundle = join(dir, 'processor-tracing.mjs');
-    await bundleLikeLambda(processorEntry, tracedProcessorBundle, { tracing: true });
-    await bundleLikeLambda({ source: BASELINE_SOURCE }, baselineBundle);
-    const floorBundle = join(dir, 'floor.mjs');
-    await bundleLikeLambda({ source: FLOOR_SOURCE }, floorBundle);
-    const processorBundle = join(dir, 'processor.mjs');
-    await bundleLikeLambda(processorEntry, processorBundle);
+    // As the CDK function bundles them, each in its own folder (entry file and chunks): the tracer left out
+    // by default, bundled with tracing on. The baseline and floor go through the same options.
+    const handlerBundle = await bundleLikeLambda(ingestEntry, join(dir, 'handler'));
+    const tracedHandlerBundle = await bundleLikeLambda(ingestEntry, join(dir, 'handler-tracing'), {
+      tracing: true,
+    });
+    const tracedProcessorBundle = await bundleLikeLambda(processorEntry, join(dir, 'processor-tracing'), {
+      tracing: true,
+    });
+    const baselineBundle = await bundleLikeLambda({ source: BASELINE_SOURCE }, join(dir, 'baseline'));
+    const floorBundle = await bundleLikeLambda({ source: FLOOR_SOURCE }, join(dir, 'floor'));
+    const processorBundle = await bundleLikeLambda(processorEntry, join(dir, 'processor'));
     const processorEnv = {
       ...setup.env,
       // Never reached on the refused record's path; required by the processor's configuration.
@@ -522,14 +531,14 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
     const floorTimes: ChildTiming[] = [];
     for (let i = 0; i < runs; i++) {
       const event = stripeEvent(setup.stripeSecret, `evt_cold_${i}`, 2048);
-      handlerTimes.push(await runChild(dir, handlerBundle, setup.env, event));
+      handlerTimes.push(await runChild(dir, handlerBundle.entry, setup.env, event));
       baselineTimes.push(
-        await runChild(dir, baselineBundle, { ...setup.env, QUEUE_URL: setup.queueUrl }, {}),
+        await runChild(dir, baselineBundle.entry, { ...setup.env, QUEUE_URL: setup.queueUrl }, {}),
       );
       floorTimes.push(
         await runChild(
           dir,
-          floorBundle,
+          floorBundle.entry,
           { ...setup.env, QUEUE_URL: setup.queueUrl, SECRET_ID: 'bench-stripe' },
           {},
         ),
@@ -537,7 +546,7 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
       processorTimes.push(
         await runChild(
           dir,
-          processorBundle,
+          processorBundle.entry,
           processorEnv,
           processorColdEvent('arn:aws:sqs:us-east-1:000000000000:bench-ingest', i),
         ),
@@ -545,7 +554,7 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
       tracedHandlerTimes.push(
         await runChild(
           dir,
-          tracedHandlerBundle,
+          tracedHandlerBundle.entry,
           { ...setup.env, ...lambdaTracing(i) },
           stripeEvent(setup.stripeSecret, `evt_cold_t${i}`, 2048),
         ),
@@ -553,7 +562,7 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
       tracedProcessorTimes.push(
         await runChild(
           dir,
-          tracedProcessorBundle,
+          tracedProcessorBundle.entry,
           { ...processorEnv, ...lambdaTracing(runs + i) },
           processorColdEvent('arn:aws:sqs:us-east-1:000000000000:bench-ingest', runs + i),
         ),
@@ -562,16 +571,16 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
     // Segments are UDP datagrams sent as subsegments close: give the last ones a moment to arrive.
     await new Promise((resolve) => setTimeout(resolve, 200));
     daemon.close();
-    const traced = (times: ChildTiming[], bundle: string): TracedRow => ({
+    const traced = (times: ChildTiming[], bundle: LambdaBundle): TracedRow => ({
       ms: round(med(times.map((t) => t.done)), 1),
       importMs: round(med(times.map((t) => t.imported - t.boot)), 1),
       firstRequestMs: round(med(times.map((t) => t.done - t.imported)), 1),
-      bundleBytes: statSync(bundle).size,
-      bundleGzipBytes: gzipSync(readFileSync(bundle)).length,
+      bundleBytes: bundle.startBytes,
+      bundleGzipBytes: bundle.startGzipBytes,
+      lazyChunkBytes: bundle.lazyBytes,
     });
     const handlerMs = med(handlerTimes.map((t) => t.done));
     const baselineMs = med(baselineTimes.map((t) => t.done));
-    const code = readFileSync(handlerBundle);
     return {
       runs,
       handlerMs: round(handlerMs, 1),
@@ -580,12 +589,14 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
       baselineMs: round(baselineMs, 1),
       baselineImportMs: round(med(baselineTimes.map((t) => t.imported - t.boot)), 1),
       ratio: round(handlerMs / baselineMs, 2),
-      bundleBytes: statSync(handlerBundle).size,
-      bundleGzipBytes: gzipSync(code).length,
-      baselineBundleBytes: statSync(baselineBundle).size,
+      bundleBytes: handlerBundle.startBytes,
+      bundleGzipBytes: handlerBundle.startGzipBytes,
+      entryFileBytes: handlerBundle.entryBytes,
+      lazyChunkBytes: handlerBundle.lazyBytes,
+      baselineBundleBytes: baselineBundle.startBytes,
       floorMs: round(med(floorTimes.map((t) => t.done)), 1),
       floorImportMs: round(med(floorTimes.map((t) => t.imported - t.boot)), 1),
-      floorBundleBytes: statSync(floorBundle).size,
+      floorBundleBytes: floorBundle.startBytes,
       vsFloor: round(handlerMs / med(floorTimes.map((t) => t.done)), 2),
       nodeOptions: HOUSE_NODE_OPTIONS,
       target: COLD_TARGET_RATIO,
@@ -600,7 +611,8 @@ async function coldBench(setup: Setup, runs: number): Promise<ColdResult> {
         importMs: round(med(processorTimes.map((t) => t.imported - t.boot)), 1),
         firstRequestMs: round(med(processorTimes.map((t) => t.done - t.imported)), 1),
         ratio: round(med(processorTimes.map((t) => t.done)) / baselineMs, 2),
-        bundleBytes: statSync(processorBundle).size,
+        bundleBytes: processorBundle.startBytes,
+        lazyChunkBytes: processorBundle.lazyBytes,
       },
     };
   } finally {
@@ -633,15 +645,30 @@ function toMarkdown(result: IngestBenchResult): string {
   );
   const c = result.cold;
   const cold = markdownTable(
-    ['process', 'median ms to first answer', 'import ms', 'first request ms', 'bundle bytes'],
     [
-      ['ingest handler bundle', c.handlerMs, c.handlerImportMs, c.handlerFirstRequestMs, c.bundleBytes],
+      'process',
+      'median ms to first answer',
+      'import ms',
+      'first request ms',
+      'bytes loaded at import',
+      'lazy chunk bytes',
+    ],
+    [
+      [
+        'ingest handler bundle',
+        c.handlerMs,
+        c.handlerImportMs,
+        c.handlerFirstRequestMs,
+        c.bundleBytes,
+        c.lazyChunkBytes,
+      ],
       [
         'baseline: @aws-sdk/client-sqs bundle + one SendMessage',
         c.baselineMs,
         c.baselineImportMs,
         null,
         c.baselineBundleBytes,
+        null,
       ],
       [
         'floor: Secrets Manager + SQS clients, one GetSecretValue + one SendMessage',
@@ -649,6 +676,7 @@ function toMarkdown(result: IngestBenchResult): string {
         c.floorImportMs,
         null,
         c.floorBundleBytes,
+        null,
       ],
       [
         'processor bundle (first request: one refused record to the DLQ)',
@@ -656,6 +684,7 @@ function toMarkdown(result: IngestBenchResult): string {
         c.processor.importMs,
         c.processor.firstRequestMs,
         c.processor.bundleBytes,
+        c.processor.lazyChunkBytes,
       ],
     ],
   );
@@ -673,11 +702,11 @@ function toMarkdown(result: IngestBenchResult): string {
     '',
     '## Cold-start proxy (fresh `node` process: import the bundle, serve one request)',
     '',
-    `esbuild options of the CDK house function: ESM, minified, source maps, target ${result.esbuild.target}, AWS SDK bundled. Every process runs with production's \`NODE_OPTIONS=${c.nodeOptions}\`. Medians of ${c.runs} alternating runs; times are from process start (Node's own boot included).`,
+    `esbuild options of the CDK house function: ESM with code splitting, minified, source maps, target ${result.esbuild.target}, AWS SDK bundled. Every process runs with production's \`NODE_OPTIONS=${c.nodeOptions}\`. Medians of ${c.runs} alternating runs; times are from process start (Node's own boot included).`,
     '',
     cold,
     '',
-    `Ingest handler / baseline: **${c.ratio}×** (target ≤ ${c.target}×: **${verdict}**); the floor, which any verifying ingest pays (it must read its signing secret before it may enqueue), is ${round(c.floorMs / c.baselineMs, 2)}× the baseline, and the handler is ${c.vsFloor}× the floor. Processor / baseline: ${c.processor.ratio}×; its first request refuses a record the ingest marked unusable and moves it to the DLQ (one SQS send, as the baseline), since this bench runs no DynamoDB Local or CDP stand-in: its DynamoDB and CDP round trips are not in the figure, its whole import is. Handler bundle: ${c.bundleBytes} bytes (${c.bundleGzipBytes} gzipped; the source map is a separate file). The handler's first request also reads the signing secret from Secrets Manager and verifies the signature; the baseline does neither.`,
+    `Ingest handler / baseline: **${c.ratio}×** (target ≤ ${c.target}×: **${verdict}**); the floor, which any verifying ingest pays (it must read its signing secret before it may enqueue), is ${round(c.floorMs / c.baselineMs, 2)}× the baseline, and the handler is ${c.vsFloor}× the floor. Processor / baseline: ${c.processor.ratio}×; its first request refuses a record the ingest marked unusable and moves it to the DLQ (one SQS send, as the baseline), since this bench runs no DynamoDB Local or CDP stand-in: its DynamoDB and CDP round trips are not in the figure, its whole import is. Every bundle is a folder (code splitting): the entry file and the chunks it imports are parsed at import (ingest: ${c.bundleBytes} bytes, ${c.bundleGzipBytes} gzipped, of which the entry file ${c.entryFileBytes}; source maps are separate files); the lazy chunks (the S3 client, loaded by the first claim-checked body; the SDK's credential providers that environment credentials never reach) are not, and no request of this run loads them. The handler's first request also reads the signing secret from Secrets Manager and verifies the signature; the baseline does neither.`,
     '',
     'A proxy, not Lambda: no Firecracker VM, no INIT phase accounting, loopback instead of regional endpoints, and this machine’s Node versus the Lambda runtime’s. The ratio to the baseline measured in the same run is the number to watch.',
   ].join('\n');
@@ -723,7 +752,14 @@ function tracingMarkdown(result: IngestBenchResult, cost: readonly TracingCostRo
   const t = c.tracing;
   const pct = (on: number, off: number) => `${on >= off ? '+' : ''}${round(((on - off) / off) * 100, 0)} %`;
   const rows = markdownTable(
-    ['bundle', 'median ms to first answer', 'import ms', 'first request ms', 'bundle bytes', 'gzipped'],
+    [
+      'bundle',
+      'median ms to first answer',
+      'import ms',
+      'first request ms',
+      'bytes loaded at import',
+      'gzipped',
+    ],
     [
       [
         'ingest, tracing off (default)',
@@ -779,7 +815,7 @@ function tracingMarkdown(result: IngestBenchResult, cost: readonly TracingCostRo
     '',
     rows,
     '',
-    `Ingest: ${pct(t.ingest.ms, c.handlerMs)} to the first answer with tracing on (import ${pct(t.ingest.importMs, c.handlerImportMs)}, first request ${pct(t.ingest.firstRequestMs, c.handlerFirstRequestMs)}), bundle ${pct(t.ingest.bundleBytes, c.bundleBytes)}. Processor: ${pct(t.processor.ms, c.processor.ms)}. With tracing off the tracer is not in the bundle at all (\`externalModules\`), so the default cold start pays nothing for the option. In the tracing-on rows the tracer's code is in the bundle file, so it is parsed at import, and it is evaluated on the first request (a dynamic \`import()\`), where the X-Ray SDK also patches the clients and sends the first segments. On Lambda, active tracing also has the runtime send the function's own segments; not measured here.`,
+    `Ingest: ${pct(t.ingest.ms, c.handlerMs)} to the first answer with tracing on (import ${pct(t.ingest.importMs, c.handlerImportMs)}, first request ${pct(t.ingest.firstRequestMs, c.handlerFirstRequestMs)}), bundle ${pct(t.ingest.bundleBytes, c.bundleBytes)}. Processor: ${pct(t.processor.ms, c.processor.ms)}. With tracing off the tracer is not in the bundle at all (\`externalModules\`), so the default cold start pays nothing for the option. In the tracing-on rows the tracer's code is a chunk of the bundle that the handler loads with a dynamic \`import()\` on the first request (${t.ingest.lazyChunkBytes} bytes of lazy chunks in the ingest's folder, tracer included), where the X-Ray SDK also patches the clients and sends the first segments. On Lambda, active tracing also has the runtime send the function's own segments; not measured here.`,
     '',
     '## X-Ray cost',
     '',
@@ -826,7 +862,7 @@ export async function runIngestBench(
       ),
     );
     console.log(
-      `\ncold start proxy (NODE_OPTIONS=${cold.nodeOptions}): handler ${cold.handlerMs} ms (import ${cold.handlerImportMs} ms) vs baseline ${cold.baselineMs} ms → ${cold.ratio}× (target ≤ ${cold.target}×); floor (secret + send) ${cold.floorMs} ms, handler/floor ${cold.vsFloor}×; bundle ${cold.bundleBytes} bytes (${cold.bundleGzipBytes} gzipped); processor ${cold.processor.ms} ms (import ${cold.processor.importMs} ms) → ${cold.processor.ratio}×`,
+      `\ncold start proxy (NODE_OPTIONS=${cold.nodeOptions}): handler ${cold.handlerMs} ms (import ${cold.handlerImportMs} ms) vs baseline ${cold.baselineMs} ms → ${cold.ratio}× (target ≤ ${cold.target}×); floor (secret + send) ${cold.floorMs} ms, handler/floor ${cold.vsFloor}×; bundle ${cold.bundleBytes} bytes loaded at import (${cold.bundleGzipBytes} gzipped; entry file ${cold.entryFileBytes}, lazy chunks ${cold.lazyChunkBytes}); processor ${cold.processor.ms} ms (import ${cold.processor.importMs} ms) → ${cold.processor.ratio}×, ${cold.processor.bundleBytes} bytes loaded at import (lazy chunks ${cold.processor.lazyChunkBytes})`,
     );
     const paths = writeResults('ingest', result, toMarkdown(result));
     console.log(`\nwrote ${paths.json} and ${paths.md}`);

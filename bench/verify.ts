@@ -135,9 +135,11 @@ type Schemes = (provider: ProviderId) => ProviderScheme<unknown>;
 async function loadShippedSchemes(): Promise<Schemes> {
   const dir = mkdtempSync(join(tmpdir(), 'verify-bench-'));
   try {
-    const outfile = join(dir, 'providers.mjs');
-    await bundleLikeLambda({ source: "export { SCHEMES } from './lambdas/providers/index';" }, outfile);
-    const bundled = (await import(pathToFileURL(outfile).href)) as {
+    const { entry } = await bundleLikeLambda(
+      { source: "export { SCHEMES } from './lambdas/providers/index';" },
+      dir,
+    );
+    const bundled = (await import(pathToFileURL(entry).href)) as {
       SCHEMES: Partial<Record<ProviderId, ProviderScheme<unknown>>>;
     };
     return (provider) => {

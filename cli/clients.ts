@@ -13,11 +13,11 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import {
   type ClientSettings,
   type ClientTimeouts,
-  createDynamoDocumentClient,
-  createS3Client,
   createSecretsManagerClient,
   createSqsClient,
 } from '../lambdas/shared/aws-clients';
+import { createDynamoDocumentClient } from '../lambdas/shared/dynamo-client';
+import { createS3Client } from '../lambdas/shared/s3-client';
 import { annotateErrors } from './aws-errors';
 
 export const CLI_TIMEOUTS: ClientTimeouts = {

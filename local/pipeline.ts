@@ -11,7 +11,8 @@
  */
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createS3Client, createSqsClient } from '../lambdas/shared/aws-clients';
+import { createSqsClient } from '../lambdas/shared/aws-clients';
+import { createS3Client } from '../lambdas/shared/s3-client';
 import { ENV } from '../lambdas/shared/schema';
 import { parseSources, type SourceConfig } from '../lambdas/shared/source-config';
 import { type PipelineConfig, PipelineConfigError, type QueueOverrides } from '../lib/config';

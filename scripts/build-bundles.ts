@@ -1,12 +1,12 @@
 /**
  * The part of `npm run build` that makes the package usable with no TypeScript tooling:
- * - every Lambda handler (lambdas/<name>/handler.ts) bundled into dist/lambdas/<name>/handler/ with the
- *   house options (lib/constructs/house-bundle.ts, the same call `WebhookFunction` makes when it bundles
- *   from source), which the installed package's `WebhookFunction` deploys as they are;
+ * - every Lambda handler (lambdas/<name>/handler.ts) bundled into dist/lambdas/<name>/handler/ (index.mjs and
+ *   its chunks/) with the house options (lib/constructs/house-bundle.ts, the same call `WebhookFunction`
+ *   makes when it bundles from source), which the installed package's `WebhookFunction` deploys as they are;
  * - the `webhooks` CLI as one JavaScript file, dist/cli/webhooks.js (the package's `bin`), with its
  *   dependencies inside: it starts with plain `node`, offline, and needs nothing installed beside it.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -32,6 +32,9 @@ function handlerEntries(dir = join(ROOT, 'lambdas')): string[] {
 const lambdaBuilds = handlerEntries().flatMap((entry) =>
   [{ tracing: false }, { tracing: true }].map(async (variant) => {
     const outdir = prebuiltBundleDir(ROOT, entry, variant);
+    // Emptied first: chunks are named by content hash, so an earlier build's chunks would otherwise stay in
+    // the folder, and the folder is the function's code.
+    rmSync(outdir, { recursive: true, force: true });
     mkdirSync(outdir, { recursive: true });
     await build(houseEsbuildOptions(entry, outdir, ROOT, variant));
     return relative(ROOT, outdir);

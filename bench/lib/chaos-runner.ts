@@ -21,10 +21,10 @@ import { createIngestHandler, depsFromEnv } from '../../lambdas/ingest/handler';
 import { createProcessor, type ProcessorDeps } from '../../lambdas/processor/processor';
 import type { ProviderId } from '../../lambdas/providers/types';
 import {
-  createS3Client,
   createSecretsManagerClient,
   createSqsClient,
   INGEST_TIMEOUTS,
+  lazyS3Client,
   SECRETS_MANAGER_TIMEOUTS,
 } from '../../lambdas/shared/aws-clients';
 import { FAILURE_ATTRIBUTES } from '../../lambdas/shared/envelope';
@@ -288,7 +288,7 @@ function ingestWithClock(clock: SimClock, ttlMs: number): HttpApiHandler {
   const handler = createIngestHandler(
     depsFromEnv(process.env, {
       sqs: createSqsClient(INGEST_TIMEOUTS),
-      s3: createS3Client(INGEST_TIMEOUTS),
+      s3: lazyS3Client(INGEST_TIMEOUTS),
       secrets,
     }),
   );

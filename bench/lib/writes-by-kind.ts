@@ -12,7 +12,7 @@ import { CdpClient } from '../../lambdas/cdp/client';
 import { DynamoDedupeStore } from '../../lambdas/dedupe/dedupe-store';
 import { DynamoEntityGuard } from '../../lambdas/dedupe/entity-guard';
 import { createProcessor } from '../../lambdas/processor/processor';
-import { createDynamoDocumentClient } from '../../lambdas/shared/aws-clients';
+import { createDynamoDocumentClient } from '../../lambdas/shared/dynamo-client';
 import { ENVELOPE_VERSION, type QueueEnvelope } from '../../lambdas/shared/envelope';
 import { STATE_TABLE } from '../../lambdas/shared/schema';
 import type { SourceConfig } from '../../lambdas/shared/source-config';

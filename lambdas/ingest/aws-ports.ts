@@ -1,14 +1,12 @@
 /**
- * AWS implementations of the ingest ports: SQS SendMessageBatch, S3 PutObject with server-side encryption,
- * and Powertools Metrics. Thin: no decisions beyond translating shapes.
+ * AWS implementations of the ingest ports: SQS SendMessageBatch and Powertools Metrics (the S3 claim-check
+ * store is in s3-claim-check.ts, loaded only for a claim-checked body). Thin: no decisions beyond translating shapes.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type MessageAttributeValue, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type {
-  ClaimCheckStore,
   FailedEntry,
   IngestLogger,
   IngestMetricName,
@@ -50,28 +48,6 @@ export class SqsQueue implements QueuePort {
       if (!confirmed.has(entry.id)) failed.push({ id: entry.id, code: 'Unconfirmed', senderFault: false });
     }
     return failed;
-  }
-}
-
-export class S3ClaimCheckStore implements ClaimCheckStore {
-  constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
-  ) {}
-
-  async put(key: string, body: Buffer): Promise<{ readonly bucket: string }> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentLength: body.length,
-        ContentType: 'application/octet-stream',
-        // Explicit SSE-S3: encrypted even if the bucket's default encryption were changed, and no KMS grant needed.
-        ServerSideEncryption: 'AES256',
-      }),
-    );
-    return { bucket: this.bucket };
   }
 }
 

@@ -7,14 +7,14 @@
  * AWS endpoints come only from the SDK's standard configuration (`AWS_ENDPOINT_URL_SQS`, …).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import {
-  createS3Client,
   createSecretsManagerClient,
   createSqsClient,
   INGEST_TIMEOUTS,
+  lazyS3Client,
+  type S3ClientLoader,
   SECRETS_MANAGER_TIMEOUTS,
 } from '../shared/aws-clients';
 import { optionalIntEnv, requireEnv } from '../shared/env';
@@ -24,9 +24,9 @@ import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
 import { CachedSecretsManagerSource, type SecretSource } from '../shared/secrets';
 import { parseSources } from '../shared/source-config';
 import { withTracing } from '../shared/tracing';
-import { PowertoolsIngestMetrics, powertoolsIngestLogger, S3ClaimCheckStore, SqsQueue } from './aws-ports';
+import { PowertoolsIngestMetrics, powertoolsIngestLogger, SqsQueue } from './aws-ports';
 import { createIngest, type IngestDeps, UNKNOWN_SOURCE_DIMENSION } from './ingest';
-import type { IngestMetrics } from './ports';
+import type { ClaimCheckStore, IngestMetrics } from './ports';
 import { errorResponse, type HttpResponse } from './responses';
 
 export type IngestHandler = (event: HttpTriggerEvent, context?: Context) => Promise<HttpResponse>;
@@ -63,15 +63,17 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
 /** The AWS clients the ingest uses. */
 export interface IngestClients {
   readonly sqs: SQSClient;
-  readonly s3: S3Client;
+  /** Loaded by the first claim-checked body (see {@link lazyClaimCheckStore}). */
+  readonly s3: S3ClientLoader;
   readonly secrets: SecretSource;
 }
 
 // Module singletons, created once per container with the ingest's short timeouts. Constructing a client
-// reads no configuration yet (region and endpoint resolve on the first call), so importing stays cheap.
+// reads no configuration yet (region and endpoint resolve on the first call), so importing stays cheap; the
+// S3 client is not even loaded until a body needs it.
 const moduleClients: IngestClients = {
   sqs: createSqsClient(INGEST_TIMEOUTS),
-  s3: createS3Client(INGEST_TIMEOUTS),
+  s3: lazyS3Client(INGEST_TIMEOUTS),
   secrets: new CachedSecretsManagerSource(createSecretsManagerClient(SECRETS_MANAGER_TIMEOUTS)),
 };
 
@@ -86,7 +88,7 @@ export function depsFromEnv(
     secrets: clients.secrets,
     queue: new SqsQueue(clients.sqs, requireEnv(ENV.queueUrl, env)),
     deadLetterQueue: new SqsQueue(clients.sqs, requireEnv(ENV.dlqUrl, env)),
-    claimCheck: new S3ClaimCheckStore(clients.s3, requireEnv(ENV.claimCheckBucket, env)),
+    claimCheck: lazyClaimCheckStore(clients.s3, requireEnv(ENV.claimCheckBucket, env)),
     logger: powertoolsIngestLogger(logger),
     contextLogger: logger,
     metrics: new PowertoolsIngestMetrics(metrics),
@@ -95,6 +97,20 @@ export function depsFromEnv(
       QUEUE_DEFAULTS.claimCheckThresholdBytes,
       env,
     ),
+  };
+}
+
+/**
+ * The claim-check store, with its S3 code loaded by the first body above the threshold: a dynamic
+ * `import()`, which the bundle keeps in a separate chunk, so the cold start of an ordinary request does not
+ * parse the S3 client. A failed load rejects `put` like a failed PutObject: the ingest answers 503.
+ */
+export function lazyClaimCheckStore(s3: S3ClientLoader, bucket: string): ClaimCheckStore {
+  return {
+    async put(key, body) {
+      const [{ S3ClaimCheckStore }, client] = await Promise.all([import('./s3-claim-check'), s3()]);
+      return new S3ClaimCheckStore(client, bucket).put(key, body);
+    },
   };
 }
 

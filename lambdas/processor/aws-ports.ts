@@ -1,24 +1,11 @@
 /**
- * AWS implementations of the processor's ports: SQS for visibility changes and the DLQ, S3 for claim-checked
- * bodies (read, kept alive while a message points to them, deleted once their event completed). Clients come from `lambdas/shared/aws-clients.ts` (explicit timeouts, standard endpoint config).
+ * AWS implementations of the processor's ports: SQS for visibility changes and the DLQ, and the body store,
+ * which loads its S3 half (s3-body-store.ts) only for the first claim-checked body. Clients come from `lambdas/shared/aws-clients.ts` (explicit timeouts, standard endpoint config).
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import {
-  claimCheckLastWritten,
-  deleteClaimCheck,
-  isMissingObjectError,
-  needsClockRestart,
-  restartClaimCheckClock,
-} from '../shared/claim-check';
+import type { S3ClientLoader } from '../shared/aws-clients';
 import type { EnvelopeBody } from '../shared/envelope';
-import {
-  type BodyStore,
-  ClaimCheckMissingError,
-  type OutgoingAttribute,
-  type QueuePort,
-  type RetainOutcome,
-} from './ports';
+import type { BodyStore, OutgoingAttribute, QueuePort, RetainOutcome } from './ports';
 
 /**
  * The queue URL of an event source ARN (`arn:aws:sqs:<region>:<account>:<name>`). `knownUrls` (e.g. the
@@ -65,9 +52,18 @@ export class SqsQueuePort implements QueuePort {
   }
 }
 
-export class S3BodyStore implements BodyStore {
+/**
+ * The body store the processor uses: inline bodies answered here, claim-checked ones by {@link S3BodyStore}
+ * (s3-body-store.ts), which is loaded with the S3 client by the first claim-checked body. A dynamic
+ * `import()`, which the bundle keeps in a separate chunk, so a cold start whose batch holds only inline
+ * bodies (nearly all: the claim check is for bodies above 256 KB) does not parse the S3 client. A failed
+ * load rejects like a failed S3 call: the record is retried.
+ */
+export class LazyS3BodyStore implements BodyStore {
+  private store: Promise<BodyStore> | undefined;
+
   constructor(
-    private readonly s3: S3Client,
+    private readonly s3: S3ClientLoader,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -76,32 +72,27 @@ export class S3BodyStore implements BodyStore {
     options: { readonly messageSentAtMs?: number } = {},
   ): Promise<RetainOutcome> {
     if (body.kind === 'inline') return 'inline';
-    const ref = { bucket: body.bucket, key: body.key };
-    if (options.messageSentAtMs !== undefined) {
-      const lastWritten = await claimCheckLastWritten(this.s3, ref);
-      if (lastWritten === undefined) return 'missing';
-      if (!needsClockRestart(lastWritten, options.messageSentAtMs)) return 'current';
-    }
-    return (await restartClaimCheckClock(this.s3, ref, this.now())) ? 'restarted' : 'missing';
+    return (await this.s3Store()).retain(body, options);
   }
 
   async discard(body: EnvelopeBody): Promise<void> {
     if (body.kind === 'inline') return;
-    await deleteClaimCheck(this.s3, { bucket: body.bucket, key: body.key });
+    await (await this.s3Store()).discard(body);
   }
 
   async load(body: EnvelopeBody): Promise<Buffer> {
     if (body.kind === 'inline') return Buffer.from(body.base64, 'base64');
-    try {
-      const result = await this.s3.send(new GetObjectCommand({ Bucket: body.bucket, Key: body.key }));
-      if (!result.Body)
-        throw new ClaimCheckMissingError(`Claim check s3://${body.bucket}/${body.key} is empty`);
-      return Buffer.from(await result.Body.transformToByteArray());
-    } catch (error) {
-      if (isMissingObjectError(error)) {
-        throw new ClaimCheckMissingError(`Claim check s3://${body.bucket}/${body.key} no longer exists`);
-      }
-      throw error;
-    }
+    return (await this.s3Store()).load(body);
+  }
+
+  private s3Store(): Promise<BodyStore> {
+    this.store ??= Promise.all([import('./s3-body-store'), this.s3()]).then(
+      ([{ S3BodyStore }, client]) => new S3BodyStore(client, this.now),
+      (error: unknown) => {
+        this.store = undefined;
+        throw error;
+      },
+    );
+    return this.store;
   }
 }

@@ -14,23 +14,26 @@ import { CdpClient, secretApiKeyProvider } from '../cdp/client';
 import { DynamoDedupeStore, incompleteRecordRetentionSeconds } from '../dedupe/dedupe-store';
 import { DynamoEntityGuard } from '../dedupe/entity-guard';
 import {
-  createDynamoDocumentClient,
-  createS3Client,
   createSecretsManagerClient,
   createSqsClient,
+  lazyS3Client,
   PROCESSOR_TIMEOUTS,
   SECRETS_MANAGER_TIMEOUTS,
 } from '../shared/aws-clients';
+import { createDynamoDocumentClient } from '../shared/dynamo-client';
 import { optionalIntEnv, requireEnv } from '../shared/env';
 import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
 import { CachedSecretsManagerSource } from '../shared/secrets';
 import { parseSources } from '../shared/source-config';
-import { S3BodyStore, SqsQueuePort } from './aws-ports';
+import { LazyS3BodyStore, SqsQueuePort } from './aws-ports';
 import { backoffForVisibility } from './backoff';
 import type { ProcessorLogger, ProcessorMetrics } from './ports';
 import type { ProcessorDeps } from './processor';
 
 const SECONDS_PER_DAY = 86_400;
+
+// The S3 client, loaded by the first claim-checked body of the container and then reused.
+const processorS3 = lazyS3Client(PROCESSOR_TIMEOUTS);
 
 export function processorDepsFromEnv(
   observability: { readonly logger: ProcessorLogger; readonly metrics: ProcessorMetrics },
@@ -56,7 +59,7 @@ export function processorDepsFromEnv(
       requireEnv(ENV.dlqUrl, env),
       queueUrl ? [queueUrl] : [],
     ),
-    bodies: new S3BodyStore(createS3Client(PROCESSOR_TIMEOUTS)),
+    bodies: new LazyS3BodyStore(processorS3),
     sources: parseSources(requireEnv(ENV.sources, env)),
     logger: observability.logger,
     metrics: observability.metrics,

@@ -1,15 +1,16 @@
 /**
  * SDK clients, created once per module (per Lambda container) with explicit timeouts and retry budgets.
+ * The S3 and DynamoDB factories are modules of their own (s3-client.ts, dynamo-client.ts): a bundle that
+ * imports this module for SQS or Secrets Manager must not carry those clients (esbuild keeps an SDK client's
+ * code once a module that imports it is bundled, even when nothing calls the factory).
  *
  * Endpoints come only from the SDK's standard configuration (`AWS_REGION`, `AWS_ENDPOINT_URL_SQS`,
  * `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, …), so the same
  * code runs against AWS and against the local emulators.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { traceClient } from './tracing';
 
@@ -55,7 +56,8 @@ export const PROCESSOR_TIMEOUTS: ClientTimeouts = {
   maxAttempts: 3,
 };
 
-function handler(t: ClientTimeouts): NodeHttpHandler {
+/** The HTTP handler every client gets: the timeouts of `t`, enforced. */
+export function requestHandlerFor(t: ClientTimeouts): NodeHttpHandler {
   // throwOnRequestTimeout: without it the SDK only logs a warning when requestTimeout passes and keeps
   // waiting, so a hung SQS call would hold the provider's request open instead of failing fast into a 503.
   return new NodeHttpHandler({
@@ -75,25 +77,37 @@ export function createSqsClient(
     new SQSClient({
       ...settings,
       maxAttempts: t.maxAttempts,
-      requestHandler: handler(t),
+      requestHandler: requestHandlerFor(t),
       useQueueUrlAsEndpoint: false,
     }),
   );
 }
 
-export function createS3Client(t: ClientTimeouts = INGEST_TIMEOUTS, settings: ClientSettings = {}): S3Client {
-  return traceClient(new S3Client({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) }));
-}
+/** An S3 client loaded on first use: see {@link lazyS3Client}. */
+export type S3ClientLoader = () => Promise<S3Client>;
 
-export function createDynamoDocumentClient(
-  t: ClientTimeouts = PROCESSOR_TIMEOUTS,
+/**
+ * The S3 client, its code loaded by the first call (s3-client.ts, a dynamic `import()`) and the client
+ * then reused: one per loader, so a module-level loader is a per-container singleton. The functions touch
+ * S3 only for claim-checked bodies (above 256 KB, rare), so the bundle keeps the S3 client in a separate
+ * chunk (code splitting, lib/constructs/house-bundle.ts) that an ordinary request never parses. A failed
+ * load is not remembered: the call rejects (the caller answers "retry me") and the next call tries again.
+ */
+export function lazyS3Client(
+  t: ClientTimeouts = INGEST_TIMEOUTS,
   settings: ClientSettings = {},
-): DynamoDBDocumentClient {
-  // The document client shares the base client's middleware, so tracing the base traces both.
-  const client = traceClient(
-    new DynamoDBClient({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) }),
-  );
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+): S3ClientLoader {
+  let loading: Promise<S3Client> | undefined;
+  return () => {
+    loading ??= import('./s3-client').then(
+      ({ createS3Client }) => createS3Client(t, settings),
+      (error: unknown) => {
+        loading = undefined;
+        throw error;
+      },
+    );
+    return loading;
+  };
 }
 
 export function createSecretsManagerClient(
@@ -101,6 +115,10 @@ export function createSecretsManagerClient(
   settings: ClientSettings = {},
 ): SecretsManagerClient {
   return traceClient(
-    new SecretsManagerClient({ ...settings, maxAttempts: t.maxAttempts, requestHandler: handler(t) }),
+    new SecretsManagerClient({
+      ...settings,
+      maxAttempts: t.maxAttempts,
+      requestHandler: requestHandlerFor(t),
+    }),
   );
 }

@@ -17,8 +17,15 @@ export const HOUSE_ESBUILD_TARGET = 'node24';
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __houseCreateRequire } from 'node:module'; const require = __houseCreateRequire(import.meta.url);";
-/** The bundle's file name; ESM needs `.mjs` (the package.json beside it is not shipped to Lambda). */
+/** The bundle's entry file name; ESM needs `.mjs` (the package.json beside it is not shipped to Lambda). */
 export const BUNDLE_FILE = 'index.mjs';
+/**
+ * Where code splitting puts the rest of a bundle, relative to its folder: the modules a handler loads
+ * only with a dynamic `import()` (the S3 client, needed only for claim-checked bodies) and the code those
+ * share with the entry. Named by a hash of their content and source map, whose paths are relative to the
+ * output folder: `WebhookFunction` therefore builds as if into the prebuilt folder, so both forms match.
+ */
+export const CHUNK_NAMES = 'chunks/[name]-[hash]';
 /** `Handler` for a bundle: the module {@link BUNDLE_FILE} without extension, its export `handler`. */
 export const BUNDLE_HANDLER = 'index.handler';
 /** Where `npm run build` puts the bundles, relative to the package root. */
@@ -34,7 +41,10 @@ export interface HouseBundleVariant {
  * The esbuild options of every Lambda bundle: ESM for Node 24 with the `require` shim, minified, with
  * source maps (enabled at runtime by `--enable-source-maps`) that name files but carry no source text,
  * and the AWS SDK bundled rather than taken from the runtime (the versions we test are the versions we
- * run). Module before main: the ESM builds of dependencies tree-shake better.
+ * run). Module before main: the ESM builds of dependencies tree-shake better. Code splitting: what a
+ * handler loads with a dynamic `import()` is a separate file in `outdir` (see {@link CHUNK_NAMES}), parsed
+ * only when first needed, so the whole folder is the function's code. Every output file gets the `require`
+ * banner and its own source map.
  */
 export function houseEsbuildOptions(
   entry: string,
@@ -44,7 +54,11 @@ export function houseEsbuildOptions(
 ) {
   return {
     entryPoints: [entry],
-    outfile: join(outdir, BUNDLE_FILE),
+    outdir,
+    entryNames: BUNDLE_FILE.slice(0, -'.mjs'.length),
+    chunkNames: CHUNK_NAMES,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
     absWorkingDir: projectRoot,
     bundle: true,
     platform: 'node',

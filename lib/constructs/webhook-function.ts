@@ -3,9 +3,9 @@
  * architecture, bundling, logging and grants follow one set of decisions. {@link HouseFunctionChecker}
  * reports any raw `NodejsFunction` that slips past it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import {
   Annotations,
   AssetHashType,
@@ -111,7 +111,9 @@ const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
  * - in a checkout (the TypeScript entry exists), esbuild bundles it at synth, so an edit is always what
  *   deploys and no `npm run build` can be stale;
  * - in the installed package (it ships no TypeScript, and its users have no esbuild or TypeScript), the
- *   bundle `npm run build` made, dist/lambdas/<entry path>/index.mjs, taken as it is.
+ *   bundle `npm run build` made, the folder dist/lambdas/<entry path>/ (index.mjs, its chunks/ and their
+ *   source maps), taken as it is.
+ * Either way the whole output folder is the asset: the entry imports its chunks by relative path.
  * Not `NodejsFunction`, which can only bundle from source and needs the checkout's lock file.
  */
 export function houseFunctionCode(
@@ -134,7 +136,18 @@ export function houseFunctionCode(
           tryBundle(outputDir) {
             // Loaded only here: esbuild is a development dependency of the checkout, absent when installed.
             const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-            esbuild.buildSync(houseEsbuildOptions(entry, outputDir, projectRoot, variant));
+            // Built as if into the prebuilt folder, then written here: chunk names hash the source maps,
+            // whose paths are relative to the output folder, so this keeps both forms byte for byte alike.
+            const canonicalDir = prebuiltBundleDir(projectRoot, entry, variant);
+            const { outputFiles } = esbuild.buildSync({
+              ...houseEsbuildOptions(entry, canonicalDir, projectRoot, variant),
+              write: false,
+            });
+            for (const file of outputFiles) {
+              const target = join(outputDir, relative(canonicalDir, file.path));
+              mkdirSync(dirname(target), { recursive: true });
+              writeFileSync(target, file.contents);
+            }
             return true;
           },
         },

@@ -19,11 +19,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { BUNDLE_FILE, BUNDLE_HANDLER, PREBUILT_BUNDLES_DIR } from '../../lib/constructs/house-bundle';
 import { PROJECT_ROOT } from '../../lib/webhook-pipeline';
+import { bundleCodeFiles } from './support';
 
 const CONSUMER_DIR = join(PROJECT_ROOT, 'dist', '.consumer-check');
 
@@ -182,15 +183,44 @@ async function synthesize(
   return { template, outdir };
 }
 
-/** Each function's bundle in the cloud assembly, by logical id. */
-function functionBundles(synth: Synth): Map<string, string> {
-  const bundles = new Map<string, string>();
+/**
+ * A bundle folder, whole: every file (the entry, its chunks and their source maps) by relative path, each
+ * JavaScript file checked to have its source map.
+ */
+function bundleCode(dir: string): Record<string, string> {
+  const code = bundleCodeFiles(dir);
+  assert.ok(code.includes(BUNDLE_FILE), `no ${BUNDLE_FILE} in ${dir}`);
+  for (const file of code)
+    assert.ok(existsSync(join(dir, `${file}.map`)), `${file}: no source map in ${dir}`);
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+  return Object.fromEntries(files.map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
+}
+
+/** Asserts two sets of bundle folders hold the same files with the same bytes (short messages, no dumps). */
+function assertSameBundles(
+  actual: Map<string, Record<string, string>>,
+  expected: Map<string, Record<string, string>>,
+): void {
+  assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+  for (const [id, files] of actual) {
+    const other = expected.get(id) ?? {};
+    assert.deepEqual(Object.keys(files), Object.keys(other), `${id}: not the same files`);
+    for (const [file, content] of Object.entries(files)) {
+      assert.ok(content === other[file], `${id}: ${file} differs`);
+    }
+  }
+}
+
+/** Each function's bundle folder in the cloud assembly (its whole code: entry and chunks), by logical id. */
+function functionBundles(synth: Synth): Map<string, Record<string, string>> {
+  const bundles = new Map<string, Record<string, string>>();
   for (const [id, resource] of Object.entries(synth.template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const key = (resource.Properties.Code as { S3Key?: string } | undefined)?.S3Key ?? '';
-    const dir = join(synth.outdir, `asset.${key.replace(/\.zip$/, '')}`);
-    assert.ok(existsSync(join(dir, `${BUNDLE_FILE}.map`)), `${id}: no source map in ${dir}`);
-    bundles.set(id, readFileSync(join(dir, BUNDLE_FILE), 'utf8'));
+    bundles.set(id, bundleCode(join(synth.outdir, `asset.${key.replace(/\.zip$/, '')}`)));
   }
   return bundles;
 }
@@ -304,19 +334,24 @@ describe('the packed package, installed in a CDK app with no TypeScript tooling'
       assert.equal(fn.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(fn.Properties.Architectures, ['arm64']);
     }
+    // The whole prebuilt folder, chunks included (the entry imports them by relative path).
     const shipped = ['ingest', 'processor'].map((name) =>
-      readFileSync(join(PROJECT_ROOT, PREBUILT_BUNDLES_DIR, name, 'handler', BUNDLE_FILE), 'utf8'),
+      JSON.stringify(bundleCode(join(PROJECT_ROOT, PREBUILT_BUNDLES_DIR, name, 'handler'))),
     );
     for (const [id, code] of functionBundles(installed)) {
-      assert.ok(shipped.includes(code), `${id}: its asset is not one of the prebuilt bundles`);
+      assert.ok(Object.keys(code).length > 1, `${id}: its asset has no chunks`);
+      assert.ok(
+        shipped.includes(JSON.stringify(code)),
+        `${id}: its asset is not one of the prebuilt bundles`,
+      );
     }
   });
 
   it('gives the same template and the same bundles as the checkout bundling from source', () => {
     // Everything but the asset hashes: handler, runtime, environment, IAM, wiring.
     assert.deepEqual(withoutAssetHashes(installed.template), withoutAssetHashes(checkout.template));
-    // Byte for byte the code esbuild makes at synth; only the source maps' relative paths differ.
-    assert.deepEqual(functionBundles(installed), functionBundles(checkout));
+    // Byte for byte the folder esbuild makes at synth: every file (entry, chunks, source maps).
+    assertSameBundles(functionBundles(installed), functionBundles(checkout));
   });
 
   it('runs the installed `webhooks --help` offline, with no tsx to download', () => {

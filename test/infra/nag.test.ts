@@ -11,7 +11,7 @@ import { createApp } from '../../lib/app';
 import { ESM_REQUIRE_BANNER } from '../../lib/constructs/webhook-function';
 import { pipelineConfig } from '../../lib/pipeline-config';
 import type { WebhookPipelineStack } from '../../lib/webhook-pipeline-stack';
-import { TEST_CONFIG, testAppProps } from './support';
+import { bundleCodeFiles, TEST_CONFIG, testAppProps } from './support';
 
 function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
   return root.node.findAll().flatMap((node) =>
@@ -69,9 +69,23 @@ describe('the CDK app as deployed (lib/pipeline-config.ts, real esbuild bundling
       const hash = fn.Properties.Code?.S3Key?.replace(/\.zip$/, '');
       assert.ok(hash, 'function has no asset');
       const dir = join(assembly.directory, `asset.${hash}`);
+      const files = bundleCodeFiles(dir);
+      assert.ok(files.includes('index.mjs'), `no index.mjs in ${dir}`);
+      // Code splitting: the S3 client is a chunk of its own, loaded only for claim-checked bodies.
+      assert.ok(
+        files.some((f) => /^chunks\/s3-client-[A-Z0-9]+\.mjs$/.test(f)),
+        `no S3 client chunk: ${files.join(', ')}`,
+      );
+      for (const file of files) {
+        // Each output file is its own module: each needs the shim (a chunk may hold the CommonJS code).
+        const code = readFileSync(join(dir, file), 'utf8');
+        assert.ok(
+          code.startsWith(ESM_REQUIRE_BANNER),
+          `${file} does not start with the createRequire banner`,
+        );
+        assert.ok(existsSync(join(dir, `${file}.map`)), `${file}: source map missing`);
+      }
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      assert.ok(code.startsWith(ESM_REQUIRE_BANNER), 'bundle does not start with the createRequire banner');
-      assert.ok(existsSync(join(dir, 'index.mjs.map')), 'source map missing');
       // Minified output is a few very long lines (template literals keep their own line breaks).
       assert.ok(code.length / code.split('\n').length > 1000, 'bundle is not minified');
     }

@@ -2,12 +2,22 @@
  * Shared helpers of the infrastructure tests: synthesizing the stack (optionally without bundling, which
  * is slow and covered once by the cdk-nag test) and reading IAM policies per function.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createApp } from '../../lib/app';
 import type { PipelineConfig } from '../../lib/config';
 import type { WebhookPipelineStack } from '../../lib/webhook-pipeline-stack';
+
+/**
+ * Every JavaScript file of a function's bundle folder (code splitting: the entry `index.mjs` and its
+ * chunks), relative to the folder, sorted.
+ */
+export function bundleCodeFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.mjs'))
+    .sort();
+}
 
 export const EXISTING_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:github-main-AbCdEf';
 

@@ -74,6 +74,10 @@ describe('verify:deployment', { timeout: 600_000 }, () => {
       );
     }
     assert.ok(report.scenarios.length >= 8);
+    // The shipped form of code splitting: a body over the threshold makes both functions load their S3
+    // chunk from the synthesized asset folder (chunks/ beside index.mjs) and call S3 through it.
+    const claimChecked = report.scenarios.find((s) => s.name === 'claim-checked body round-trips');
+    assert.ok(claimChecked?.ok, `claim-checked body: ${claimChecked?.detail ?? 'did not run'}`);
     const exhausted = report.scenarios.find((s) => s.name.includes('outlasting maxReceiveCount'));
     assert.ok(exhausted?.ok, `dead-lettering by maxReceiveCount: ${exhausted?.detail ?? 'did not run'}`);
     assert.match(exhausted.detail, /after 12 failed receives \(\S+ maxReceiveCount 12\)/);

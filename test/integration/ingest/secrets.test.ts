@@ -12,11 +12,11 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createIngestHandler, depsFromEnv, type IngestHandlerDeps } from '../../../lambdas/ingest/handler';
 import {
-  createS3Client,
   createSecretsManagerClient,
   createSqsClient,
   SECRETS_MANAGER_TIMEOUTS,
 } from '../../../lambdas/shared/aws-clients';
+import { createS3Client } from '../../../lambdas/shared/s3-client';
 import { ENV } from '../../../lambdas/shared/schema';
 import { CachedSecretsManagerSource, DEFAULT_SECRET_CACHE_POLICY } from '../../../lambdas/shared/secrets';
 import type { SourceConfig } from '../../../lambdas/shared/source-config';

@@ -26,7 +26,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { CdpClient, secretApiKeyProvider } from '../../../lambdas/cdp/client';
 import { type DedupeStore, DynamoDedupeStore, dedupeItemKey } from '../../../lambdas/dedupe/dedupe-store';
 import { DynamoEntityGuard, type EntityGuard } from '../../../lambdas/dedupe/entity-guard';
-import { S3BodyStore, SqsQueuePort } from '../../../lambdas/processor/aws-ports';
+import { SqsQueuePort } from '../../../lambdas/processor/aws-ports';
 import type { BackoffPolicy } from '../../../lambdas/processor/backoff';
 import type {
   MetricDimensions,
@@ -37,13 +37,10 @@ import type {
   QueuePort,
 } from '../../../lambdas/processor/ports';
 import { createProcessor, type Processor, type ProcessorDeps } from '../../../lambdas/processor/processor';
+import { S3BodyStore } from '../../../lambdas/processor/s3-body-store';
 import type { ProviderId } from '../../../lambdas/providers/types';
-import {
-  createDynamoDocumentClient,
-  createS3Client,
-  createSecretsManagerClient,
-  createSqsClient,
-} from '../../../lambdas/shared/aws-clients';
+import { createSecretsManagerClient, createSqsClient } from '../../../lambdas/shared/aws-clients';
+import { createDynamoDocumentClient } from '../../../lambdas/shared/dynamo-client';
 import {
   ENVELOPE_VERSION,
   type EnvelopeBody,
@@ -51,6 +48,7 @@ import {
   type QueueEnvelope,
 } from '../../../lambdas/shared/envelope';
 import { PROCESSOR_LOG_METRICS } from '../../../lambdas/shared/log-metrics';
+import { createS3Client } from '../../../lambdas/shared/s3-client';
 import { STATE_TABLE } from '../../../lambdas/shared/schema';
 import { CachedSecretsManagerSource } from '../../../lambdas/shared/secrets';
 import type { SourceConfig } from '../../../lambdas/shared/source-config';

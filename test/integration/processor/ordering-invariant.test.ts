@@ -21,7 +21,7 @@ import { type DedupeStore, DynamoDedupeStore } from '../../../lambdas/dedupe/ded
 import { DynamoEntityGuard, type EntityGuard } from '../../../lambdas/dedupe/entity-guard';
 import { operationIdempotencyKey } from '../../../lambdas/mapping/index';
 import { createProcessor, type RecordOutcome } from '../../../lambdas/processor/processor';
-import { createDynamoDocumentClient } from '../../../lambdas/shared/aws-clients';
+import { createDynamoDocumentClient } from '../../../lambdas/shared/dynamo-client';
 import { ENVELOPE_VERSION, type QueueEnvelope } from '../../../lambdas/shared/envelope';
 import { type CdpStandIn, type ScriptedFault, startCdpStandIn } from '../../../local/cdp-stand-in';
 import { uniqueName, useEmulators } from '../../support/emulators';

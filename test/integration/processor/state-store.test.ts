@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDedupeStore, LeaseLostError } from '../../../lambdas/dedupe/dedupe-store';
 import { DynamoEntityGuard, EntityLockLostError, entityItemKey } from '../../../lambdas/dedupe/entity-guard';
-import { createDynamoDocumentClient } from '../../../lambdas/shared/aws-clients';
+import { createDynamoDocumentClient } from '../../../lambdas/shared/dynamo-client';
 import { STATE_TABLE } from '../../../lambdas/shared/schema';
 import { uniqueName, useEmulators } from '../../support/emulators';
 import { createStateTable } from './harness';

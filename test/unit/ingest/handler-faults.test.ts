@@ -3,8 +3,11 @@ import { beforeEach, describe, it } from 'node:test';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { S3ClaimCheckStore, SqsQueue } from '../../../lambdas/ingest/aws-ports';
-import { createIngestHandler } from '../../../lambdas/ingest/handler';
+import { SqsQueue } from '../../../lambdas/ingest/aws-ports';
+import { createIngestHandler, lazyClaimCheckStore } from '../../../lambdas/ingest/handler';
+import type { ClaimCheckStore } from '../../../lambdas/ingest/ports';
+import { S3ClaimCheckStore } from '../../../lambdas/ingest/s3-claim-check';
+import { lazyS3Client, type S3ClientLoader } from '../../../lambdas/shared/aws-clients';
 import { MESSAGE_ATTRIBUTES } from '../../../lambdas/shared/envelope';
 import { signStripe } from '../../../local/signers';
 import { RecordingMetrics, silentLogger, staticSecrets } from './fakes';
@@ -14,14 +17,18 @@ const SECRET = 'whsec_unit_test_secret';
 const sqsMock = mockClient(SQSClient);
 const s3Mock = mockClient(S3Client);
 
-function handlerWith(metrics = new RecordingMetrics(), sleeps: number[] = []) {
+function handlerWith(
+  metrics = new RecordingMetrics(),
+  sleeps: number[] = [],
+  claimCheck: ClaimCheckStore = new S3ClaimCheckStore(new S3Client({ region: 'us-east-1' }), 'claims'),
+) {
   const sqs = new SQSClient({ region: 'us-east-1' });
   return createIngestHandler({
     sources: new Map([['stripe', { id: 'stripe', provider: 'stripe', secretId: 'stripe-secret' }]]),
     secrets: staticSecrets({ 'stripe-secret': [SECRET] }),
     queue: new SqsQueue(sqs, 'https://sqs.us-east-1.amazonaws.com/123456789012/events'),
     deadLetterQueue: new SqsQueue(sqs, 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq'),
-    claimCheck: new S3ClaimCheckStore(new S3Client({ region: 'us-east-1' }), 'claims'),
+    claimCheck,
     logger: silentLogger,
     metrics,
     sleep: async (ms) => {
@@ -114,5 +121,43 @@ describe('ingest adapter against SQS/S3 error responses', () => {
     assert.equal(put?.Bucket, 'claims');
     assert.equal(put?.ServerSideEncryption, 'AES256');
     assert.match(put?.Key ?? '', /^stripe\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}$/);
+  });
+});
+
+describe('the claim-check store loaded on first use (a separate bundle chunk)', () => {
+  beforeEach(() => {
+    sqsMock.reset();
+    s3Mock.reset();
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [{ Id: 'e0', MessageId: 'm1', MD5OfMessageBody: 'x' }], Failed: [] });
+  });
+
+  it('answers 503 (retry), sending nothing, when the S3 code cannot be loaded, and tries again next time', async () => {
+    let loads = 0;
+    const missingChunk: S3ClientLoader = async () => {
+      loads++;
+      throw new Error("Cannot find module '/var/task/chunks/s3-client-XXXXXXXX.mjs'");
+    };
+    const handler = handlerWith(new RecordingMetrics(), [], lazyClaimCheckStore(missingChunk, 'claims'));
+    for (const id of ['evt_big_1', 'evt_big_2']) {
+      const response = await handler(delivery(id, 300 * 1024));
+      assert.equal(response.statusCode, 503, response.body);
+      assert.equal(JSON.parse(response.body).error, 'enqueue_failed');
+    }
+    assert.equal(loads, 2, 'a failed load is retried by the next claim-checked body');
+    assert.equal(sqsMock.commandCalls(SendMessageBatchCommand).length, 0);
+    // A body under the threshold never loads the S3 code.
+    assert.equal((await handler(delivery('evt_small'))).statusCode, 202);
+    assert.equal(loads, 2);
+  });
+
+  it('loads the S3 client once per loader and puts through it', async () => {
+    s3Mock.on(PutObjectCommand).resolves({});
+    const load = lazyS3Client();
+    assert.equal(await load(), await load(), 'one client per container');
+    const handler = handlerWith(new RecordingMetrics(), [], lazyClaimCheckStore(load, 'claims'));
+    assert.equal((await handler(delivery('evt_big_ok', 300 * 1024))).statusCode, 202);
+    assert.equal(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input.Bucket, 'claims');
   });
 });

@@ -8,7 +8,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { S3BodyStore } from '../../../lambdas/processor/aws-ports';
+import { LazyS3BodyStore } from '../../../lambdas/processor/aws-ports';
+import { S3BodyStore } from '../../../lambdas/processor/s3-body-store';
 import { CLOCK_RESTART_SLACK_MS, needsClockRestart } from '../../../lambdas/shared/claim-check';
 import type { EnvelopeBody } from '../../../lambdas/shared/envelope';
 
@@ -55,5 +56,33 @@ describe('claim-check body lifecycle (S3 calls)', () => {
     await store.discard({ kind: 'inline', base64: '' });
     assert.equal(s3.commandCalls(DeleteObjectCommand).length, 1);
     assert.equal(await store.retain({ kind: 'inline', base64: '' }), 'inline');
+  });
+});
+
+describe('the body store loaded on first use (a separate bundle chunk)', () => {
+  const s3 = mockClient(S3Client);
+  beforeEach(() => s3.reset());
+  const inline: EnvelopeBody = { kind: 'inline', base64: Buffer.from('{}').toString('base64') };
+
+  it('answers inline bodies without loading S3, rejects (retry) while S3 cannot load, then loads once', async () => {
+    let loads = 0;
+    let failing = true;
+    const store = new LazyS3BodyStore(async () => {
+      loads++;
+      if (failing) throw new Error('Cannot find module chunks/s3-client.mjs');
+      return new S3Client({ region: 'us-east-1' });
+    });
+    assert.equal((await store.load(inline)).toString(), '{}');
+    assert.equal(await store.retain(inline), 'inline');
+    await store.discard(inline);
+    assert.equal(loads, 0);
+    await assert.rejects(store.load(BODY), /Cannot find module/);
+    failing = false;
+    s3.on(DeleteObjectCommand).resolves({});
+    s3.on(CopyObjectCommand).resolves({});
+    await store.discard(BODY);
+    assert.equal(await store.retain(BODY), 'restarted');
+    assert.equal(loads, 2, 'loaded again after the failure, then reused');
+    assert.equal(s3.commandCalls(DeleteObjectCommand).length, 1);
   });
 });
