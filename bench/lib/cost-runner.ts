@@ -532,7 +532,7 @@ export async function runCostModel(options: CostOptions = {}): Promise<CostRepor
           hop: 'Ingest Lambda',
           limit:
             'account concurrency 1,000 (shared); ~' +
-            round(1000 / Math.max(0.001, ingestBilledMs / 1000)) +
+            Math.round(1000 / Math.max(0.001, ingestBilledMs / 1000)).toLocaleString('en-US') +
             ' req/s at the billed duration',
           raiseWith: 'Lambda concurrency quota',
         },
