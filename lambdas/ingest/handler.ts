@@ -18,6 +18,7 @@ import {
   SECRETS_MANAGER_TIMEOUTS,
 } from '../shared/aws-clients';
 import { optionalIntEnv, requireEnv } from '../shared/env';
+import { loadOnce } from '../shared/load-once';
 import { createObservability, SERVICE_NAMES } from '../shared/observability';
 import { type HttpTriggerEvent, normaliseHttpEvent } from '../shared/request';
 import { ENV, QUEUE_DEFAULTS } from '../shared/schema';
@@ -106,12 +107,11 @@ export function depsFromEnv(
  * parse the S3 client. A failed load rejects `put` like a failed PutObject: the ingest answers 503.
  */
 export function lazyClaimCheckStore(s3: S3ClientLoader, bucket: string): ClaimCheckStore {
-  return {
-    async put(key, body) {
-      const [{ S3ClaimCheckStore }, client] = await Promise.all([import('./s3-claim-check'), s3()]);
-      return new S3ClaimCheckStore(client, bucket).put(key, body);
-    },
-  };
+  const store = loadOnce(async () => {
+    const [{ S3ClaimCheckStore }, client] = await Promise.all([import('./s3-claim-check'), s3()]);
+    return new S3ClaimCheckStore(client, bucket);
+  });
+  return { put: async (key, body) => (await store()).put(key, body) };
 }
 
 let production: IngestHandler | undefined;

@@ -5,6 +5,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3ClientLoader } from '../shared/aws-clients';
 import type { EnvelopeBody } from '../shared/envelope';
+import { loadOnce } from '../shared/load-once';
 import type { BodyStore, OutgoingAttribute, QueuePort, RetainOutcome } from './ports';
 
 /**
@@ -60,12 +61,14 @@ export class SqsQueuePort implements QueuePort {
  * load rejects like a failed S3 call: the record is retried.
  */
 export class LazyS3BodyStore implements BodyStore {
-  private store: Promise<BodyStore> | undefined;
+  private readonly s3Store: () => Promise<BodyStore>;
 
-  constructor(
-    private readonly s3: S3ClientLoader,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(s3: S3ClientLoader, now: () => number = Date.now) {
+    this.s3Store = loadOnce(async () => {
+      const [{ S3BodyStore }, client] = await Promise.all([import('./s3-body-store'), s3()]);
+      return new S3BodyStore(client, now);
+    });
+  }
 
   async retain(
     body: EnvelopeBody,
@@ -83,16 +86,5 @@ export class LazyS3BodyStore implements BodyStore {
   async load(body: EnvelopeBody): Promise<Buffer> {
     if (body.kind === 'inline') return Buffer.from(body.base64, 'base64');
     return (await this.s3Store()).load(body);
-  }
-
-  private s3Store(): Promise<BodyStore> {
-    this.store ??= Promise.all([import('./s3-body-store'), this.s3()]).then(
-      ([{ S3BodyStore }, client]) => new S3BodyStore(client, this.now),
-      (error: unknown) => {
-        this.store = undefined;
-        throw error;
-      },
-    );
-    return this.store;
   }
 }

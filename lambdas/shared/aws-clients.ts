@@ -12,6 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { loadOnce } from './load-once';
 import { traceClient } from './tracing';
 
 export interface ClientTimeouts {
@@ -91,23 +92,13 @@ export type S3ClientLoader = () => Promise<S3Client>;
  * then reused: one per loader, so a module-level loader is a per-container singleton. The functions touch
  * S3 only for claim-checked bodies (above 256 KB, rare), so the bundle keeps the S3 client in a separate
  * chunk (code splitting, lib/constructs/house-bundle.ts) that an ordinary request never parses. A failed
- * load is not remembered: the call rejects (the caller answers "retry me") and the next call tries again.
+ * load is retried by the next call ({@link loadOnce}).
  */
 export function lazyS3Client(
   t: ClientTimeouts = INGEST_TIMEOUTS,
   settings: ClientSettings = {},
 ): S3ClientLoader {
-  let loading: Promise<S3Client> | undefined;
-  return () => {
-    loading ??= import('./s3-client').then(
-      ({ createS3Client }) => createS3Client(t, settings),
-      (error: unknown) => {
-        loading = undefined;
-        throw error;
-      },
-    );
-    return loading;
-  };
+  return loadOnce(async () => (await import('./s3-client')).createS3Client(t, settings));
 }
 
 export function createSecretsManagerClient(
